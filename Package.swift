@@ -1,0 +1,103 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Lifeline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lifeline", targets: ["lifeline"]),
+        .library(name: "LifelineConfig", targets: ["LifelineConfig"]),
+        .library(name: "LifelineSocket", targets: ["LifelineSocket"]),
+        .library(name: "LifelinePlan", targets: ["LifelinePlan"]),
+        .library(name: "LifelineProxy", targets: ["LifelineProxy"]),
+        .library(name: "LifelineServer", targets: ["LifelineServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "LifelineConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "LifelineSocket",
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "LifelinePlan",
+            dependencies: ["LifelineConfig", "LifelineSocket"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "LifelineProxy",
+            dependencies: [
+                "LifelineConfig",
+                "LifelinePlan",
+                "LifelineSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "LifelineServer",
+            dependencies: [
+                "LifelineConfig",
+                "LifelinePlan",
+                "LifelineProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "lifeline",
+            dependencies: [
+                "LifelineServer",
+                "LifelineConfig",
+                "LifelinePlan",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "LifelineConfigTests", dependencies: ["LifelineConfig"], swiftSettings: upcoming),
+        .testTarget(name: "LifelineSocketTests", dependencies: ["LifelineSocket"], swiftSettings: upcoming),
+        .testTarget(
+            name: "LifelinePlanTests",
+            dependencies: ["LifelinePlan", "LifelineConfig"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "LifelineProxyTests",
+            dependencies: [
+                "LifelineProxy",
+                "LifelinePlan",
+                "LifelineConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

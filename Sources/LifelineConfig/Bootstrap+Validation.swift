@@ -1,0 +1,75 @@
+import Foundation
+
+extension Bootstrap {
+    /// Cross-field checks: names unique, references resolve, addresses usable. Reports every problem.
+    func validate(sink: DiagnosticSink) {
+        validateUnique(listeners.map { ($0.name, $0.origin) }, kind: "listener", sink: sink)
+        validateUnique(clusters.map { ($0.name, $0.origin) }, kind: "cluster", sink: sink)
+
+        var bound: [String: String] = [:]
+        for listener in listeners {
+            let address = listener.address
+            if !IPAddressText.isNumeric(address.address) {
+                sink.error(
+                    ConfigOrigin(path: address.origin.path + ".address", location: address.origin.location),
+                    "a listener binds an IP address; \(JSONText.quote(address.address)) is not one"
+                )
+            }
+            if address.portValue != 0 {
+                let key = "\(address.address):\(address.portValue)"
+                if let other = bound[key] {
+                    sink.error(address.origin, "\(key) is already bound by listener \(JSONText.quote(other))")
+                } else {
+                    bound[key] = listener.name
+                }
+            }
+            if let proxy = listener.tcpProxy, !clusters.contains(where: { $0.name == proxy.cluster }) {
+                sink.error(proxy.clusterOrigin, "no cluster named \(JSONText.quote(proxy.cluster))")
+            }
+        }
+
+        for cluster in clusters {
+            if cluster.endpoints.isEmpty {
+                sink.error(cluster.origin, "cluster \(JSONText.quote(cluster.name)) has no endpoints")
+            }
+            for endpoint in cluster.endpoints {
+                if endpoint.portValue == 0 {
+                    sink.error(
+                        ConfigOrigin(path: endpoint.origin.path + ".port_value", location: endpoint.origin.location),
+                        "an endpoint needs a port in 1...65535"
+                    )
+                }
+                if cluster.type == .staticAddresses && !IPAddressText.isNumeric(endpoint.address) {
+                    sink.error(
+                        ConfigOrigin(path: endpoint.origin.path + ".address", location: endpoint.origin.location),
+                        "a STATIC cluster's endpoints are IP addresses; use type STRICT_DNS or LOGICAL_DNS for "
+                            + JSONText.quote(endpoint.address)
+                    )
+                }
+            }
+            if cluster.type == .logicalDNS && cluster.endpoints.count > 1 {
+                sink.error(cluster.origin, "a LOGICAL_DNS cluster has exactly one endpoint")
+            }
+        }
+    }
+
+    private func validateUnique(_ items: [(String, ConfigOrigin)], kind: String, sink: DiagnosticSink) {
+        var seen: [String: ConfigOrigin] = [:]
+        for (name, origin) in items {
+            if let first = seen[name] {
+                sink.error(origin, "duplicate \(kind) name \(JSONText.quote(name)) (first at \(first.path))")
+            } else {
+                seen[name] = origin
+            }
+        }
+    }
+}
+
+/// Recognises numeric IP addresses without touching the socket module.
+enum IPAddressText {
+    static func isNumeric(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+}

@@ -1,0 +1,74 @@
+/// `envoy.config.cluster.v3.Cluster`: a named set of upstream endpoints.
+public struct ClusterConfig: Sendable {
+    /// `type`: how endpoints are found.
+    public enum DiscoveryType: Int, Sendable, Hashable {
+        /// `STATIC` (0): endpoint addresses are IP literals.
+        case staticAddresses = 0
+        /// `STRICT_DNS` (1): host names, resolved when Lifeline starts; every address is an endpoint.
+        case strictDNS = 1
+        /// `LOGICAL_DNS` (2): host names, resolved when Lifeline starts; the first address is the endpoint.
+        case logicalDNS = 2
+
+        public static let protoNames: KeyValuePairs<String, Int> = ["STATIC": 0, "STRICT_DNS": 1, "LOGICAL_DNS": 2]
+
+        public var protoName: String {
+            switch self {
+            case .staticAddresses: "STATIC"
+            case .strictDNS: "STRICT_DNS"
+            case .logicalDNS: "LOGICAL_DNS"
+            }
+        }
+    }
+
+    /// `lb_policy`.
+    public enum LoadBalancingPolicy: Int, Sendable, Hashable {
+        /// `ROUND_ROBIN` (0), Envoy's default.
+        case roundRobin = 0
+        /// `RANDOM` (3).
+        case random = 3
+
+        public static let protoNames: KeyValuePairs<String, Int> = ["ROUND_ROBIN": 0, "RANDOM": 3]
+
+        public var protoName: String {
+            switch self {
+            case .roundRobin: "ROUND_ROBIN"
+            case .random: "RANDOM"
+            }
+        }
+    }
+
+    /// Envoy's default `connect_timeout`: 5 s.
+    public static let defaultConnectTimeout: Duration = .seconds(5)
+
+    /// `name`.
+    public var name: String
+    /// `type`. Envoy's default: STATIC.
+    public var type: DiscoveryType
+    /// `connect_timeout`: how long a TCP connect to an endpoint may take (connect(2)).
+    public var connectTimeout: Duration
+    /// `lb_policy`. Envoy's default: ROUND_ROBIN.
+    public var lbPolicy: LoadBalancingPolicy
+    /// `load_assignment.endpoints[].lb_endpoints[].endpoint.address.socket_address`, flattened in order.
+    public var endpoints: [SocketAddressConfig]
+    /// `per_connection_buffer_limit_bytes` for upstream connections. Envoy's default: 1 MiB.
+    public var perConnectionBufferLimitBytes: Int
+    public var origin: ConfigOrigin
+
+    public init(
+        name: String,
+        type: DiscoveryType = .staticAddresses,
+        connectTimeout: Duration = ClusterConfig.defaultConnectTimeout,
+        lbPolicy: LoadBalancingPolicy = .roundRobin,
+        endpoints: [SocketAddressConfig] = [],
+        perConnectionBufferLimitBytes: Int = ListenerConfig.defaultBufferLimitBytes,
+        origin: ConfigOrigin
+    ) {
+        self.name = name
+        self.type = type
+        self.connectTimeout = connectTimeout
+        self.lbPolicy = lbPolicy
+        self.endpoints = endpoints
+        self.perConnectionBufferLimitBytes = perConnectionBufferLimitBytes
+        self.origin = origin
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Yams
+
+/// Reads YAML or JSON documents into ``ConfigTree``s, keeping file, line and column of every value.
+///
+/// JSON is read by the same parser (JSON is YAML's flow style), so both formats give positions. Plain YAML scalars
+/// resolve as in JSON: `true`/`false`, `null`/`~`, numbers; everything else, and every quoted scalar, is a string.
+public enum ConfigLoader {
+    /// Loads every document in a file (`---` separated).
+    public static func loadDocuments(path: String) throws(ConfigError) -> [ConfigTree] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(diagnostics: [
+                ConfigDiagnostic(path: "", message: "cannot read config file \(path): \(Self.reason(error))")
+            ])
+        }
+        return try parseDocuments(text, file: path)
+    }
+
+    /// Loads a file that must hold exactly one document.
+    public static func loadDocument(path: String) throws(ConfigError) -> ConfigTree {
+        let documents = try loadDocuments(path: path)
+        return try single(documents, file: path)
+    }
+
+    /// Parses one document from text.
+    public static func parseDocument(_ text: String, file: String = "<config>") throws(ConfigError) -> ConfigTree {
+        try single(try parseDocuments(text, file: file), file: file)
+    }
+
+    /// Parses every document in a text.
+    public static func parseDocuments(_ text: String, file: String = "<config>") throws(ConfigError) -> [ConfigTree] {
+        var documents: [ConfigTree] = []
+        var diagnostics: [ConfigDiagnostic] = []
+        do {
+            let parser = try Parser(yaml: text)
+            while let node = try parser.nextRoot() {
+                documents.append(convert(node, file: file, diagnostics: &diagnostics))
+            }
+        } catch let error as YamlError {
+            throw ConfigError(diagnostics: [syntaxError(error, file: file)])
+        } catch {
+            throw ConfigError(diagnostics: [
+                ConfigDiagnostic(path: "", message: "\(file): cannot parse: \(error)")
+            ])
+        }
+        guard diagnostics.isEmpty else { throw ConfigError(diagnostics: diagnostics) }
+        return documents
+    }
+
+    private static func single(_ documents: [ConfigTree], file: String) throws(ConfigError) -> ConfigTree {
+        guard documents.count == 1 else {
+            let message =
+                documents.isEmpty
+                ? "\(file) is empty" : "\(file) holds \(documents.count) documents; a bootstrap config is one document"
+            throw ConfigError(diagnostics: [ConfigDiagnostic(path: "", message: message)])
+        }
+        return documents[0]
+    }
+
+    private static func convert(_ node: Node, file: String, diagnostics: inout [ConfigDiagnostic]) -> ConfigTree {
+        let location = node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+        switch node {
+        case .scalar(let scalar):
+            return ConfigTree(resolve(scalar), location: location)
+        case .sequence(let sequence):
+            return ConfigTree(
+                .array(sequence.map { convert($0, file: file, diagnostics: &diagnostics) }),
+                location: location
+            )
+        case .mapping(let mapping):
+            var entries: [ConfigTree.Entry] = []
+            for (key, value) in mapping {
+                let keyLocation = key.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+                guard case .scalar(let keyScalar) = key else {
+                    diagnostics.append(
+                        ConfigDiagnostic(
+                            path: "",
+                            message: "a mapping key must be a plain string",
+                            location: keyLocation
+                        )
+                    )
+                    continue
+                }
+                entries.append(
+                    ConfigTree.Entry(
+                        key: keyScalar.string,
+                        value: convert(value, file: file, diagnostics: &diagnostics),
+                        keyLocation: keyLocation
+                    )
+                )
+            }
+            return ConfigTree(.object(entries), location: location)
+        case .alias:
+            diagnostics.append(
+                ConfigDiagnostic(path: "", message: "YAML aliases are not supported", location: location)
+            )
+            return ConfigTree(.null, location: location)
+        }
+    }
+
+    private static func resolve(_ scalar: Node.Scalar) -> ConfigTree.Value {
+        let text = scalar.string
+        guard scalar.style == .plain else { return .string(text) }
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default: break
+        }
+        return isNumber(text) ? .number(text) : .string(text)
+    }
+
+    /// JSON's number grammar, with an optional leading `+` as YAML allows.
+    static func isNumber(_ text: String) -> Bool {
+        var scalars = Substring(text).unicodeScalars[...]
+        if scalars.first == "-" || scalars.first == "+" { scalars = scalars.dropFirst() }
+        func digits() -> Int {
+            let count = scalars.prefix { ("0"..."9").contains($0) }.count
+            scalars = scalars.dropFirst(count)
+            return count
+        }
+        guard digits() > 0 else { return false }
+        if scalars.first == "." {
+            scalars = scalars.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        if scalars.first == "e" || scalars.first == "E" {
+            scalars = scalars.dropFirst()
+            if scalars.first == "-" || scalars.first == "+" { scalars = scalars.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return scalars.isEmpty
+    }
+
+    private static func syntaxError(_ error: YamlError, file: String) -> ConfigDiagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text); " } ?? ""
+            return ConfigDiagnostic(
+                path: "",
+                message: "syntax error: \(prefix)\(problem)",
+                location: SourceLocation(file: file, line: mark.line, column: mark.column)
+            )
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigDiagnostic(
+                path: "",
+                message: "duplicate key \(duplicates.joined(separator: ", ")) in one mapping",
+                location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
+            )
+        default:
+            return ConfigDiagnostic(path: "", message: "\(file): syntax error: \(error)")
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return nsError.localizedDescription
+    }
+}

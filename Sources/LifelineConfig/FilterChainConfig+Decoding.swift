@@ -1,0 +1,87 @@
+extension FilterChainConfig {
+    static func decode(_ field: FieldValue) -> FilterChainConfig? {
+        guard var reader = field.object() else { return nil }
+        let name = reader.field("name")?.string()
+        let filtersField = reader.field("filters")
+        let filters = filtersField?.list(NetworkFilterConfig.decode) ?? []
+        reader.finish(envoyFields: [
+            "filter_chain_match", "use_proxy_proto", "metadata", "transport_socket", "transport_socket_connect_timeout",
+            "on_demand_configuration",
+        ])
+        guard let filtersField else {
+            field.error("a filter chain needs filters ending in \(TcpProxyConfig.filterName)")
+            return nil
+        }
+        let count = filtersField.tree.elements?.count ?? 0
+        if count == 0 {
+            filtersField.error("a filter chain needs filters ending in \(TcpProxyConfig.filterName)")
+        } else if count > 1 {
+            filtersField.error(
+                "Lifeline runs one network filter per chain, \(TcpProxyConfig.filterName); found \(count)"
+            )
+        }
+        return FilterChainConfig(name: name, filters: filters, origin: field.origin)
+    }
+}
+
+extension NetworkFilterConfig {
+    static let supported = [TcpProxyConfig.filterName, "envoy.tcp_proxy"]
+
+    static func decode(_ field: FieldValue) -> NetworkFilterConfig? {
+        guard var reader = field.object() else { return nil }
+        let nameField = reader.field("name")
+        let name = nameField?.name()
+        let typedConfig = reader.field("typed_config")
+        reader.finish(envoyFields: ["config_discovery"])
+        guard let name else {
+            if nameField == nil { field.error("a filter needs a name") }
+            return nil
+        }
+        guard supported.contains(name) else {
+            nameField?.error(
+                "unknown network filter \(JSONText.quote(name)); Lifeline supports \(TcpProxyConfig.filterName)"
+            )
+            return nil
+        }
+        guard let typedConfig else {
+            field.error("\(name) needs a typed_config")
+            return nil
+        }
+        guard let proxy = TcpProxyConfig.decode(typedConfig) else { return nil }
+        return NetworkFilterConfig(name: name, kind: .tcpProxy(proxy), origin: field.origin)
+    }
+}
+
+extension TcpProxyConfig {
+    static let envoyFields: Set<String> = [
+        "weighted_clusters", "on_demand", "metadata_match", "downstream_idle_timeout", "upstream_idle_timeout",
+        "access_log", "max_connect_attempts", "hash_policy", "tunneling_config", "max_downstream_connection_duration",
+        "access_log_flush_interval", "flush_access_log_on_connected", "access_log_options", "backoff_options",
+        "proxy_protocol_tlvs",
+    ]
+
+    static func decode(_ field: FieldValue) -> TcpProxyConfig? {
+        guard var reader = field.object() else { return nil }
+        if let typeField = reader.field("@type"), let type = typeField.string(), type != typeURL {
+            typeField.error("expected @type \(typeURL), found \(JSONText.quote(type))")
+        }
+        let statPrefixField = reader.field("stat_prefix")
+        let statPrefix = statPrefixField?.name()
+        let clusterField = reader.field("cluster")
+        let cluster = clusterField?.name()
+        let idleTimeout = reader.field("idle_timeout")?.duration()
+        let hasIdleTimeout = idleTimeout != nil
+        reader.finish(envoyFields: envoyFields)
+        if statPrefixField == nil { field.error("tcp_proxy needs a stat_prefix") }
+        if clusterField == nil { field.error("tcp_proxy needs a cluster") }
+        guard let statPrefix, let cluster, let clusterField else { return nil }
+        let effectiveIdle: Duration? = hasIdleTimeout ? (idleTimeout == .zero ? nil : idleTimeout) : defaultIdleTimeout
+        return TcpProxyConfig(
+            statPrefix: statPrefix,
+            cluster: cluster,
+            idleTimeout: effectiveIdle,
+            origin: field.origin,
+            clusterOrigin: clusterField.origin
+        )
+    }
+}

@@ -1,0 +1,67 @@
+/// `envoy.config.listener.v3.FilterChain`.
+public struct FilterChainConfig: Sendable {
+    /// `name`.
+    public var name: String?
+    /// `filters`: network filters in order; the last one terminates the chain.
+    public var filters: [NetworkFilterConfig]
+    public var origin: ConfigOrigin
+
+    public init(name: String? = nil, filters: [NetworkFilterConfig], origin: ConfigOrigin) {
+        self.name = name
+        self.filters = filters
+        self.origin = origin
+    }
+}
+
+/// `envoy.config.listener.v3.Filter`: a network filter with its `typed_config`.
+public struct NetworkFilterConfig: Sendable {
+    public enum Kind: Sendable {
+        /// `envoy.filters.network.tcp_proxy`.
+        case tcpProxy(TcpProxyConfig)
+    }
+
+    /// `name`, e.g. `envoy.filters.network.tcp_proxy`.
+    public var name: String
+    /// The decoded `typed_config`.
+    public var kind: Kind
+    public var origin: ConfigOrigin
+
+    public init(name: String, kind: Kind, origin: ConfigOrigin) {
+        self.name = name
+        self.kind = kind
+        self.origin = origin
+    }
+}
+
+/// `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`.
+public struct TcpProxyConfig: Sendable {
+    public static let typeURL = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
+    public static let filterName = "envoy.filters.network.tcp_proxy"
+    /// Envoy's default `idle_timeout`: one hour.
+    public static let defaultIdleTimeout: Duration = .seconds(3600)
+
+    /// `stat_prefix`: the prefix of this proxy's statistics (`tcp.<stat_prefix>.…`).
+    public var statPrefix: String
+    /// `cluster`: the upstream cluster's name.
+    public var cluster: String
+    /// `idle_timeout`: close both sides after this long without bytes in either direction; `nil` when `0s` turned it
+    /// off. Envoy's default: 1 h.
+    public var idleTimeout: Duration?
+    public var origin: ConfigOrigin
+    /// Where `cluster` was written, for errors about it.
+    public var clusterOrigin: ConfigOrigin
+
+    public init(
+        statPrefix: String,
+        cluster: String,
+        idleTimeout: Duration? = TcpProxyConfig.defaultIdleTimeout,
+        origin: ConfigOrigin,
+        clusterOrigin: ConfigOrigin
+    ) {
+        self.statPrefix = statPrefix
+        self.cluster = cluster
+        self.idleTimeout = idleTimeout
+        self.origin = origin
+        self.clusterOrigin = clusterOrigin
+    }
+}

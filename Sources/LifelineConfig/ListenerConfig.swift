@@ -1,0 +1,54 @@
+/// `envoy.config.listener.v3.Listener`: one bound address, its socket options and its filter chain.
+public struct ListenerConfig: Sendable {
+    /// `name`. Defaults to Istio's spelling `<address>_<port>`, e.g. `0.0.0.0_8443`.
+    public var name: String
+    /// `address.socket_address`.
+    public var address: SocketAddressConfig
+    /// `socket_options`: literal options applied at their state (setsockopt(2), socket(7), tcp(7)).
+    public var socketOptions: [SocketOptionConfig]
+    /// `enable_reuse_port`: one listening socket per event loop with SO_REUSEPORT (socket(7)). Envoy's default: true.
+    public var enableReusePort: Bool
+    /// `per_connection_buffer_limit_bytes`: bytes buffered per connection and direction before reading stops.
+    /// Envoy's default: 1 MiB.
+    public var perConnectionBufferLimitBytes: Int
+    /// `tcp_backlog_size`: the `listen(2)` backlog. Envoy's default: `net.core.somaxconn` on Linux.
+    public var tcpBacklogSize: Int?
+    /// `filter_chains`: exactly one, whose last filter is `envoy.filters.network.tcp_proxy`.
+    public var filterChains: [FilterChainConfig]
+    public var origin: ConfigOrigin
+
+    public static let defaultBufferLimitBytes = 1_048_576
+
+    public init(
+        name: String,
+        address: SocketAddressConfig,
+        socketOptions: [SocketOptionConfig] = [],
+        enableReusePort: Bool = true,
+        perConnectionBufferLimitBytes: Int = ListenerConfig.defaultBufferLimitBytes,
+        tcpBacklogSize: Int? = nil,
+        filterChains: [FilterChainConfig] = [],
+        origin: ConfigOrigin
+    ) {
+        self.name = name
+        self.address = address
+        self.socketOptions = socketOptions
+        self.enableReusePort = enableReusePort
+        self.perConnectionBufferLimitBytes = perConnectionBufferLimitBytes
+        self.tcpBacklogSize = tcpBacklogSize
+        self.filterChains = filterChains
+        self.origin = origin
+    }
+
+    /// The name Istio gives a listener bound to `address`: `0.0.0.0_8443`.
+    public static func defaultName(for address: SocketAddressConfig) -> String {
+        "\(address.address)_\(address.portValue)"
+    }
+
+    /// The tcp_proxy this listener runs.
+    public var tcpProxy: TcpProxyConfig? {
+        filterChains.first?.filters.last.flatMap {
+            if case .tcpProxy(let proxy) = $0.kind { return proxy }
+            return nil
+        }
+    }
+}

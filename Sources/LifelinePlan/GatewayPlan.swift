@@ -1,0 +1,90 @@
+public import LifelineConfig
+public import LifelineSocket
+
+/// The resolved gateway: plain data that `check` prints and the runtime runs.
+///
+/// Every named option is compiled down to literal socket options here, so what is printed is what is applied.
+public struct GatewayPlan: Sendable {
+    public var admin: AdminPlan?
+    public var listeners: [ListenerPlan]
+    public var clusters: [ClusterPlan]
+
+    public init(admin: AdminPlan? = nil, listeners: [ListenerPlan], clusters: [ClusterPlan]) {
+        self.admin = admin
+        self.listeners = listeners
+        self.clusters = clusters
+    }
+
+    public func cluster(named name: String) -> ClusterPlan? {
+        clusters.first { $0.name == name }
+    }
+}
+
+/// Where the admin endpoint listens.
+public struct AdminPlan: Sendable, Hashable {
+    public var address: IPEndpoint
+}
+
+/// One listener: its address, its socket options by state, and what it proxies to.
+public struct ListenerPlan: Sendable {
+    public var name: String
+    public var address: IPEndpoint
+    /// One listening socket per event loop with SO_REUSEPORT, or one shared socket.
+    public var reusePort: Bool
+    public var bufferLimitBytes: Int
+    /// The `listen(2)` backlog.
+    public var backlog: Int32
+    /// Literal options in the order they are applied within each state.
+    public var socketOptions: [PlannedSocketOption]
+    public var tcpProxy: TcpProxyPlan
+    public var origin: ConfigOrigin
+
+    /// The options the lifecycle driver applies.
+    public var stagedOptions: [StagedSocketOption] {
+        socketOptions.map(\.staged)
+    }
+}
+
+/// A literal socket option with where it came from.
+public struct PlannedSocketOption: Sendable, Hashable {
+    public var option: SocketOption
+    /// The config's `description`, if any.
+    public var description: String?
+    /// `default`, `enable_reuse_port`, or the path of the `socket_options` entry.
+    public var source: String
+    /// How the config spelled it, e.g. `level 1 name 9`, when it used numbers.
+    public var written: String?
+
+    public var staged: StagedSocketOption {
+        StagedSocketOption(option: option, source: source)
+    }
+}
+
+/// `envoy.filters.network.tcp_proxy`, resolved.
+public struct TcpProxyPlan: Sendable, Hashable {
+    public var statPrefix: String
+    public var cluster: String
+    /// `nil`: no idle timeout.
+    public var idleTimeout: Duration?
+}
+
+/// An upstream cluster, resolved.
+public struct ClusterPlan: Sendable {
+    public var name: String
+    public var type: ClusterConfig.DiscoveryType
+    public var connectTimeout: Duration
+    public var lbPolicy: ClusterConfig.LoadBalancingPolicy
+    /// Host (IP literal or DNS name) and port, in config order.
+    public var endpoints: [EndpointPlan]
+    public var bufferLimitBytes: Int
+}
+
+/// One upstream endpoint as configured.
+public struct EndpointPlan: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

@@ -1,0 +1,52 @@
+public import LifelinePlan
+public import Logging
+public import NIOCore
+
+/// Every listener and cluster of a plan, running on one event loop group.
+public final class Gateway: Sendable {
+    public let plan: GatewayPlan
+    public let listeners: [TCPProxyListener]
+    public let clusters: [String: UpstreamCluster]
+    private let logger: Logger
+
+    /// Resolves the clusters; binds nothing yet.
+    public init(plan: GatewayPlan, logger: Logger) throws {
+        self.plan = plan
+        self.logger = logger
+        var clusters: [String: UpstreamCluster] = [:]
+        for cluster in plan.clusters {
+            clusters[cluster.name] = try UpstreamCluster(plan: cluster)
+        }
+        self.clusters = clusters
+        listeners = plan.listeners.map { listener in
+            TCPProxyListener(plan: listener, cluster: clusters[listener.tcpProxy.cluster]!, logger: logger)
+        }
+    }
+
+    /// Starts every listener; if one fails, the ones already started are stopped and the error is thrown.
+    public func start(group: any EventLoopGroup) async throws {
+        var started: [TCPProxyListener] = []
+        do {
+            for listener in listeners {
+                try await listener.start(group: group)
+                started.append(listener)
+            }
+        } catch {
+            for listener in started {
+                await listener.stop()
+            }
+            throw error
+        }
+    }
+
+    /// Stops accepting and closes every connection.
+    public func stop() async {
+        for listener in listeners {
+            await listener.stop()
+        }
+    }
+
+    public func listener(named name: String) -> TCPProxyListener? {
+        listeners.first { $0.plan.name == name }
+    }
+}
