@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "LifelineSocketTests", dependencies: ["LifelineSocket"], swiftSettings: upcoming),
         .testTarget(
             name: "LifelinePlanTests",
-            dependencies: ["LifelinePlan", "LifelineConfig"],
+            dependencies: ["LifelinePlan", "LifelineConfig", "LifelineSocket"],
             swiftSettings: upcoming
         ),
         .testTarget(
@@ -95,6 +95,7 @@ let package = Package(
                 "LifelineConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: upcoming
         ),

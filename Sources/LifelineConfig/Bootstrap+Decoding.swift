@@ -40,8 +40,9 @@ extension Bootstrap {
 extension AdminConfig {
     static func decode(_ field: FieldValue) -> AdminConfig? {
         guard var reader = field.object() else { return nil }
-        let address = reader.field("address").flatMap(SocketAddressConfig.decodeAddress)
-        if address == nil && !reader.has("address") {
+        let addressField = reader.field("address")
+        let address = addressField.flatMap(SocketAddressConfig.decodeAddress)
+        if addressField == nil {
             field.error("admin needs an address")
         }
         reader.finish(envoyFields: [

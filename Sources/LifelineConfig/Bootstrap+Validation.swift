@@ -16,7 +16,10 @@ extension Bootstrap {
                 )
             }
             if address.portValue != 0 {
-                let key = "\(address.address):\(address.portValue)"
+                // One spelling per address, so that `::1` and `0:0:0:0:0:0:0:1` are seen to collide (with SO_REUSEPORT
+                // both would bind, and the kernel would split connections between the two listeners).
+                let host = IPAddressText.canonical(address.address) ?? address.address
+                let key = "\(host):\(address.portValue)"
                 if let other = bound[key] {
                     sink.error(address.origin, "\(key) is already bound by listener \(JSONText.quote(other))")
                 } else {
@@ -71,5 +74,23 @@ enum IPAddressText {
         var v4 = in_addr()
         var v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
+    /// The `inet_ntop(3)` spelling of a numeric address, IPv6 in brackets (`10.0.0.1`, `[::1]`); `nil` if `text` is
+    /// not numeric.
+    static func canonical(_ text: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        func written() -> String {
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1, inet_ntop(AF_INET, &v4, &buffer, socklen_t(buffer.count)) != nil {
+            return written()
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1, inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)) != nil {
+            return "[" + written() + "]"
+        }
+        return nil
     }
 }

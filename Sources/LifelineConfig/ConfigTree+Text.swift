@@ -71,6 +71,7 @@ extension ConfigTree {
         let needsQuotes =
             reserved.contains(text) || ConfigLoader.isNumber(text) || text.first == " " || text.last == " "
             || text.first == "-" || text.first == "?" || text.contains(where: { special.contains($0) })
+            || text.unicodeScalars.contains(where: JSONText.escapesAsHex)
         return needsQuotes ? JSONText.quote(text) : text
     }
 

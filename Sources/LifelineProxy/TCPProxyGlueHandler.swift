@@ -31,6 +31,8 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     private var heldInputClosed = false
     private(set) var inputClosed = false
     private(set) var outputClosed = false
+    /// Whether this side's channel failed (e.g. reset) rather than ending cleanly.
+    private var failed = false
 
     init(side: Side) {
         self.side = side
@@ -52,6 +54,9 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         session?.sideBecameActive(side)
+        if side == .upstream {
+            partner?.partnerConnected()
+        }
         context.fireChannelActive()
     }
 
@@ -93,11 +98,14 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         session?.sideBecameInactive(side)
-        partner?.partnerClose()
+        // NIO closes a channel outright, without an input-closed event, when its input ends after its output was
+        // shut; so a clean end still lets the partner write what it has queued before it closes.
+        partner?.partnerClose(flushingFirst: !failed)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failed = true
         session?.sideFailed(side, error: error)
         context.close(promise: nil)
     }
@@ -148,8 +156,18 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
         }
     }
 
-    private func partnerClose() {
-        context?.close(promise: nil)
+    private func partnerClose(flushingFirst: Bool) {
+        guard let context else { return }
+        guard flushingFirst, context.channel.isActive, !outputClosed else {
+            context.close(promise: nil)
+            return
+        }
+        outputClosed = true
+        let flushed = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
+        flushed.futureResult.assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 
     /// The partner just connected: hand it what arrived meanwhile, then resume reading.

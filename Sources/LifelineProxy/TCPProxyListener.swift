@@ -75,9 +75,7 @@ public final class TCPProxyListener: Sendable {
         for channel in channels {
             try? await channel.close()
         }
-        for closed in context.closeAll() {
-            try? await closed.get()
-        }
+        await context.closeAll()
     }
 
     /// Number of downstream connections currently open.

@@ -23,6 +23,7 @@ final class TCPProxySession {
     private var logger: Logger
     private var upstreamState = UpstreamState.notStarted
     private var downstreamOpen = true
+    private var finished = false
     private var idleTimer: Scheduled<Void>?
     private var lastActivity = NIODeadline.now()
 
@@ -37,6 +38,7 @@ final class TCPProxySession {
         upstream.partner = downstream
         downstream.session = self
         upstream.session = self
+        listener.sessionStarted()
     }
 
     // MARK: Events from the glue handlers
@@ -53,7 +55,6 @@ final class TCPProxySession {
             }
         case .upstream:
             listener.cluster.stats.increment(.upstreamConnectionsActive)
-            downstream.partnerConnected()
         }
     }
 
@@ -192,13 +193,15 @@ final class TCPProxySession {
     // MARK: End
 
     private func finishIfDone() {
-        guard !downstreamOpen else { return }
+        guard !downstreamOpen, !finished else { return }
         switch upstreamState {
         case .closed, .notStarted:
+            finished = true
             idleTimer?.cancel()
             idleTimer = nil
             downstream.session = nil
             upstream.session = nil
+            listener.sessionFinished()
         case .connecting, .connected:
             return
         }

@@ -1,0 +1,81 @@
+import Foundation
+import LifelineProxy
+import NIOCore
+import NIOPosix
+import Testing
+
+/// What an operator sees: `ss -tno` on a proxied downstream connection shows the kernel's keepalive timer.
+@Suite(.serialized) struct ListenerKeepaliveTests {
+    static let keepaliveOptions = """
+            socket_options:
+            - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
+            - { level: 6, name: 4, int_value: 15, state: STATE_LISTENING }
+            - { level: IPPROTO_TCP, name: TCP_KEEPINTVL, int_value: 15, state: STATE_LISTENING }
+            - { level: IPPROTO_TCP, name: TCP_KEEPCNT, int_value: 3, state: STATE_LISTENING }
+        """
+
+    /// `ss -tno` lines for established connections whose local port is `port`.
+    private func socketStatistics(localPort port: Int) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ss", "-tnoH", "state", "established", "( sport = :\(port) )"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "ss (iproute2) must be installed")
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The seconds left on `timer:(keepalive,14sec,0)`, or nil.
+    private func keepaliveSeconds(_ line: Substring) -> Int? {
+        guard let range = line.range(of: "timer:(keepalive,") else { return nil }
+        let rest = line[range.upperBound...]
+        let digits = rest.prefix { $0.isNumber }
+        return Int(digits)
+    }
+
+    @Test func proxiedDownstreamConnectionShowsTheKeepaliveTimerFromFifteenSeconds() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+        let harness = try await GatewayHarness.start(
+            yaml: GatewayHarness.config(upstreamPorts: [upstream.port], listenerExtra: Self.keepaliveOptions),
+            group: group
+        )
+        let client = try await connectClient(port: harness.port, group: group)
+        try await client.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "ping"))
+            var iterator = inbound.makeAsyncIterator()
+            _ = try await iterator.next()
+            let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
+            #expect(lines.count == 1, "\(lines)")
+            let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
+            #expect((10...15).contains(seconds), "\(lines)")
+        }
+        await harness.stop()
+        await upstream.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func withoutKeepaliveOptionsThereIsNoKeepaliveTimer() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+        let harness = try await GatewayHarness.start(
+            yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
+            group: group
+        )
+        let client = try await connectClient(port: harness.port, group: group)
+        try await client.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "ping"))
+            var iterator = inbound.makeAsyncIterator()
+            _ = try await iterator.next()
+            let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
+            #expect(lines.count == 1)
+            #expect(lines.first.flatMap(keepaliveSeconds) == nil, "\(lines)")
+        }
+        await harness.stop()
+        await upstream.stop()
+        try await group.shutdownGracefully()
+    }
+}
