@@ -26,9 +26,10 @@ extension Bootstrap {
                     bound[key] = listener.name
                 }
             }
-            if let proxy = listener.tcpProxy, !clusters.contains(where: { $0.name == proxy.cluster }) {
-                sink.error(proxy.clusterOrigin, "no cluster named \(JSONText.quote(proxy.cluster))")
-            }
+        }
+
+        for reference in sink.clusterReferences where !sink.declaredClusters.contains(reference.name) {
+            sink.error(reference.origin, "no cluster named \(JSONText.quote(reference.name))")
         }
 
         for cluster in clusters {

@@ -17,6 +17,9 @@ extension ClusterConfig {
         guard var reader = field.object() else { return nil }
         let nameField = reader.field("name")
         let name = nameField?.name()
+        if let name {
+            field.sink.declaredClusters.insert(name)
+        }
         let typeField = reader.field("type")
         let type = typeField?.enumeration("cluster type", DiscoveryType.protoNames)
         let connectTimeout = reader.field("connect_timeout")?.duration()

@@ -1,6 +1,11 @@
 /// Collects problems while a config is read, so that all of them are reported at once.
 final class DiagnosticSink {
     private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// Every `cluster` a filter names, kept even when the rest of its listener is invalid, so that one mistake
+    /// does not hide another.
+    var clusterReferences: [(name: String, origin: ConfigOrigin)] = []
+    /// Every cluster name declared, including clusters with other errors.
+    var declaredClusters: Set<String> = []
 
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 

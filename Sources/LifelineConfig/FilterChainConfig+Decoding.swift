@@ -74,6 +74,9 @@ extension TcpProxyConfig {
         reader.finish(envoyFields: envoyFields)
         if statPrefixField == nil { field.error("tcp_proxy needs a stat_prefix") }
         if clusterField == nil { field.error("tcp_proxy needs a cluster") }
+        if let cluster, let clusterField {
+            field.sink.clusterReferences.append((cluster, clusterField.origin))
+        }
         guard let statPrefix, let cluster, let clusterField else { return nil }
         let effectiveIdle: Duration? = hasIdleTimeout ? (idleTimeout == .zero ? nil : idleTimeout) : defaultIdleTimeout
         return TcpProxyConfig(
