@@ -11,7 +11,11 @@ extension Bootstrap {
             let address = listener.address
             if !IPAddressText.isNumeric(address.address) {
                 sink.error(
-                    ConfigOrigin(path: address.origin.path + ".address", location: address.origin.location),
+                    ConfigOrigin(
+                        path: address.origin.path + ".address",
+                        location: address.origin.location,
+                        provenance: address.origin.provenance
+                    ),
                     "a listener binds an IP address; \(JSONText.quote(address.address)) is not one"
                 )
             }
@@ -39,13 +43,21 @@ extension Bootstrap {
             for endpoint in cluster.endpoints {
                 if endpoint.portValue == 0 {
                     sink.error(
-                        ConfigOrigin(path: endpoint.origin.path + ".port_value", location: endpoint.origin.location),
+                        ConfigOrigin(
+                            path: endpoint.origin.path + ".port_value",
+                            location: endpoint.origin.location,
+                            provenance: endpoint.origin.provenance
+                        ),
                         "an endpoint needs a port in 1...65535"
                     )
                 }
                 if cluster.type == .staticAddresses && !IPAddressText.isNumeric(endpoint.address) {
                     sink.error(
-                        ConfigOrigin(path: endpoint.origin.path + ".address", location: endpoint.origin.location),
+                        ConfigOrigin(
+                            path: endpoint.origin.path + ".address",
+                            location: endpoint.origin.location,
+                            provenance: endpoint.origin.provenance
+                        ),
                         "a STATIC cluster's endpoints are IP addresses; use type STRICT_DNS or LOGICAL_DNS for "
                             + JSONText.quote(endpoint.address)
                     )

@@ -7,7 +7,7 @@ extension ClusterConfig {
         "typed_dns_resolver_config", "wait_for_warm_on_init", "outlier_detection", "cleanup_interval",
         "upstream_bind_config", "lb_subset_config", "ring_hash_lb_config", "maglev_lb_config",
         "original_dst_lb_config", "least_request_lb_config", "round_robin_lb_config", "common_lb_config",
-        "transport_socket", "metadata", "protocol_selection", "upstream_connection_options",
+        "transport_socket", "metadata", "protocol_selection",
         "close_connections_on_host_health_failure", "ignore_health_on_host_removal", "filters", "load_balancing_policy",
         "lrs_server", "track_timeout_budgets", "upstream_config", "track_cluster_stats", "preconnect_policy",
         "connection_pool_per_downstream_connection", "health_checks", "max_requests_per_connection", "hosts",
@@ -26,6 +26,14 @@ extension ClusterConfig {
         let policyField = reader.field("lb_policy")
         let policy = policyField?.enumeration("lb_policy", LoadBalancingPolicy.protoNames)
         let bufferLimit = reader.field("per_connection_buffer_limit_bytes")?.integer(in: 1...Int64(UInt32.max))
+        var upstreamOptions: (TcpKeepaliveConfig?, Duration?, ConfigOrigin?, ConfigOrigin)?
+        if let optionsField = reader.field("upstream_connection_options"), var options = optionsField.object() {
+            let keepalive = options.field("tcp_keepalive").flatMap(TcpKeepaliveConfig.decode)
+            let timeoutField = options.field("tcp_user_timeout")
+            let timeout = timeoutField.flatMap { $0.userTimeout() }
+            options.finish(envoyFields: ["set_local_interface_name_on_upstream_connections", "happy_eyeballs_config"])
+            upstreamOptions = (keepalive, timeout, timeoutField?.origin, optionsField.origin)
+        }
         let assignmentField = reader.field("load_assignment")
         let endpoints = assignmentField.map(decodeLoadAssignment) ?? []
         reader.finish(envoyFields: envoyFields)
@@ -35,7 +43,7 @@ extension ClusterConfig {
             field.error("connect_timeout must be greater than 0s")
         }
         guard let name else { return nil }
-        return ClusterConfig(
+        var cluster = ClusterConfig(
             name: name,
             type: type.flatMap(DiscoveryType.init(rawValue:)) ?? .staticAddresses,
             connectTimeout: connectTimeout ?? defaultConnectTimeout,
@@ -44,6 +52,13 @@ extension ClusterConfig {
             perConnectionBufferLimitBytes: bufferLimit.map(Int.init) ?? ListenerConfig.defaultBufferLimitBytes,
             origin: field.origin
         )
+        if let (keepalive, timeout, timeoutOrigin, optionsOrigin) = upstreamOptions {
+            cluster.upstreamTcpKeepalive = keepalive
+            cluster.upstreamTcpUserTimeout = timeout
+            cluster.upstreamTcpUserTimeoutOrigin = timeoutOrigin
+            cluster.upstreamConnectionOptionsOrigin = optionsOrigin
+        }
+        return cluster
     }
 
     /// `envoy.config.endpoint.v3.ClusterLoadAssignment`, flattened to its endpoint addresses.

@@ -52,6 +52,16 @@ public struct ClusterConfig: Sendable {
     public var endpoints: [SocketAddressConfig]
     /// `per_connection_buffer_limit_bytes` for upstream connections. Envoy's default: 1 MiB.
     public var perConnectionBufferLimitBytes: Int
+    /// `upstream_connection_options.tcp_keepalive`: keepalive on connections to the endpoints, set before connect.
+    /// Absent: Lifeline's defaults (on).
+    public var upstreamTcpKeepalive: TcpKeepaliveConfig?
+    /// `upstream_connection_options.tcp_user_timeout` (Lifeline extension): TCP_USER_TIMEOUT for upstream
+    /// connections (tcp(7)); `0s` turns it off. Absent: keepalive's own bound.
+    public var upstreamTcpUserTimeout: Duration?
+    /// Where `upstream_connection_options.tcp_user_timeout` was written.
+    public var upstreamTcpUserTimeoutOrigin: ConfigOrigin?
+    /// Where `upstream_connection_options` was written (or the cluster, when absent).
+    public var upstreamConnectionOptionsOrigin: ConfigOrigin?
     public var origin: ConfigOrigin
 
     public init(
@@ -70,5 +80,9 @@ public struct ClusterConfig: Sendable {
         self.endpoints = endpoints
         self.perConnectionBufferLimitBytes = perConnectionBufferLimitBytes
         self.origin = origin
+        self.upstreamTcpKeepalive = nil
+        self.upstreamTcpUserTimeout = nil
+        self.upstreamTcpUserTimeoutOrigin = nil
+        self.upstreamConnectionOptionsOrigin = nil
     }
 }

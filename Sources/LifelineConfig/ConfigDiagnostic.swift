@@ -10,20 +10,31 @@ public struct ConfigDiagnostic: Sendable, Hashable, CustomStringConvertible {
     public var path: String
     public var message: String
     public var location: SourceLocation?
+    /// Who wrote the value, when an EnvoyFilter patch did.
+    public var provenance: String?
 
-    public init(severity: Severity = .error, path: String, message: String, location: SourceLocation? = nil) {
+    public init(
+        severity: Severity = .error,
+        path: String,
+        message: String,
+        location: SourceLocation? = nil,
+        provenance: String? = nil
+    ) {
         self.severity = severity
         self.path = path
         self.message = message
         self.location = location
+        self.provenance = provenance
     }
 
-    /// One line: `path: message (file:line:column)`, with `warning: ` in front of warnings.
+    /// One line: `path: message (file:line:column)`, with `warning: ` in front of warnings and the EnvoyFilter
+    /// patch named when one wrote the value: `(from EnvoyFilter istio-system/x patch 0, filter.yaml:12:9)`.
     public var description: String {
         var line = severity == .warning ? "warning: " : ""
         line += path.isEmpty ? message : "\(path): \(message)"
-        if let location {
-            line += " (\(location))"
+        let place = [provenance.map { "from \($0)" }, location?.description].compactMap { $0 }
+        if !place.isEmpty {
+            line += " (" + place.joined(separator: ", ") + ")"
         }
         return line
     }

@@ -30,10 +30,14 @@ public struct ConfigTree: Sendable, CustomStringConvertible {
 
     public var value: Value
     public var location: SourceLocation?
+    /// Who put this value here when it was not the bootstrap file itself, e.g.
+    /// `EnvoyFilter istio-system/keepalive patch 0`. Values below inherit it unless they carry their own.
+    public var provenance: String?
 
-    public init(_ value: Value, location: SourceLocation? = nil) {
+    public init(_ value: Value, location: SourceLocation? = nil, provenance: String? = nil) {
         self.value = value
         self.location = location
+        self.provenance = provenance
     }
 
     /// The entries, if this is an object.

@@ -9,22 +9,29 @@ final class DiagnosticSink {
 
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
-    func error(_ path: ConfigPath, _ message: String, at tree: ConfigTree? = nil) {
-        diagnostics.append(ConfigDiagnostic(path: path.description, message: message, location: tree?.location))
+    func error(_ path: ConfigPath, _ message: String, at tree: ConfigTree? = nil, provenance: String? = nil) {
+        diagnostics.append(
+            ConfigDiagnostic(
+                path: path.description,
+                message: message,
+                location: tree?.location,
+                provenance: provenance ?? tree?.provenance
+            )
+        )
     }
 
-    func error(_ path: ConfigPath, _ message: String, location: SourceLocation?) {
-        diagnostics.append(ConfigDiagnostic(path: path.description, message: message, location: location))
+    func error(_ path: ConfigPath, _ message: String, location: SourceLocation?, provenance: String? = nil) {
+        diagnostics.append(
+            ConfigDiagnostic(path: path.description, message: message, location: location, provenance: provenance)
+        )
     }
 
     func error(_ origin: ConfigOrigin, _ message: String) {
-        diagnostics.append(ConfigDiagnostic(path: origin.path, message: message, location: origin.location))
+        diagnostics.append(origin.diagnostic(message))
     }
 
     func warning(_ origin: ConfigOrigin, _ message: String) {
-        diagnostics.append(
-            ConfigDiagnostic(severity: .warning, path: origin.path, message: message, location: origin.location)
-        )
+        diagnostics.append(origin.diagnostic(message, severity: .warning))
     }
 }
 

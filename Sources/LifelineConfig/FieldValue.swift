@@ -5,11 +5,15 @@ struct FieldValue {
     let tree: ConfigTree
     let path: ConfigPath
     let sink: DiagnosticSink
+    /// Who wrote this value when not the bootstrap itself (an EnvoyFilter patch).
+    var provenance: String? = nil
 
-    var origin: ConfigOrigin { ConfigOrigin(path: path.description, location: tree.location) }
+    var origin: ConfigOrigin {
+        ConfigOrigin(path: path.description, location: tree.location, provenance: provenance)
+    }
 
     func error(_ message: String) {
-        sink.error(path, message, at: tree)
+        sink.error(path, message, at: tree, provenance: provenance)
     }
 
     func string() -> String? {
@@ -40,7 +44,7 @@ struct FieldValue {
     }
 
     /// An integer in `range`; proto-JSON also allows it quoted.
-    func integer(in range: ClosedRange<Int64>) -> Int64? {
+    func integer(in range: ClosedRange<Int64>, unit: String? = nil) -> Int64? {
         let text: String
         switch tree.value {
         case .number(let literal): text = literal
@@ -54,7 +58,8 @@ struct FieldValue {
             return nil
         }
         guard range.contains(number) else {
-            error("\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
+            let limit = unit.map { " (\($0))" } ?? ""
+            error("\(number) is out of range \(range.lowerBound)...\(range.upperBound)\(limit)")
             return nil
         }
         return number
@@ -68,6 +73,17 @@ struct FieldValue {
         }
         guard let duration = ProtoDuration.parse(text) else {
             error("invalid duration \(JSONText.quote(text)): write seconds with an s suffix, e.g. \"15s\" or \"0.25s\"")
+            return nil
+        }
+        return duration
+    }
+
+    /// A TCP_USER_TIMEOUT duration: whole milliseconds up to `Int32.max`.
+    func userTimeout() -> Duration? {
+        guard let duration = duration() else { return nil }
+        let milliseconds = duration / .milliseconds(1)
+        guard milliseconds <= Double(Int32.max) else {
+            error("TCP_USER_TIMEOUT takes at most \(Int32.max) ms")
             return nil
         }
         return duration
@@ -109,7 +125,9 @@ struct FieldValue {
             error("expected a list, found \(tree.kindDescription)")
             return nil
         }
-        return elements.enumerated().map { FieldValue(tree: $1, path: path.appending(index: $0), sink: sink) }
+        return elements.enumerated().map {
+            FieldValue(tree: $1, path: path.appending(index: $0), sink: sink, provenance: $1.provenance ?? provenance)
+        }
     }
 
     /// Reads each element of a list with `body`, dropping the ones that failed.
@@ -118,7 +136,7 @@ struct FieldValue {
     }
 
     func object() -> ObjectReader? {
-        ObjectReader(tree, path: path, sink: sink)
+        ObjectReader(tree, path: path, sink: sink, inheritedProvenance: provenance)
     }
 }
 

@@ -6,7 +6,7 @@ extension ListenerConfig {
         "connection_balance_config", "reuse_port", "access_log", "bind_to_port",
         "default_filter_chain", "filter_chain_matcher", "use_original_dst", "enable_mptcp",
         "ignore_global_conn_limit", "max_connections_to_accept_per_socket_event", "internal_listener",
-        "listener_specifier", "fcds_config", "bypass_overload_manager", "tcp_keepalive",
+        "listener_specifier", "fcds_config", "bypass_overload_manager",
     ]
 
     static func decode(_ field: FieldValue) -> ListenerConfig? {
@@ -21,6 +21,9 @@ extension ListenerConfig {
         let reusePort = reader.field("enable_reuse_port")?.bool()
         let bufferLimit = reader.field("per_connection_buffer_limit_bytes")?.integer(in: 1...Int64(UInt32.max))
         let backlog = reader.field("tcp_backlog_size")?.integer(in: 1...Int64(Int32.max))
+        let keepalive = reader.field("tcp_keepalive").flatMap(TcpKeepaliveConfig.decode)
+        let userTimeoutField = reader.field("tcp_user_timeout")
+        let userTimeout = userTimeoutField.flatMap { $0.userTimeout() }
         let chainsField = reader.field("filter_chains")
         let chains = chainsField?.list(FilterChainConfig.decode) ?? []
         if chainsField == nil {
@@ -32,7 +35,7 @@ extension ListenerConfig {
         }
         reader.finish(envoyFields: envoyFields)
         guard let address else { return nil }
-        return ListenerConfig(
+        var listener = ListenerConfig(
             name: name ?? defaultName(for: address),
             address: address,
             socketOptions: socketOptions,
@@ -42,6 +45,10 @@ extension ListenerConfig {
             filterChains: chains,
             origin: reader.origin
         )
+        listener.tcpKeepalive = keepalive
+        listener.tcpUserTimeout = userTimeout
+        listener.tcpUserTimeoutOrigin = userTimeoutField?.origin
+        return listener
     }
 }
 

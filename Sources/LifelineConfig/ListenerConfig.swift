@@ -11,6 +11,14 @@ public struct ListenerConfig: Sendable {
     /// `per_connection_buffer_limit_bytes`: bytes buffered per connection and direction before reading stops.
     /// Envoy's default: 1 MiB.
     public var perConnectionBufferLimitBytes: Int
+    /// `tcp_keepalive`: downstream keepalive for every accepted connection, set on the listening socket at
+    /// STATE_LISTENING. Absent: Lifeline's defaults (on). Explicit `socket_options` take precedence.
+    public var tcpKeepalive: TcpKeepaliveConfig?
+    /// `tcp_user_timeout` (Lifeline extension): TCP_USER_TIMEOUT (tcp(7)), how long sent data may stay
+    /// unacknowledged before the connection is dropped. `0s` turns it off. Absent: keepalive's own bound.
+    public var tcpUserTimeout: Duration?
+    /// Where `tcp_user_timeout` was written.
+    public var tcpUserTimeoutOrigin: ConfigOrigin?
     /// `tcp_backlog_size`: the `listen(2)` backlog. Envoy's default: `net.core.somaxconn` on Linux.
     public var tcpBacklogSize: Int?
     /// `filter_chains`: exactly one, whose last filter is `envoy.filters.network.tcp_proxy`.
@@ -35,6 +43,9 @@ public struct ListenerConfig: Sendable {
         self.enableReusePort = enableReusePort
         self.perConnectionBufferLimitBytes = perConnectionBufferLimitBytes
         self.tcpBacklogSize = tcpBacklogSize
+        self.tcpKeepalive = nil
+        self.tcpUserTimeout = nil
+        self.tcpUserTimeoutOrigin = nil
         self.filterChains = filterChains
         self.origin = origin
     }

@@ -59,6 +59,7 @@ extension PlannedSocketOption {
             ("written", written.map { .string("\($0) → \(option.displayName)") }),
             ("description", description.map { .string($0) }),
             ("source", .string(source)),
+            ("overrides", overrides.isEmpty ? nil : .array(overrides.map { .string($0) })),
         ])
     }
 }
@@ -72,6 +73,7 @@ extension ClusterPlan {
             ("connect_timeout", .string(ProtoDuration.format(connectTimeout))),
             ("per_connection_buffer_limit_bytes", .number(bufferLimitBytes)),
             ("endpoints", .array(endpoints.map { .string($0.description) })),
+            ("upstream_socket_options", .array(upstreamSocketOptions.map(\.summary))),
         ])
     }
 }

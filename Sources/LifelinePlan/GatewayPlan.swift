@@ -54,6 +54,22 @@ public struct PlannedSocketOption: Sendable, Hashable {
     public var source: String
     /// How the config spelled it, e.g. `level 1 name 9`, when it used numbers.
     public var written: String?
+    /// What this option won over: `15 from default`, `30 from static_resources.listeners[0].tcp_keepalive…`.
+    public var overrides: [String]
+
+    public init(
+        option: SocketOption,
+        description: String? = nil,
+        source: String,
+        written: String? = nil,
+        overrides: [String] = []
+    ) {
+        self.option = option
+        self.description = description
+        self.source = source
+        self.written = written
+        self.overrides = overrides
+    }
 
     public var staged: StagedSocketOption {
         StagedSocketOption(option: option, source: source)
@@ -77,6 +93,8 @@ public struct ClusterPlan: Sendable {
     /// Host (IP literal or DNS name) and port, in config order.
     public var endpoints: [EndpointPlan]
     public var bufferLimitBytes: Int
+    /// Options set on every upstream socket before it connects (keepalive, TCP_USER_TIMEOUT).
+    public var upstreamSocketOptions: [PlannedSocketOption]
 }
 
 /// One upstream endpoint as configured.

@@ -13,13 +13,24 @@ public enum GatewayPlanner {
             }
         }
         let clusters = bootstrap.clusters.map { cluster in
-            ClusterPlan(
+            var layers = SocketOptionLayers()
+            KeepaliveOptions.add(
+                to: &layers,
+                config: cluster.upstreamTcpKeepalive,
+                userTimeout: cluster.upstreamTcpUserTimeout,
+                userTimeoutOrigin: cluster.upstreamTcpUserTimeoutOrigin,
+                state: .prebind
+            )
+            return ClusterPlan(
                 name: cluster.name,
                 type: cluster.type,
                 connectTimeout: cluster.connectTimeout,
                 lbPolicy: cluster.lbPolicy,
                 endpoints: cluster.endpoints.map { EndpointPlan(host: $0.address, port: $0.portValue) },
-                bufferLimitBytes: cluster.perConnectionBufferLimitBytes
+                bufferLimitBytes: cluster.perConnectionBufferLimitBytes,
+                upstreamSocketOptions: KeepaliveOptions.deriveUserTimeout(
+                    layers.resolveWithLayers(warnings: &diagnostics)
+                )
             )
         }
         var admin: AdminPlan?
@@ -45,10 +56,10 @@ public enum GatewayPlanner {
 
     private static func planListener(_ listener: ListenerConfig, diagnostics: inout [ConfigDiagnostic]) -> ListenerPlan?
     {
-        var options: [PlannedSocketOption] = []
         let known = SocketOptionNames.Known.self
+        var layers = SocketOptionLayers()
         // Envoy sets SO_REUSEADDR on every listener so that a restart can bind while old connections sit in TIME_WAIT.
-        options.append(
+        layers.add(
             PlannedSocketOption(
                 option: SocketOption(
                     level: known.reuseAddress.level,
@@ -57,10 +68,11 @@ public enum GatewayPlanner {
                     state: .prebind
                 ),
                 source: "default"
-            )
+            ),
+            layer: .builtIn
         )
         if listener.enableReusePort {
-            options.append(
+            layers.add(
                 PlannedSocketOption(
                     option: SocketOption(
                         level: known.reusePort.level,
@@ -69,22 +81,36 @@ public enum GatewayPlanner {
                         state: .prebind
                     ),
                     source: "enable_reuse_port"
-                )
+                ),
+                layer: .named
             )
         }
+        KeepaliveOptions.add(
+            to: &layers,
+            config: listener.tcpKeepalive,
+            userTimeout: listener.tcpUserTimeout,
+            userTimeoutOrigin: listener.tcpUserTimeoutOrigin,
+            state: .listening
+        )
         for config in listener.socketOptions {
             if let option = SocketOptionResolver.resolve(config, diagnostics: &diagnostics) {
-                options.append(option)
+                layers.add(option, layer: .explicit, origin: config.origin)
             }
         }
+        let options = KeepaliveOptions.deriveUserTimeout(layers.resolveWithLayers(warnings: &diagnostics))
         guard let proxy = listener.tcpProxy else { return nil }
         guard let address = IPEndpoint(host: listener.address.address, port: listener.address.portValue) else {
             return nil
         }
+        // An explicit SO_REUSEPORT=0 wins over enable_reuse_port; then one socket is all that can bind the port.
+        let reusePort = options.contains {
+            $0.option.level == known.reusePort.level && $0.option.name == known.reusePort.name
+                && $0.option.value != .int(0)
+        }
         return ListenerPlan(
             name: listener.name,
             address: address,
-            reusePort: listener.enableReusePort,
+            reusePort: reusePort,
             bufferLimitBytes: listener.perConnectionBufferLimitBytes,
             backlog: Int32(listener.tcpBacklogSize ?? Int(SystemLimits.somaxconn)),
             socketOptions: options,

@@ -10,7 +10,12 @@ public enum SocketOptionResolver {
         let origin = config.origin
         func fail(_ field: String, _ message: String) {
             diagnostics.append(
-                ConfigDiagnostic(path: "\(origin.path).\(field)", message: message, location: origin.location)
+                ConfigDiagnostic(
+                    path: "\(origin.path).\(field)",
+                    message: message,
+                    location: origin.location,
+                    provenance: origin.provenance
+                )
             )
         }
 
@@ -58,7 +63,7 @@ public enum SocketOptionResolver {
         return PlannedSocketOption(
             option: SocketOption(level: level, name: name, value: value, state: state),
             description: config.description,
-            source: origin.path,
+            source: KeepaliveOptions.source(origin),
             written: written
         )
     }

@@ -114,7 +114,11 @@ final class TCPProxySession {
 
         let limit = cluster.plan.bufferLimitBytes
         let handler = NIOLoopBound(upstream, eventLoop: eventLoop)
-        ClientBootstrap(group: eventLoop)
+        var bootstrap = ClientBootstrap(group: eventLoop)
+        for (option, value) in cluster.channelOptions {
+            bootstrap = bootstrap.channelOption(option, value: value)
+        }
+        bootstrap
             .connectTimeout(TimeAmount(cluster.plan.connectTimeout))
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelOption(.writeBufferWaterMark, value: .init(low: max(1, limit / 2), high: limit))

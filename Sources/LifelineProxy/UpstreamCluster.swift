@@ -9,6 +9,8 @@ public final class UpstreamCluster: Sendable {
     public let plan: ClusterPlan
     public let endpoints: [SocketAddress]
     public let stats = ProxyStats()
+    /// The plan's upstream socket options as NIO channel options, set before each connect.
+    let channelOptions: [(ChannelOptions.Types.SocketOption, SocketOptionValue)]
     private let next = Atomic<Int>(0)
 
     /// Resolves the cluster's endpoints: IP literals directly, DNS names (STRICT_DNS, LOGICAL_DNS) once, now.
@@ -39,6 +41,14 @@ public final class UpstreamCluster: Sendable {
             }
         }
         endpoints = addresses
+        channelOptions = plan.upstreamSocketOptions.compactMap { planned in
+            guard case .int(let value) = planned.option.value else { return nil }
+            let option = ChannelOptions.Types.SocketOption(
+                level: NIOBSDSocket.OptionLevel(rawValue: planned.option.level),
+                name: NIOBSDSocket.Option(rawValue: planned.option.name)
+            )
+            return (option, SocketOptionValue(value))
+        }
     }
 
     /// The endpoint for the next connection, by the cluster's `lb_policy`.

@@ -29,7 +29,7 @@ struct ConfigErrorTests {
     @Test(arguments: [
         ("transparent: true", "static_resources.listeners[0].transparent"),
         ("listenerFilters: []", "static_resources.listeners[0].listenerFilters"),
-        ("tcp_keepalive: {}", "static_resources.listeners[0].tcp_keepalive"),
+        ("freebind: true", "static_resources.listeners[0].freebind"),
     ])
     func envoyListenerFieldNotSupported(_ field: String, _ path: String) {
         expectSingleError(

@@ -6,33 +6,33 @@ import Testing
 
 @Suite("Listener, cluster and admin plans", .enabled(if: onLinux))
 struct ListenerPlanTests {
-    @Test func reuseAddressAndReusePortComeFirstAtPrebind() throws {
+    @Test func reuseAddressAndReusePortComeFirstAtPrebindThenTheDefaultKeepalive() throws {
         let plan = try planConfig(listenerConfig())
         let listener = try #require(plan.listeners.first)
         #expect(listener.reusePort)
+        #expect(listener.socketOptions.map(\.option) == [reuseAddress(), reusePort()] + defaultKeepalive(.listening))
+        #expect(listener.socketOptions.map(\.source) == ["default", "enable_reuse_port"] + defaultKeepaliveSources)
         #expect(
-            listener.socketOptions.map(\.option) == [
-                SocketOption(level: 1, name: 2, value: .int(1), state: .prebind),
-                SocketOption(level: 1, name: 15, value: .int(1), state: .prebind),
+            listener.socketOptions.map(\.option.displayName) == [
+                "SOL_SOCKET/SO_REUSEADDR", "SOL_SOCKET/SO_REUSEPORT", "SOL_SOCKET/SO_KEEPALIVE",
+                "IPPROTO_TCP/TCP_KEEPIDLE", "IPPROTO_TCP/TCP_KEEPINTVL", "IPPROTO_TCP/TCP_KEEPCNT",
+                "IPPROTO_TCP/TCP_USER_TIMEOUT",
             ]
         )
-        #expect(listener.socketOptions.map(\.source) == ["default", "enable_reuse_port"])
-        #expect(
-            listener.socketOptions.map(\.option.displayName) == ["SOL_SOCKET/SO_REUSEADDR", "SOL_SOCKET/SO_REUSEPORT"]
-        )
-        #expect(listener.socketOptions.map(\.written) == [nil, nil])
-        #expect(listener.socketOptions.map(\.description) == [nil, nil])
+        #expect(listener.socketOptions.map(\.written) == Array(repeating: nil, count: 7))
+        #expect(listener.socketOptions.map(\.description) == Array(repeating: nil, count: 7))
+        #expect(listener.socketOptions.map(\.overrides) == Array(repeating: [], count: 7))
     }
 
     @Test func noReusePortWhenEnableReusePortIsFalse() throws {
         let plan = try planConfig(listenerConfig(listenerFields: "enable_reuse_port: false"))
         let listener = try #require(plan.listeners.first)
         #expect(listener.reusePort == false)
-        #expect(listener.socketOptions.map(\.source) == ["default"])
-        #expect(listener.socketOptions.map(\.option.name) == [2])
+        #expect(listener.socketOptions.map(\.option) == [reuseAddress()] + defaultKeepalive(.listening))
+        #expect(listener.socketOptions.map(\.source) == ["default"] + defaultKeepaliveSources)
     }
 
-    @Test func configuredOptionsFollowTheDefaultsInOrderWithTheirStates() throws {
+    @Test func configuredOptionsReplaceTheDefaultsAndFollowThemInOrderWithTheirStates() throws {
         let plan = try planConfig(
             listenerConfig(
                 socketOptions: """
@@ -49,19 +49,31 @@ struct ListenerPlanTests {
         let listener = try #require(plan.listeners.first)
         #expect(
             listener.socketOptions.map(\.option.displayName) == [
-                "SOL_SOCKET/SO_REUSEADDR", "SOL_SOCKET/SO_KEEPALIVE", "IPPROTO_TCP/TCP_KEEPIDLE",
-                "SOL_SOCKET/SO_SNDBUF",
+                "SOL_SOCKET/SO_REUSEADDR", "IPPROTO_TCP/TCP_KEEPCNT", "IPPROTO_TCP/TCP_USER_TIMEOUT",
+                "SOL_SOCKET/SO_KEEPALIVE", "IPPROTO_TCP/TCP_KEEPIDLE", "SOL_SOCKET/SO_SNDBUF",
                 "IPPROTO_TCP/TCP_NODELAY", "IPPROTO_TCP/TCP_KEEPINTVL", "SOL_SOCKET/SO_RCVBUF",
             ]
         )
         #expect(
             listener.socketOptions.map(\.option.state) == [
-                .prebind, .listening, .listening, .prebind, .bound, .listening, .prebind,
+                .prebind, .listening, .listening, .listening, .listening, .prebind, .bound, .listening, .prebind,
             ]
         )
-        #expect(listener.socketOptions.map(\.option.value) == [1, 1, 15, 131_072, 1, 5, 131_072].map { .int($0) })
+        // The user timeout follows the interval that won: (15 + 5 × 3) s.
+        #expect(
+            listener.socketOptions.map(\.option.value)
+                == [1, 3, 30000, 1, 15, 131_072, 1, 5, 131_072].map { .int($0) }
+        )
         let prefix = "static_resources.listeners[0].socket_options"
-        #expect(listener.socketOptions.map(\.source) == ["default"] + (0..<6).map { "\(prefix)[\($0)]" })
+        #expect(
+            listener.socketOptions.map(\.source)
+                == ["default", "default", derivedSource] + (0..<6).map { "\(prefix)[\($0)]" }
+        )
+        #expect(
+            listener.socketOptions.map(\.overrides) == [
+                [], [], [], ["1 from default"], ["15 from default"], [], [], ["15 from default"], [],
+            ]
+        )
         #expect(listener.stagedOptions.map(\.option) == listener.socketOptions.map(\.option))
         #expect(listener.stagedOptions.map(\.source) == listener.socketOptions.map(\.source))
     }
@@ -134,6 +146,10 @@ struct ListenerPlanTests {
         #expect(staticCluster.connectTimeout == .seconds(5))
         #expect(staticCluster.lbPolicy == .roundRobin)
         #expect(plan.cluster(named: "missing") == nil)
+        for cluster in plan.clusters {
+            #expect(cluster.upstreamSocketOptions.map(\.option) == defaultKeepalive(.prebind))
+            #expect(cluster.upstreamSocketOptions.map(\.source) == defaultKeepaliveSources)
+        }
     }
 
     @Test func adminAddress() throws {
@@ -158,6 +174,9 @@ struct ListenerPlanTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (plan, warnings) = try GatewayPlanner.plan(configPath: path)
         #expect(warnings.isEmpty)
-        #expect(plan.listeners.first?.socketOptions.last?.written == "level 1 name 9")
+        let last = try #require(plan.listeners.first?.socketOptions.last)
+        #expect(last.written == "level 1 name 9")
+        #expect(last.overrides == ["1 from default"])
+        #expect(plan.listeners.first?.socketOptions.map(\.option.name) == [2, 15, 4, 5, 6, 18, 9])
     }
 }

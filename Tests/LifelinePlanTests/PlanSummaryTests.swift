@@ -83,18 +83,37 @@ struct PlanSummaryTests {
                       buf_value_hex: "65746830"
                       source: "static_resources.listeners[0].socket_options[4]"
                     STATE_LISTENING:
+                    - option: IPPROTO_TCP/TCP_KEEPINTVL
+                      level: 6
+                      name: 5
+                      int_value: 15
+                      source: default
+                    - option: IPPROTO_TCP/TCP_KEEPCNT
+                      level: 6
+                      name: 6
+                      int_value: 3
+                      source: default
+                    - option: IPPROTO_TCP/TCP_USER_TIMEOUT
+                      level: 6
+                      name: 18
+                      int_value: 60000
+                      source: default (keepalive_time + keepalive_interval × keepalive_probes)
                     - option: SOL_SOCKET/SO_KEEPALIVE
                       level: 1
                       name: 9
                       int_value: 1
                       description: keepalive
                       source: "static_resources.listeners[0].socket_options[0]"
+                      overrides:
+                      - 1 from default
                     - option: IPPROTO_TCP/TCP_KEEPIDLE
                       level: 6
                       name: 4
                       int_value: 15
                       written: level 6 name 4 → IPPROTO_TCP/TCP_KEEPIDLE
                       source: "static_resources.listeners[0].socket_options[1]"
+                      overrides:
+                      - 15 from default
                   tcp_proxy:
                     stat_prefix: ingress
                     cluster: backend
@@ -108,6 +127,32 @@ struct PlanSummaryTests {
                   endpoints:
                   - "backend.internal:8080"
                   - "[::1]:8081"
+                  upstream_socket_options:
+                  - option: SOL_SOCKET/SO_KEEPALIVE
+                    level: 1
+                    name: 9
+                    int_value: 1
+                    source: default
+                  - option: IPPROTO_TCP/TCP_KEEPIDLE
+                    level: 6
+                    name: 4
+                    int_value: 15
+                    source: default
+                  - option: IPPROTO_TCP/TCP_KEEPINTVL
+                    level: 6
+                    name: 5
+                    int_value: 15
+                    source: default
+                  - option: IPPROTO_TCP/TCP_KEEPCNT
+                    level: 6
+                    name: 6
+                    int_value: 3
+                    source: default
+                  - option: IPPROTO_TCP/TCP_USER_TIMEOUT
+                    level: 6
+                    name: 18
+                    int_value: 60000
+                    source: default (keepalive_time + keepalive_interval × keepalive_probes)
 
                 """
         )
@@ -118,7 +163,7 @@ struct PlanSummaryTests {
             listenerConfig(
                 socketOptions: """
                     - { level: 1, name: 9, int_value: 1, state: STATE_LISTENING }
-                    - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
+                    - { level: SOL_SOCKET, name: SO_RCVBUF, int_value: 65536, state: STATE_LISTENING }
                     - { level: "6", name: "18", int_value: 30000, state: STATE_LISTENING }
                     """
             )
@@ -126,21 +171,24 @@ struct PlanSummaryTests {
         let listening = plan.summary(eventLoops: 1)["listeners"]?.elements?.first?["socket_options"]?["STATE_LISTENING"]
         let options = try #require(listening?.elements)
         #expect(
-            options.map { $0["written"] } == [
-                .string("level 1 name 9 → SOL_SOCKET/SO_KEEPALIVE"), nil,
-                .string("level 6 name 18 → IPPROTO_TCP/TCP_USER_TIMEOUT"),
-            ]
-        )
-        #expect(
             options.map { $0["option"] } == [
-                .string("SOL_SOCKET/SO_KEEPALIVE"), .string("SOL_SOCKET/SO_KEEPALIVE"),
+                .string("IPPROTO_TCP/TCP_KEEPIDLE"), .string("IPPROTO_TCP/TCP_KEEPINTVL"),
+                .string("IPPROTO_TCP/TCP_KEEPCNT"), .string("SOL_SOCKET/SO_KEEPALIVE"), .string("SOL_SOCKET/SO_RCVBUF"),
                 .string("IPPROTO_TCP/TCP_USER_TIMEOUT"),
             ]
         )
         #expect(
-            options.map { $0["source"] }
-                == (0..<3).map { .string("static_resources.listeners[0].socket_options[\($0)]") }
+            options.map { $0["written"] } == [
+                nil, nil, nil, .string("level 1 name 9 → SOL_SOCKET/SO_KEEPALIVE"), nil,
+                .string("level 6 name 18 → IPPROTO_TCP/TCP_USER_TIMEOUT"),
+            ]
         )
+        #expect(
+            options.map { $0["source"] }
+                == Array(repeating: .string("default"), count: 3)
+                + (0..<3).map { .string("static_resources.listeners[0].socket_options[\($0)]") }
+        )
+        #expect(options.map { $0["overrides"] } == [nil, nil, nil, .array([.string("1 from default")]), nil, nil])
     }
 
     @Test func stateGroupsAreOrderedAndOnlyPresentWhenUsed() throws {
@@ -196,8 +244,13 @@ struct PlanSummaryTests {
         #expect(keepidle["level"] as? Int == 6)
         #expect(keepidle["name"] as? Int == 4)
         #expect(keepidle["int_value"] as? Int == 15)
+        #expect(keepidle["overrides"] as? [String] == ["15 from default"])
         #expect(byState["STATE_LISTENING"]?.first?["written"] == nil)
+        #expect(byState["STATE_LISTENING"]?.first?["overrides"] == nil)
         let clusters = try #require(root["clusters"] as? [[String: Any]])
+        let upstream = try #require(clusters.first?["upstream_socket_options"] as? [[String: Any]])
+        #expect(upstream.compactMap { $0["int_value"] as? Int } == [1, 15, 15, 3, 60000])
+        #expect(upstream.compactMap { $0["name"] as? Int } == [9, 4, 5, 6, 18])
         #expect(clusters.first?["endpoints"] as? [String] == ["backend.internal:8080", "[::1]:8081"])
         #expect(clusters.first?["connect_timeout"] as? String == "0.25s")
     }

@@ -7,20 +7,26 @@ import Testing
 struct SocketOptionPlanTests {
     @Test(
         arguments: [
-            ("SOL_SOCKET", "SO_KEEPALIVE", 1, 9),
-            ("SOL_SOCKET", "SO_REUSEADDR", 1, 2),
-            ("SOL_SOCKET", "SO_REUSEPORT", 1, 15),
-            ("SOL_SOCKET", "SO_RCVBUF", 1, 8),
-            ("SOL_SOCKET", "SO_SNDBUF", 1, 7),
-            ("IPPROTO_TCP", "TCP_NODELAY", 6, 1),
-            ("IPPROTO_TCP", "TCP_KEEPIDLE", 6, 4),
-            ("IPPROTO_TCP", "TCP_KEEPINTVL", 6, 5),
-            ("IPPROTO_TCP", "TCP_KEEPCNT", 6, 6),
-            ("IPPROTO_TCP", "TCP_USER_TIMEOUT", 6, 18),
-            ("IPPROTO_IP", "IP_TOS", 0, 1),
-        ] as [(String, String, Int32, Int32)]
+            ("SOL_SOCKET", "SO_KEEPALIVE", 1, 9, ["1 from default"]),
+            ("SOL_SOCKET", "SO_REUSEADDR", 1, 2, ["1 from default"]),
+            ("SOL_SOCKET", "SO_REUSEPORT", 1, 15, []),
+            ("SOL_SOCKET", "SO_RCVBUF", 1, 8, []),
+            ("SOL_SOCKET", "SO_SNDBUF", 1, 7, []),
+            ("IPPROTO_TCP", "TCP_NODELAY", 6, 1, []),
+            ("IPPROTO_TCP", "TCP_KEEPIDLE", 6, 4, ["15 from default"]),
+            ("IPPROTO_TCP", "TCP_KEEPINTVL", 6, 5, ["15 from default"]),
+            ("IPPROTO_TCP", "TCP_KEEPCNT", 6, 6, ["3 from default"]),
+            ("IPPROTO_TCP", "TCP_USER_TIMEOUT", 6, 18, []),
+            ("IPPROTO_IP", "IP_TOS", 0, 1, []),
+        ] as [(String, String, Int32, Int32, [String])]
     )
-    func symbolicNames(_ level: String, _ name: String, _ levelNumber: Int32, _ nameNumber: Int32) throws {
+    func symbolicNames(
+        _ level: String,
+        _ name: String,
+        _ levelNumber: Int32,
+        _ nameNumber: Int32,
+        _ overrides: [String]
+    ) throws {
         let options = try plannedOptions("- { level: \(level), name: \(name), int_value: 7 }")
         try #require(options.count == 1)
         let option = options[0].option
@@ -31,6 +37,7 @@ struct SocketOptionPlanTests {
         #expect(option.displayName == "\(level)/\(name)")
         #expect(options[0].written == nil)
         #expect(options[0].source == "static_resources.listeners[0].socket_options[0]")
+        #expect(options[0].overrides == overrides)
     }
 
     @Test func levelNumbersOfTheKnownLevels() {

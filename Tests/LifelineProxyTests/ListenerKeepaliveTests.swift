@@ -58,11 +58,14 @@ import Testing
         try await group.shutdownGracefully()
     }
 
-    @Test func withoutKeepaliveOptionsThereIsNoKeepaliveTimer() async throws {
+    @Test func keepaliveTurnedOffLeavesNoKeepaliveTimer() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
         let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
+            yaml: GatewayHarness.config(
+                upstreamPorts: [upstream.port],
+                listenerExtra: "    tcp_keepalive: { enabled: false }"
+            ),
             group: group
         )
         let client = try await connectClient(port: harness.port, group: group)

@@ -1,0 +1,146 @@
+import Foundation
+import LifelineConfig
+import LifelinePlan
+import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// `lifeline explain`'s numbers: the timeline, the verdicts, the warnings, and the picture.
+@Suite struct KeepaliveExplanationTests {
+    /// One listener on :8443 with `listenerExtra` and one cluster with `clusterExtra`.
+    private func explain(
+        listenerExtra: String = "",
+        clusterExtra: String = "",
+        awsNLB: Int = 350
+    ) throws -> KeepaliveExplanation {
+        let yaml = """
+            static_resources:
+              listeners:
+              - address: { socket_address: { address: 0.0.0.0, port_value: 8443 } }
+            \(listenerExtra)
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.tcp_proxy
+                    typed_config: { stat_prefix: s, cluster: backend }
+              clusters:
+              - name: backend
+            \(clusterExtra)
+                load_assignment:
+                  endpoints:
+                  - lb_endpoints:
+                    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9000 } } }
+            """
+        let (plan, _) = try planWithWarnings(yaml)
+        return KeepaliveExplanation(plan: plan, loadBalancers: LoadBalancerProfile.standard(awsNLB: awsNLB))
+    }
+
+    @Test func seedValuesProbeAt15And30And45AndResetAt60() throws {
+        let explanation = try explain(
+            listenerExtra: """
+                    socket_options:
+                    - { level: 1, name: 9, int_value: 1, state: STATE_LISTENING }
+                    - { level: 6, name: 4, int_value: 15, state: STATE_LISTENING }
+                    - { level: 6, name: 5, int_value: 15, state: STATE_LISTENING }
+                    - { level: 6, name: 6, int_value: 3, state: STATE_LISTENING }
+                """
+        )
+        let listener = try #require(explanation.entries.first)
+        #expect(listener.kind == "listener" && listener.name == "0.0.0.0_8443" && listener.side == "downstream")
+        let timeline = try #require(listener.timeline)
+        #expect(timeline.probeTimes == [15, 30, 45])
+        #expect(timeline.resetAt == 60)
+        #expect(listener.verdicts.map(\.safe) == [true, true, true])
+        #expect(listener.verdicts.first?.text == "safe: the first probe comes at 15 s, before the 350 s idle timeout")
+        #expect(listener.settings.time?.source == "static_resources.listeners[0].socket_options[1]")
+        #expect(listener.text.contains("60 s  reset (T + I×N = 15 + 15×3; TCP_USER_TIMEOUT 60 s agrees), not at 45 s"))
+    }
+
+    @Test func withoutUserTimeoutTheResetIsStillTPlusITimesN() {
+        let timeline = KeepaliveTimeline(time: 15, interval: 15, probes: 3, userTimeoutMilliseconds: nil)
+        #expect(
+            timeline.events == [
+                .probe(n: 1, at: 15), .probe(n: 2, at: 30), .probe(n: 3, at: 45), .reset(at: 60),
+            ]
+        )
+    }
+
+    @Test func aUserTimeoutReplacesTheProbeCount() {
+        // Linux resets at the first keepalive timer at or after TCP_USER_TIMEOUT once a probe is out.
+        #expect(KeepaliveTimeline(time: 15, interval: 15, probes: 9, userTimeoutMilliseconds: 40_000).resetAt == 45)
+        #expect(KeepaliveTimeline(time: 15, interval: 15, probes: 3, userTimeoutMilliseconds: 10_000).resetAt == 30)
+        #expect(KeepaliveTimeline(time: 1, interval: 1, probes: 3, userTimeoutMilliseconds: nil).resetAt == 4)
+    }
+
+    @Test func defaultsAreOnAndSafeUnderEveryLoadBalancer() throws {
+        let explanation = try explain()
+        #expect(explanation.entries.map(\.kind) == ["listener", "cluster"])
+        for entry in explanation.entries {
+            #expect(entry.settings.isOn)
+            #expect(entry.timeline?.resetAt == 60)
+            #expect(entry.settings.userTimeout?.value == 60_000)
+            #expect(entry.verdicts.map(\.safe) == [true, true, true])
+            #expect(entry.warnings.isEmpty)
+        }
+        #expect(explanation.entries[1].side == "upstream")
+        #expect(explanation.entries[1].address == "127.0.0.1:9000")
+    }
+
+    @Test func keepaliveOffIsCutByEveryLoadBalancerAndWarned() throws {
+        let explanation = try explain(listenerExtra: "    tcp_keepalive: { enabled: false }")
+        let listener = try #require(explanation.entries.first)
+        #expect(!listener.settings.isOn)
+        #expect(listener.timeline == nil)
+        #expect(listener.verdicts.map(\.safe) == [false, false, false])
+        #expect(listener.verdicts[0].text == "idle connections will be cut after 350 s (keepalive is off)")
+        #expect(listener.warnings.contains { $0.hasPrefix("keepalive is off") })
+        // The cluster still has its defaults.
+        #expect(explanation.entries[1].settings.isOn)
+    }
+
+    @Test func aFirstProbeAtOrAfterTheLoadBalancerTimeoutIsCut() throws {
+        let explanation = try explain(listenerExtra: "    tcp_keepalive: { keepalive_time: 400 }")
+        let listener = try #require(explanation.entries.first)
+        #expect(listener.verdicts.map(\.safe) == [false, false, false])
+        #expect(
+            listener.verdicts[0].text == "idle connections will be cut after 350 s: the first probe comes only at 400 s"
+        )
+        #expect(listener.warnings.contains("keepalive time 400 s is not below AWS NLB's idle timeout of 350 s"))
+
+        let longer = try explain(listenerExtra: "    tcp_keepalive: { keepalive_time: 400 }", awsNLB: 600)
+        #expect(longer.entries[0].verdicts.map(\.safe) == [true, false, false])
+    }
+
+    @Test func valuesOutsideKernelLimitsAreWarned() throws {
+        let explanation = try explain(
+            listenerExtra: "    socket_options: [{ level: 6, name: 4, int_value: 40000, state: STATE_LISTENING }]"
+        )
+        let warnings = try #require(explanation.entries.first).warnings
+        #expect(
+            warnings.contains {
+                $0.hasPrefix("TCP_KEEPIDLE=40000 (from static_resources.listeners[0].socket_options[0]) is outside")
+            }
+        )
+    }
+
+    @Test func jsonCarriesTheTimeline() throws {
+        let explanation = try explain()
+        let object = try JSONSerialization.jsonObject(with: Data(explanation.tree.jsonText.utf8)) as? [String: Any]
+        let entries = try #require(object?["entries"] as? [[String: Any]])
+        let timeline = try #require(entries.first?["timeline"] as? [String: Any])
+        #expect(timeline["reset_at_seconds"] as? Double == 60)
+        #expect(timeline["probes_at_seconds"] as? [Double] == [15, 30, 45])
+    }
+
+    @Test func svgIsWellFormedAndShowsTheResetAndTheLoadBalancers() throws {
+        let explanation = try explain(listenerExtra: "    tcp_keepalive: { enabled: false }")
+        let svg = KeepaliveTimelineSVG.render(explanation)
+        let parser = XMLParser(data: Data(svg.utf8))
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(svg.contains("reset 60 s"))
+        #expect(svg.contains("AWS NLB 350 s ✓"))
+        #expect(svg.contains("AWS NLB 350 s ✗"))
+        #expect(svg.contains("keepalive off"))
+    }
+}
