@@ -1,0 +1,18 @@
+extension EnvoyFilter {
+    /// `EnvoyFilter.EnvoyConfigObjectMatch`: which objects a patch applies to. Istio makes `listener` and `cluster`
+    /// one of; the loader enforces that.
+    public struct ObjectMatch: Sendable {
+        /// `context`. Default `ANY`.
+        public var context: PatchContext
+        /// `listener`: for LISTENER, FILTER_CHAIN and NETWORK_FILTER patches.
+        public var listener: ListenerMatch?
+        /// `cluster`: for CLUSTER patches.
+        public var cluster: ClusterMatch?
+
+        public init(context: PatchContext = .any, listener: ListenerMatch? = nil, cluster: ClusterMatch? = nil) {
+            self.context = context
+            self.listener = listener
+            self.cluster = cluster
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import LifelineConfig
+
+/// istiod's match rules (`listenerMatch`, `filterChainMatch`, `networkFilterMatch`, `clusterMatch`): an absent
+/// condition matches anything.
+enum PatchMatcher {
+    static func matches(_ match: EnvoyFilter.ListenerMatch?, listener: ListenerFacts) -> Bool {
+        guard let match else { return true }
+        if let name = match.name, name != listener.name { return false }
+        if let port = match.portNumber, Int64(port) != listener.port { return false }
+        return true
+    }
+
+    /// `filterChain.name` against a filter chain; its `filter` is matched per filter, by NETWORK_FILTER patches.
+    static func matches(_ match: EnvoyFilter.ListenerMatch?, chain: ConfigTree) -> Bool {
+        guard let name = match?.filterChain?.name else { return true }
+        return chain.protoField("name")?.text == name
+    }
+
+    /// `filterChain.filter.name` against a network filter.
+    static func matches(_ match: EnvoyFilter.ListenerMatch?, filter: ConfigTree) -> Bool {
+        guard let name = match?.filterChain?.filterName else { return true }
+        return filter.protoField("name")?.text == name
+    }
+
+    static func matches(_ match: EnvoyFilter.ClusterMatch?, cluster: ConfigTree) -> Bool {
+        guard let match else { return true }
+        let name = cluster.protoField("name")?.text
+        // As istiod: a name decides alone.
+        if let wanted = match.name { return wanted == name }
+        if let port = match.portNumber {
+            return servicePort(clusterName: name).map { $0 == port } ?? endpointPorts(cluster).contains(Int64(port))
+        }
+        return true
+    }
+
+    /// The port in an Istio cluster name, `outbound|8080|subset|backend.default.svc.cluster.local`.
+    private static func servicePort(clusterName: String?) -> Int? {
+        guard let parts = clusterName?.split(separator: "|", omittingEmptySubsequences: false), parts.count == 4,
+            parts[0] == "outbound" || parts[0] == "inbound"
+        else { return nil }
+        return Int(parts[1])
+    }
+
+    /// `load_assignment.endpoints[].lb_endpoints[].endpoint.address.socket_address.port_value`.
+    private static func endpointPorts(_ cluster: ConfigTree) -> [Int64] {
+        let localities = cluster.protoField("load_assignment")?.protoField("endpoints")?.elements ?? []
+        return localities.flatMap { locality in
+            (locality.protoField("lb_endpoints")?.elements ?? []).compactMap { lbEndpoint in
+                lbEndpoint.protoField("endpoint")?.protoField("address")?.protoField("socket_address")?
+                    .protoField("port_value")?.integer
+            }
+        }
+    }
+}
