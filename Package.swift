@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "lifeline", targets: ["lifeline"]),
         .library(name: "LifelineConfig", targets: ["LifelineConfig"]),
+        .library(name: "LifelineEnvoyFilter", targets: ["LifelineEnvoyFilter"]),
         .library(name: "LifelineSocket", targets: ["LifelineSocket"]),
         .library(name: "LifelinePlan", targets: ["LifelinePlan"]),
         .library(name: "LifelineProxy", targets: ["LifelineProxy"]),
@@ -29,6 +30,11 @@ let package = Package(
         .target(
             name: "LifelineConfig",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "LifelineEnvoyFilter",
+            dependencies: ["LifelineConfig"],
             swiftSettings: upcoming
         ),
         .target(
@@ -57,6 +63,7 @@ let package = Package(
             name: "LifelineServer",
             dependencies: [
                 "LifelineConfig",
+                "LifelineEnvoyFilter",
                 "LifelinePlan",
                 "LifelineProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,6 +88,12 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "LifelineConfigTests", dependencies: ["LifelineConfig"], swiftSettings: upcoming),
+        .testTarget(
+            name: "LifelineEnvoyFilterTests",
+            dependencies: ["LifelineEnvoyFilter", "LifelineConfig"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "LifelineSocketTests", dependencies: ["LifelineSocket"], swiftSettings: upcoming),
         .testTarget(
             name: "LifelinePlanTests",

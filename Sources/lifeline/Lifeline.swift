@@ -16,6 +16,6 @@ struct Lifeline: AsyncParsableCommand {
               lifeline run --config examples/quickstart.yaml --log-level debug
             """,
         version: version,
-        subcommands: [Run.self, Check.self, Version.self]
+        subcommands: [Run.self, Check.self, Explain.self, Version.self]
     )
 }
