@@ -16,16 +16,7 @@ import Testing
 
     /// `ss -tno` lines for established connections whose local port is `port`.
     private func socketStatistics(localPort port: Int) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ss", "-tnoH", "state", "established", "( sport = :\(port) )"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "ss (iproute2) must be installed")
-        return String(decoding: output, as: UTF8.self)
+        try runSS(["-tnoH", "state", "established", "( sport = :\(port) )"])
     }
 
     /// The seconds left on `timer:(keepalive,14sec,0)`, or nil.
@@ -81,4 +72,18 @@ import Testing
         await upstream.stop()
         try await group.shutdownGracefully()
     }
+}
+
+/// Runs `ss` (iproute2) with `arguments` and returns what it printed.
+func runSS(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ss"] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "ss (iproute2) must be installed")
+    return String(decoding: output, as: UTF8.self)
 }
