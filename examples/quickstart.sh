@@ -14,7 +14,7 @@ echo "quickstart: upstream on 127.0.0.1:8081; try: curl http://127.0.0.1:10000/q
 .build/release/lifeline run --config examples/quickstart.yaml "$@" &
 gateway=$!
 # Pass a stop request on to the gateway and let it shut down cleanly.
-trap 'kill -INT "$gateway" 2>/dev/null || true' INT TERM
+trap 'kill -TERM "$gateway" 2>/dev/null || true' INT TERM
 status=0
 while kill -0 "$gateway" 2>/dev/null; do
   wait "$gateway" || status=$?
