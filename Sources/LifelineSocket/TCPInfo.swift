@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-public import Glibc
+    public import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+    public import Darwin
 #endif
 
 /// The kernel's view of one TCP connection (`struct tcp_info`, tcp(7) `TCP_INFO`): state, timers and counters.
@@ -39,33 +39,33 @@ public struct TCPInfo: Sendable, Hashable {
     public var lastAckReceivedMilliseconds: Int
 
     #if os(Linux)
-    /// Decodes the kernel structure.
-    public init(_ raw: tcp_info) {
-        state = TCPState(rawValue: Int(raw.tcpi_state)) ?? .unknown
-        retransmits = Int(raw.tcpi_retransmits)
-        probes = Int(raw.tcpi_probes)
-        backoff = Int(raw.tcpi_backoff)
-        retransmissionTimeoutMicroseconds = Int(raw.tcpi_rto)
-        roundTripMicroseconds = Int(raw.tcpi_rtt)
-        roundTripVarianceMicroseconds = Int(raw.tcpi_rttvar)
-        unacknowledged = Int(raw.tcpi_unacked)
-        lost = Int(raw.tcpi_lost)
-        totalRetransmissions = Int(raw.tcpi_total_retrans)
-        congestionWindow = Int(raw.tcpi_snd_cwnd)
-        lastDataSentMilliseconds = Int(raw.tcpi_last_data_sent)
-        lastDataReceivedMilliseconds = Int(raw.tcpi_last_data_recv)
-        lastAckReceivedMilliseconds = Int(raw.tcpi_last_ack_recv)
-    }
-
-    /// Reads `TCP_INFO` from a connected TCP socket.
-    public static func read(fd: Int32) throws(SystemCallError) -> TCPInfo {
-        var raw = tcp_info()
-        var length = socklen_t(MemoryLayout<tcp_info>.size)
-        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &raw, &length) == 0 else {
-            throw SystemCallError(call: "getsockopt TCP_INFO", errno: errno)
+        /// Decodes the kernel structure.
+        public init(_ raw: tcp_info) {
+            state = TCPState(rawValue: Int(raw.tcpi_state)) ?? .unknown
+            retransmits = Int(raw.tcpi_retransmits)
+            probes = Int(raw.tcpi_probes)
+            backoff = Int(raw.tcpi_backoff)
+            retransmissionTimeoutMicroseconds = Int(raw.tcpi_rto)
+            roundTripMicroseconds = Int(raw.tcpi_rtt)
+            roundTripVarianceMicroseconds = Int(raw.tcpi_rttvar)
+            unacknowledged = Int(raw.tcpi_unacked)
+            lost = Int(raw.tcpi_lost)
+            totalRetransmissions = Int(raw.tcpi_total_retrans)
+            congestionWindow = Int(raw.tcpi_snd_cwnd)
+            lastDataSentMilliseconds = Int(raw.tcpi_last_data_sent)
+            lastDataReceivedMilliseconds = Int(raw.tcpi_last_data_recv)
+            lastAckReceivedMilliseconds = Int(raw.tcpi_last_ack_recv)
         }
-        return TCPInfo(raw)
-    }
+
+        /// Reads `TCP_INFO` from a connected TCP socket.
+        public static func read(fd: Int32) throws(SystemCallError) -> TCPInfo {
+            var raw = tcp_info()
+            var length = socklen_t(MemoryLayout<tcp_info>.size)
+            guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &raw, &length) == 0 else {
+                throw SystemCallError(call: "getsockopt TCP_INFO", errno: errno)
+            }
+            return TCPInfo(raw)
+        }
     #endif
 }
 
