@@ -4,73 +4,75 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// What an operator sees: `ss -tno` on a proxied downstream connection shows the kernel's keepalive timer.
-@Suite(.serialized) struct ListenerKeepaliveTests {
-    static let keepaliveOptions = """
-            socket_options:
-            - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
-            - { level: 6, name: 4, int_value: 15, state: STATE_LISTENING }
-            - { level: IPPROTO_TCP, name: TCP_KEEPINTVL, int_value: 15, state: STATE_LISTENING }
-            - { level: IPPROTO_TCP, name: TCP_KEEPCNT, int_value: 3, state: STATE_LISTENING }
-        """
+extension LiveProxyTests {
+    /// What an operator sees: `ss -tno` on a proxied downstream connection shows the kernel's keepalive timer.
+    @Suite struct ListenerKeepaliveTests {
+        static let keepaliveOptions = """
+                socket_options:
+                - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
+                - { level: 6, name: 4, int_value: 15, state: STATE_LISTENING }
+                - { level: IPPROTO_TCP, name: TCP_KEEPINTVL, int_value: 15, state: STATE_LISTENING }
+                - { level: IPPROTO_TCP, name: TCP_KEEPCNT, int_value: 3, state: STATE_LISTENING }
+            """
 
-    /// `ss -tno` lines for established connections whose local port is `port`.
-    private func socketStatistics(localPort port: Int) throws -> String {
-        try runSS(["-tnoH", "state", "established", "( sport = :\(port) )"])
-    }
-
-    /// The seconds left on `timer:(keepalive,14sec,0)`, or nil.
-    private func keepaliveSeconds(_ line: Substring) -> Int? {
-        guard let range = line.range(of: "timer:(keepalive,") else { return nil }
-        let rest = line[range.upperBound...]
-        let digits = rest.prefix { $0.isNumber }
-        return Int(digits)
-    }
-
-    @Test func proxiedDownstreamConnectionShowsTheKeepaliveTimerFromFifteenSeconds() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [upstream.port], listenerExtra: Self.keepaliveOptions),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        try await client.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "ping"))
-            var iterator = inbound.makeAsyncIterator()
-            _ = try await iterator.next()
-            let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
-            #expect(lines.count == 1, "\(lines)")
-            let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
-            #expect((10...15).contains(seconds), "\(lines)")
+        /// `ss -tno` lines for established connections whose local port is `port`.
+        private func socketStatistics(localPort port: Int) throws -> String {
+            try runSS(["-tnoH", "state", "established", "( sport = :\(port) )"])
         }
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
-    }
 
-    @Test func keepaliveTurnedOffLeavesNoKeepaliveTimer() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(
-                upstreamPorts: [upstream.port],
-                listenerExtra: "    tcp_keepalive: { enabled: false }"
-            ),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        try await client.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "ping"))
-            var iterator = inbound.makeAsyncIterator()
-            _ = try await iterator.next()
-            let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
-            #expect(lines.count == 1)
-            #expect(lines.first.flatMap(keepaliveSeconds) == nil, "\(lines)")
+        /// The seconds left on `timer:(keepalive,14sec,0)`, or nil.
+        private func keepaliveSeconds(_ line: Substring) -> Int? {
+            guard let range = line.range(of: "timer:(keepalive,") else { return nil }
+            let rest = line[range.upperBound...]
+            let digits = rest.prefix { $0.isNumber }
+            return Int(digits)
         }
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
+
+        @Test func proxiedDownstreamConnectionShowsTheKeepaliveTimerFromFifteenSeconds() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [upstream.port], listenerExtra: Self.keepaliveOptions),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            try await client.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "ping"))
+                var iterator = inbound.makeAsyncIterator()
+                _ = try await iterator.next()
+                let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
+                #expect(lines.count == 1, "\(lines)")
+                let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
+                #expect((10...15).contains(seconds), "\(lines)")
+            }
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+        }
+
+        @Test func keepaliveTurnedOffLeavesNoKeepaliveTimer() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(
+                    upstreamPorts: [upstream.port],
+                    listenerExtra: "    tcp_keepalive: { enabled: false }"
+                ),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            try await client.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "ping"))
+                var iterator = inbound.makeAsyncIterator()
+                _ = try await iterator.next()
+                let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
+                #expect(lines.count == 1)
+                #expect(lines.first.flatMap(keepaliveSeconds) == nil, "\(lines)")
+            }
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+        }
     }
 }
 

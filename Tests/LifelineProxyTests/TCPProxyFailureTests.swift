@@ -5,116 +5,125 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// A dead or unresponsive upstream closes the downstream, is counted, and leaves nothing behind.
-@Suite(.serialized) struct TCPProxyFailureTests {
-    @Test func refusedUpstreamClosesTheDownstream() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [closedPort()]),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        let (bytes, _) = try await withDeadline(seconds: 10) {
-            try await client.executeThenClose { inbound, outbound in
-                try? await outbound.write(ByteBuffer(string: "anyone there?"))
-                return await readAll(inbound)
+extension LiveProxyTests {
+    /// A dead or unresponsive upstream closes the downstream, is counted, and leaves nothing behind.
+    @Suite struct TCPProxyFailureTests {
+        @Test func refusedUpstreamClosesTheDownstream() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let refusing = RefusingPort()
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [refusing.port]),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            let (bytes, _) = try await withDeadline(seconds: 10) {
+                try await client.executeThenClose { inbound, outbound in
+                    try? await outbound.write(ByteBuffer(string: "anyone there?"))
+                    return await readAll(inbound)
+                }
             }
+            #expect(bytes.readableBytes == 0)
+            #expect(harness.cluster.stats[.upstreamConnectFailures] == 1)
+            #expect(harness.cluster.stats[.upstreamConnectTimeouts] == 0)
+            #expect(await eventually { harness.listener.activeConnections == 0 })
+            await harness.stop()
+            withExtendedLifetime(refusing) {}
+            try await group.shutdownGracefully()
         }
-        #expect(bytes.readableBytes == 0)
-        #expect(harness.cluster.stats[.upstreamConnectFailures] == 1)
-        #expect(harness.cluster.stats[.upstreamConnectTimeouts] == 0)
-        #expect(await eventually { harness.listener.activeConnections == 0 })
-        await harness.stop()
-        try await group.shutdownGracefully()
-    }
 
-    @Test func upstreamThatNeverAnswersTheHandshakeTimesOut() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let raw = RawListener()
-        raw.fillAcceptQueue()
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "0.3s"),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        let (bytes, _) = try await withDeadline(seconds: 10) {
-            try await client.executeThenClose { inbound, _ in await readAll(inbound) }
-        }
-        #expect(bytes.readableBytes == 0)
-        #expect(harness.cluster.stats[.upstreamConnectTimeouts] == 1)
-        #expect(harness.cluster.stats[.upstreamConnectFailures] == 0)
-        #expect(await eventually { harness.listener.activeConnections == 0 })
-        await harness.stop()
-        try await group.shutdownGracefully()
-    }
-
-    @Test func silentUpstreamIsClosedByIdleTimeoutOnBothSides() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let upstreamClosed = Counter()
-        let upstream = try await TestUpstream.start(group: group) { CloseCountingSilentHandler(closed: upstreamClosed) }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(
-                upstreamPorts: [upstream.port],
-                tcpProxyExtra: "          idle_timeout: 0.3s"
-            ),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        let (bytes, _) = try await withDeadline(seconds: 10) {
-            try await client.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: "hello?"))
-                return await readAll(inbound)
+        @Test func upstreamThatNeverAnswersTheHandshakeTimesOut() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let raw = RawListener()
+            raw.fillAcceptQueue()
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "0.3s"),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            let (bytes, _) = try await withDeadline(seconds: 10) {
+                try await client.executeThenClose { inbound, _ in await readAll(inbound) }
             }
+            #expect(bytes.readableBytes == 0)
+            #expect(harness.cluster.stats[.upstreamConnectTimeouts] == 1)
+            #expect(harness.cluster.stats[.upstreamConnectFailures] == 0)
+            #expect(await eventually { harness.listener.activeConnections == 0 })
+            await harness.stop()
+            try await group.shutdownGracefully()
         }
-        #expect(bytes.readableBytes == 0)
-        #expect(harness.listener.stats[.idleTimeout] == 1)
-        #expect(await eventually { upstreamClosed.current == 1 })
-        #expect(await eventually { harness.listener.activeConnections == 0 })
-        #expect(harness.cluster.stats[.upstreamConnectionsActive] == 0)
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
-    }
 
-    @Test func idleTimeoutOfZeroNeverFires() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [upstream.port], tcpProxyExtra: "          idle_timeout: 0s"),
-            group: group
-        )
-        #expect(harness.listener.plan.tcpProxy.idleTimeout == nil)
-        let client = try await connectClient(port: harness.port, group: group)
-        try await client.executeThenClose { inbound, outbound in
-            try await Task.sleep(for: .milliseconds(500))
-            try await outbound.write(ByteBuffer(string: "still here"))
-            var iterator = inbound.makeAsyncIterator()
-            let echoed = try await iterator.next()
-            #expect(echoed.map { String(buffer: $0) } == "still here")
+        @Test func silentUpstreamIsClosedByIdleTimeoutOnBothSides() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstreamClosed = Counter()
+            let upstream = try await TestUpstream.start(group: group) {
+                CloseCountingSilentHandler(closed: upstreamClosed)
+            }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(
+                    upstreamPorts: [upstream.port],
+                    tcpProxyExtra: "          idle_timeout: 0.3s"
+                ),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            let (bytes, _) = try await withDeadline(seconds: 10) {
+                try await client.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: "hello?"))
+                    return await readAll(inbound)
+                }
+            }
+            #expect(bytes.readableBytes == 0)
+            #expect(harness.listener.stats[.idleTimeout] == 1)
+            #expect(await eventually { upstreamClosed.current == 1 })
+            #expect(await eventually { harness.listener.activeConnections == 0 })
+            #expect(harness.cluster.stats[.upstreamConnectionsActive] == 0)
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
         }
-        #expect(harness.listener.stats[.idleTimeout] == 0)
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
-    }
 
-    @Test func stopClosesOpenConnectionsAndPendingConnects() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let raw = RawListener()
-        raw.fillAcceptQueue()
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "30s"),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        #expect(await eventually { harness.listener.activeConnections == 1 })
-        await harness.stop()
-        let (_, _) = try await withDeadline(seconds: 10) {
-            try await client.executeThenClose { inbound, _ in await readAll(inbound) }
+        @Test func idleTimeoutOfZeroNeverFires() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(
+                    upstreamPorts: [upstream.port],
+                    tcpProxyExtra: "          idle_timeout: 0s"
+                ),
+                group: group
+            )
+            #expect(harness.listener.plan.tcpProxy.idleTimeout == nil)
+            let client = try await connectClient(port: harness.port, group: group)
+            try await client.executeThenClose { inbound, outbound in
+                try await Task.sleep(for: .milliseconds(500))
+                try await outbound.write(ByteBuffer(string: "still here"))
+                var iterator = inbound.makeAsyncIterator()
+                let echoed = try await iterator.next()
+                #expect(echoed.map { String(buffer: $0) } == "still here")
+            }
+            #expect(harness.listener.stats[.idleTimeout] == 0)
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
         }
-        #expect(harness.listener.activeConnections == 0)
-        #expect(harness.cluster.stats[.upstreamConnectTimeouts] == 0)
-        try await group.shutdownGracefully()
+
+        @Test func stopClosesOpenConnectionsAndPendingConnects() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let raw = RawListener()
+            raw.fillAcceptQueue()
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "30s"),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            #expect(await eventually { harness.listener.activeConnections == 1 })
+            await harness.stop()
+            let (_, _) = try await withDeadline(seconds: 10) {
+                try await client.executeThenClose { inbound, _ in await readAll(inbound) }
+            }
+            #expect(harness.listener.activeConnections == 0)
+            #expect(harness.cluster.stats[.upstreamConnectTimeouts] == 0)
+            try await group.shutdownGracefully()
+        }
     }
 }
 

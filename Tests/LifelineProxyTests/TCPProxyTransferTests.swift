@@ -4,218 +4,220 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// Bytes through a real gateway on loopback: exact, in order, half-closes passed through, and bounded buffering.
-@Suite(.serialized) struct TCPProxyTransferTests {
-    @Test func hundredMegabytesEachWayArriveByteExact() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let upstreamReceived = Counter()
-        let upstreamMismatches = Counter()
-        let upstream = try await TestUpstream.start(group: group) {
-            EchoHandler(verifyingInto: upstreamReceived, mismatches: upstreamMismatches)
-        }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-            group: group
-        )
-        let total = 100 * 1024 * 1024
-        let client = try await connectClient(port: harness.port, group: group)
+extension LiveProxyTests {
+    /// Bytes through a real gateway on loopback: exact, in order, half-closes passed through, and bounded buffering.
+    @Suite struct TCPProxyTransferTests {
+        @Test func hundredMegabytesEachWayArriveByteExact() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstreamReceived = Counter()
+            let upstreamMismatches = Counter()
+            let upstream = try await TestUpstream.start(group: group) {
+                EchoHandler(verifyingInto: upstreamReceived, mismatches: upstreamMismatches)
+            }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
+                group: group
+            )
+            let total = 100 * 1024 * 1024
+            let client = try await connectClient(port: harness.port, group: group)
 
-        let (received, mismatches, ended) = try await withDeadline(seconds: 300) {
-            try await client.executeThenClose { inbound, outbound in
-                try await withThrowingTaskGroup(of: (Int, Int, Bool).self) { tasks in
-                    tasks.addTask {
-                        var offset = 0
-                        while offset < total {
-                            let size = min(256 * 1024, total - offset)
-                            try await outbound.write(Pattern.bytes(at: offset, count: size))
-                            offset += size
+            let (received, mismatches, ended) = try await withDeadline(seconds: 300) {
+                try await client.executeThenClose { inbound, outbound in
+                    try await withThrowingTaskGroup(of: (Int, Int, Bool).self) { tasks in
+                        tasks.addTask {
+                            var offset = 0
+                            while offset < total {
+                                let size = min(256 * 1024, total - offset)
+                                try await outbound.write(Pattern.bytes(at: offset, count: size))
+                                offset += size
+                            }
+                            outbound.finish()
+                            return (0, 0, false)
                         }
-                        outbound.finish()
-                        return (0, 0, false)
-                    }
-                    tasks.addTask {
-                        var received = 0
-                        var mismatches = 0
-                        for try await chunk in inbound {
-                            if !Pattern.matches(chunk, at: received) { mismatches += 1 }
-                            received += chunk.readableBytes
+                        tasks.addTask {
+                            var received = 0
+                            var mismatches = 0
+                            for try await chunk in inbound {
+                                if !Pattern.matches(chunk, at: received) { mismatches += 1 }
+                                received += chunk.readableBytes
+                            }
+                            return (received, mismatches, true)
                         }
-                        return (received, mismatches, true)
+                        var result = (0, 0, false)
+                        for try await outcome in tasks where outcome.2 {
+                            result = outcome
+                        }
+                        return result
                     }
-                    var result = (0, 0, false)
-                    for try await outcome in tasks where outcome.2 {
-                        result = outcome
-                    }
-                    return result
                 }
             }
-        }
 
-        #expect(ended)
-        #expect(received == total)
-        #expect(mismatches == 0)
-        #expect(upstreamReceived.current == total)
-        #expect(upstreamMismatches.current == 0)
-        #expect(harness.listener.stats[.downstreamBytesReceived] == total)
-        #expect(harness.listener.stats[.downstreamBytesSent] == total)
-        #expect(await eventually { harness.listener.activeConnections == 0 })
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
-    }
-
-    @Test func downstreamHalfCloseReachesUpstreamWhichStillAnswers() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let upstream = try await TestUpstream.start(group: group) { AnswerAfterEndOfInputHandler() }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        let (answer, ended) = try await withDeadline(seconds: 30) {
-            try await client.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: "request"))
-                outbound.finish()
-                return await readAll(inbound)
-            }
-        }
-        #expect(ended)
-        #expect(String(buffer: answer) == "got 7 bytes: request")
-        #expect(await eventually { harness.listener.activeConnections == 0 })
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
-    }
-
-    @Test func upstreamHalfCloseReachesClientWhichStillSends() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let log = Box<[String]>([])
-        let upstream = try await TestUpstream.start(group: group) { GreetThenHalfCloseHandler(log: log) }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        let greeting = try await withDeadline(seconds: 30) {
-            try await client.executeThenClose { inbound, outbound in
-                // The upstream's end of output arrives as the end of the client's inbound stream ...
-                let (greeting, ended) = await readAll(inbound)
-                #expect(ended)
-                // ... and the client's direction still works afterwards.
-                try await outbound.write(ByteBuffer(string: "late data"))
-                outbound.finish()
-                return String(buffer: greeting)
-            }
-        }
-        #expect(greeting == "hello")
-        #expect(await eventually { log.value.last == "<end of input>" })
-        #expect(log.value.joined() == "late data<end of input>")
-        #expect(await eventually { harness.listener.activeConnections == 0 })
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
-    }
-
-    @Test func bytesSentBeforeTheUpstreamConnectsAreHeldNotLost() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let raw = RawListener()
-        raw.fillAcceptQueue()
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "10s"),
-            group: group
-        )
-        let client = try await connectClient(port: harness.port, group: group)
-        // The gateway's SYN to the upstream is being dropped: the upstream connect is still pending while the client
-        // sends everything and half-closes.
-        try await client.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "early bytes"))
-            outbound.finish()
-            #expect(harness.cluster.stats[.upstreamConnectionsActive] == 0)
-
-            let received = try await withDeadline(seconds: 30) {
-                // Free the accept queue; the gateway's SYN retransmission then completes the connect.
-                let filler = raw.accept()
-                close(filler)
-                let connection = raw.accept()
-                defer { close(connection) }
-                return RawListener.readToEnd(connection)
-            }
-            #expect(String(decoding: received, as: UTF8.self) == "early bytes")
-            // The upstream closed without a word: so does the client's connection.
-            let (answer, ended) = await readAll(inbound)
             #expect(ended)
-            #expect(answer.readableBytes == 0)
+            #expect(received == total)
+            #expect(mismatches == 0)
+            #expect(upstreamReceived.current == total)
+            #expect(upstreamMismatches.current == 0)
+            #expect(harness.listener.stats[.downstreamBytesReceived] == total)
+            #expect(harness.listener.stats[.downstreamBytesSent] == total)
+            #expect(await eventually { harness.listener.activeConnections == 0 })
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
         }
-        await harness.stop()
-        try await group.shutdownGracefully()
-    }
 
-    @Test func aClientThatStopsReadingDoesNotMakeTheGatewayBufferWithoutBound() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let total = 256 * 1024 * 1024
-        let written = Counter()
-        let upstream = try await TestUpstream.start(group: group) { FloodHandler(total: total, written: written) }
-        let harness = try await GatewayHarness.start(
-            yaml: GatewayHarness.config(
-                upstreamPorts: [upstream.port],
-                listenerExtra: "    per_connection_buffer_limit_bytes: 262144",
-                clusterExtra: "    per_connection_buffer_limit_bytes: 262144"
-            ),
-            group: group
-        )
-        // A raw client socket with a small receive buffer that reads nothing for now.
-        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var small: Int32 = 65536
-        setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(harness.port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(connected == 0)
-
-        // Wait until the upstream cannot write any more: the whole path is full.
-        var last = -1
-        var stable = 0
-        while stable < 10 {
-            try await Task.sleep(for: .milliseconds(100))
-            let now = written.current
-            stable = now == last ? stable + 1 : 0
-            last = now
-        }
-        // Kernel socket buffers on loopback autotune to a few MB each (tcp_rmem/tcp_wmem maxima); the gateway's own
-        // share is its 256 KiB high-water mark per direction. Without backpressure the whole 256 MiB would be taken.
-        #expect(last < 48 * 1024 * 1024, "upstream wrote \(last) bytes into a client that reads nothing")
-        #expect(harness.cluster.stats[.upstreamFlowControlPaused] >= 1)
-
-        // Now read everything: nothing was lost while reading was held.
-        let (count, mismatch) = try await withDeadline(seconds: 300) {
-            await Task.detached {
-                var count = 0
-                var mismatch = false
-                var chunk = [UInt8](repeating: 0, count: 1 << 20)
-                while true {
-                    let n = read(client, &chunk, chunk.count)
-                    guard n > 0 else { break }
-                    if !mismatch {
-                        var buffer = ByteBuffer()
-                        buffer.writeBytes(chunk[0..<n])
-                        mismatch = !Pattern.matches(buffer, at: count)
-                    }
-                    count += n
+        @Test func downstreamHalfCloseReachesUpstreamWhichStillAnswers() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { AnswerAfterEndOfInputHandler() }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            let (answer, ended) = try await withDeadline(seconds: 30) {
+                try await client.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: "request"))
+                    outbound.finish()
+                    return await readAll(inbound)
                 }
-                close(client)
-                return (count, mismatch)
-            }.value
+            }
+            #expect(ended)
+            #expect(String(buffer: answer) == "got 7 bytes: request")
+            #expect(await eventually { harness.listener.activeConnections == 0 })
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
         }
-        #expect(count == total)
-        #expect(!mismatch)
-        await harness.stop()
-        await upstream.stop()
-        try await group.shutdownGracefully()
+
+        @Test func upstreamHalfCloseReachesClientWhichStillSends() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let log = Box<[String]>([])
+            let upstream = try await TestUpstream.start(group: group) { GreetThenHalfCloseHandler(log: log) }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            let greeting = try await withDeadline(seconds: 30) {
+                try await client.executeThenClose { inbound, outbound in
+                    // The upstream's end of output arrives as the end of the client's inbound stream ...
+                    let (greeting, ended) = await readAll(inbound)
+                    #expect(ended)
+                    // ... and the client's direction still works afterwards.
+                    try await outbound.write(ByteBuffer(string: "late data"))
+                    outbound.finish()
+                    return String(buffer: greeting)
+                }
+            }
+            #expect(greeting == "hello")
+            #expect(await eventually { log.value.last == "<end of input>" })
+            #expect(log.value.joined() == "late data<end of input>")
+            #expect(await eventually { harness.listener.activeConnections == 0 })
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+        }
+
+        @Test func bytesSentBeforeTheUpstreamConnectsAreHeldNotLost() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let raw = RawListener()
+            raw.fillAcceptQueue()
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "10s"),
+                group: group
+            )
+            let client = try await connectClient(port: harness.port, group: group)
+            // The gateway's SYN to the upstream is being dropped: the upstream connect is still pending while the client
+            // sends everything and half-closes.
+            try await client.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "early bytes"))
+                outbound.finish()
+                #expect(harness.cluster.stats[.upstreamConnectionsActive] == 0)
+
+                let received = try await withDeadline(seconds: 30) {
+                    // Free the accept queue; the gateway's SYN retransmission then completes the connect.
+                    let filler = raw.accept()
+                    close(filler)
+                    let connection = raw.accept()
+                    defer { close(connection) }
+                    return RawListener.readToEnd(connection)
+                }
+                #expect(String(decoding: received, as: UTF8.self) == "early bytes")
+                // The upstream closed without a word: so does the client's connection.
+                let (answer, ended) = await readAll(inbound)
+                #expect(ended)
+                #expect(answer.readableBytes == 0)
+            }
+            await harness.stop()
+            try await group.shutdownGracefully()
+        }
+
+        @Test func aClientThatStopsReadingDoesNotMakeTheGatewayBufferWithoutBound() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let total = 256 * 1024 * 1024
+            let written = Counter()
+            let upstream = try await TestUpstream.start(group: group) { FloodHandler(total: total, written: written) }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(
+                    upstreamPorts: [upstream.port],
+                    listenerExtra: "    per_connection_buffer_limit_bytes: 262144",
+                    clusterExtra: "    per_connection_buffer_limit_bytes: 262144"
+                ),
+                group: group
+            )
+            // A raw client socket with a small receive buffer that reads nothing for now.
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var small: Int32 = 65536
+            setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(harness.port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            #expect(connected == 0)
+
+            // Wait until the upstream cannot write any more: the whole path is full.
+            var last = -1
+            var stable = 0
+            while stable < 10 {
+                try await Task.sleep(for: .milliseconds(100))
+                let now = written.current
+                stable = now == last ? stable + 1 : 0
+                last = now
+            }
+            // Kernel socket buffers on loopback autotune to a few MB each (tcp_rmem/tcp_wmem maxima); the gateway's own
+            // share is its 256 KiB high-water mark per direction. Without backpressure the whole 256 MiB would be taken.
+            #expect(last < 48 * 1024 * 1024, "upstream wrote \(last) bytes into a client that reads nothing")
+            #expect(harness.cluster.stats[.upstreamFlowControlPaused] >= 1)
+
+            // Now read everything: nothing was lost while reading was held.
+            let (count, mismatch) = try await withDeadline(seconds: 300) {
+                await Task.detached {
+                    var count = 0
+                    var mismatch = false
+                    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+                    while true {
+                        let n = read(client, &chunk, chunk.count)
+                        guard n > 0 else { break }
+                        if !mismatch {
+                            var buffer = ByteBuffer()
+                            buffer.writeBytes(chunk[0..<n])
+                            mismatch = !Pattern.matches(buffer, at: count)
+                        }
+                        count += n
+                    }
+                    close(client)
+                    return (count, mismatch)
+                }.value
+            }
+            #expect(count == total)
+            #expect(!mismatch)
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+        }
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import Testing
 
 /// A deterministic byte stream: a fixed pseudo-random block of prime length, repeated, so any offset is checkable
 /// with memcmp.
@@ -267,19 +268,33 @@ func eventually(seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
     return condition()
 }
 
-/// A port on 127.0.0.1 that nothing listens on.
-func closedPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            _ = bind(fd, $0, length)
-            _ = getsockname(fd, $0, &length)
+/// Every suite that runs a real gateway, one at a time: they count the process's descriptors and bind ports, so
+/// running them side by side would make one test see another's sockets.
+@Suite(.serialized) enum LiveProxyTests {}
+
+/// A port on 127.0.0.1 that refuses connections for as long as this value lives: bound, never listening, so no other
+/// test can be given the same port meanwhile.
+final class RefusingPort: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init() {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = self.fd
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                _ = bind(fd, $0, length)
+                _ = getsockname(fd, $0, &length)
+            }
         }
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
-    return Int(UInt16(bigEndian: address.sin_port))
+
+    deinit {
+        close(fd)
+    }
 }
