@@ -2,19 +2,35 @@ import Synchronization
 
 /// Counters of one listener or cluster, named as Envoy names them.
 ///
-/// Updated on the event loops without locks; read by tests and, later, the admin endpoint.
+/// A listener keeps the `downstream_*` counters and the tcp_proxy's `idle_timeout`; a cluster keeps `upstream_*`.
+/// Every close is counted once, by why it happened: closed here (`destroy_local`), FIN from the peer
+/// (`destroy_remote`), RST from the peer (`destroy_remote_reset`), keepalive probes unanswered (`keepalive_timeout`),
+/// sent data unacknowledged past TCP_USER_TIMEOUT (`user_timeout`), or tcp_proxy's `idle_timeout`.
+/// Updated on the event loops without locks.
 public final class ProxyStats: Sendable {
     /// The counters and gauges kept.
     public enum Name: String, Sendable, CaseIterable {
         case downstreamConnectionsTotal = "downstream_cx_total"
         case downstreamConnectionsActive = "downstream_cx_active"
         case downstreamConnectionsDestroyed = "downstream_cx_destroy"
+        case downstreamClosedLocally = "downstream_cx_destroy_local"
+        case downstreamClosedByRemote = "downstream_cx_destroy_remote"
+        case downstreamReset = "downstream_cx_destroy_remote_reset"
+        case downstreamKeepaliveTimeout = "downstream_cx_keepalive_timeout"
+        case downstreamUserTimeout = "downstream_cx_user_timeout"
+        case downstreamIdleTimeout = "downstream_cx_idle_timeout"
         case downstreamBytesReceived = "downstream_cx_rx_bytes_total"
         case downstreamBytesSent = "downstream_cx_tx_bytes_total"
         case downstreamFlowControlPaused = "downstream_flow_control_paused_reading_total"
         case idleTimeout = "idle_timeout"
         case upstreamConnectionsTotal = "upstream_cx_total"
         case upstreamConnectionsActive = "upstream_cx_active"
+        case upstreamClosedLocally = "upstream_cx_destroy_local"
+        case upstreamClosedByRemote = "upstream_cx_destroy_remote"
+        case upstreamReset = "upstream_cx_destroy_remote_reset"
+        case upstreamKeepaliveTimeout = "upstream_cx_keepalive_timeout"
+        case upstreamUserTimeout = "upstream_cx_user_timeout"
+        case upstreamIdleTimeout = "upstream_cx_idle_timeout"
         case upstreamConnectFailures = "upstream_cx_connect_fail"
         case upstreamConnectTimeouts = "upstream_cx_connect_timeout"
         case upstreamFlowControlPaused = "upstream_flow_control_paused_reading_total"
@@ -23,12 +39,24 @@ public final class ProxyStats: Sendable {
     private let downstreamConnectionsTotal = Atomic<Int>(0)
     private let downstreamConnectionsActive = Atomic<Int>(0)
     private let downstreamConnectionsDestroyed = Atomic<Int>(0)
+    private let downstreamClosedLocally = Atomic<Int>(0)
+    private let downstreamClosedByRemote = Atomic<Int>(0)
+    private let downstreamReset = Atomic<Int>(0)
+    private let downstreamKeepaliveTimeout = Atomic<Int>(0)
+    private let downstreamUserTimeout = Atomic<Int>(0)
+    private let downstreamIdleTimeout = Atomic<Int>(0)
     private let downstreamBytesReceived = Atomic<Int>(0)
     private let downstreamBytesSent = Atomic<Int>(0)
     private let downstreamFlowControlPaused = Atomic<Int>(0)
     private let idleTimeout = Atomic<Int>(0)
     private let upstreamConnectionsTotal = Atomic<Int>(0)
     private let upstreamConnectionsActive = Atomic<Int>(0)
+    private let upstreamClosedLocally = Atomic<Int>(0)
+    private let upstreamClosedByRemote = Atomic<Int>(0)
+    private let upstreamReset = Atomic<Int>(0)
+    private let upstreamKeepaliveTimeout = Atomic<Int>(0)
+    private let upstreamUserTimeout = Atomic<Int>(0)
+    private let upstreamIdleTimeout = Atomic<Int>(0)
     private let upstreamConnectFailures = Atomic<Int>(0)
     private let upstreamConnectTimeouts = Atomic<Int>(0)
     private let upstreamFlowControlPaused = Atomic<Int>(0)
@@ -40,12 +68,24 @@ public final class ProxyStats: Sendable {
         case .downstreamConnectionsTotal: body(downstreamConnectionsTotal)
         case .downstreamConnectionsActive: body(downstreamConnectionsActive)
         case .downstreamConnectionsDestroyed: body(downstreamConnectionsDestroyed)
+        case .downstreamClosedLocally: body(downstreamClosedLocally)
+        case .downstreamClosedByRemote: body(downstreamClosedByRemote)
+        case .downstreamReset: body(downstreamReset)
+        case .downstreamKeepaliveTimeout: body(downstreamKeepaliveTimeout)
+        case .downstreamUserTimeout: body(downstreamUserTimeout)
+        case .downstreamIdleTimeout: body(downstreamIdleTimeout)
         case .downstreamBytesReceived: body(downstreamBytesReceived)
         case .downstreamBytesSent: body(downstreamBytesSent)
         case .downstreamFlowControlPaused: body(downstreamFlowControlPaused)
         case .idleTimeout: body(idleTimeout)
         case .upstreamConnectionsTotal: body(upstreamConnectionsTotal)
         case .upstreamConnectionsActive: body(upstreamConnectionsActive)
+        case .upstreamClosedLocally: body(upstreamClosedLocally)
+        case .upstreamClosedByRemote: body(upstreamClosedByRemote)
+        case .upstreamReset: body(upstreamReset)
+        case .upstreamKeepaliveTimeout: body(upstreamKeepaliveTimeout)
+        case .upstreamUserTimeout: body(upstreamUserTimeout)
+        case .upstreamIdleTimeout: body(upstreamIdleTimeout)
         case .upstreamConnectFailures: body(upstreamConnectFailures)
         case .upstreamConnectTimeouts: body(upstreamConnectTimeouts)
         case .upstreamFlowControlPaused: body(upstreamFlowControlPaused)

@@ -1,4 +1,9 @@
+import LifelineSocket
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One side of a proxied TCP connection, glued to its partner on the other side.
 ///
@@ -33,6 +38,14 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     private(set) var outputClosed = false
     /// Whether this side's channel failed (e.g. reset) rather than ending cleanly.
     private var failed = false
+    /// The errno the channel failed with.
+    private var errorNumber: Int32?
+    /// TCP_INFO when the channel failed with ETIMEDOUT, read before NIO closes the socket.
+    private var tcpInfoAtError: TCPInfo?
+    /// Whether a full close of this channel was requested here (rather than the peer ending it).
+    private var closeRequested = false
+    /// Why the gateway closes this side, when it does so on purpose (idle timeout).
+    var localReason: CloseReason?
 
     init(side: Side) {
         self.side = side
@@ -97,7 +110,14 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        session?.sideBecameInactive(side)
+        let reason = CloseReason.classify(
+            errorNumber: errorNumber,
+            tcpInfo: tcpInfoAtError,
+            sawEndOfInput: inputClosed,
+            closeRequested: closeRequested,
+            localReason: localReason
+        )
+        session?.sideBecameInactive(side, reason: reason)
         // NIO closes a channel outright, without an input-closed event, when its input ends after its output was
         // shut; so a clean end still lets the partner write what it has queued before it closes.
         partner?.partnerClose(flushingFirst: !failed)
@@ -106,11 +126,29 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         failed = true
+        if errorNumber == nil, let ioError = error as? IOError {
+            errorNumber = ioError.errnoCode
+            #if os(Linux)
+                if ioError.errnoCode == ErrorNumber.timedOut,
+                    let provider = context.channel as? any SocketOptionProvider
+                {
+                    // On the event loop this completes at once, while the socket is still open.
+                    provider.getTCPInfo().assumeIsolated().whenSuccess { self.tcpInfoAtError = TCPInfo($0) }
+                }
+            #endif
+        }
         session?.sideFailed(side, error: error)
         context.close(promise: nil)
     }
 
     // MARK: Outbound
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .all {
+            closeRequested = true
+        }
+        context.close(mode: mode, promise: promise)
+    }
 
     func read(context: ChannelHandlerContext) {
         if let partner, partner.isConnected, partner.isWritable {
@@ -158,6 +196,8 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
     private func partnerClose(flushingFirst: Bool) {
         guard let context else { return }
+        // A close from this handler's own context does not pass through its `close(context:mode:promise:)`.
+        closeRequested = true
         guard flushingFirst, context.channel.isActive, !outputClosed else {
             context.close(promise: nil)
             return

@@ -58,23 +58,25 @@ final class TCPProxySession {
         }
     }
 
-    func sideBecameInactive(_ side: TCPProxyGlueHandler.Side) {
+    func sideBecameInactive(_ side: TCPProxyGlueHandler.Side, reason: CloseReason) {
         switch side {
         case .downstream:
             guard downstreamOpen else { return }
             downstreamOpen = false
             listener.stats.decrement(.downstreamConnectionsActive)
             listener.stats.increment(.downstreamConnectionsDestroyed)
-            logger.debug("downstream connection closed")
+            listener.stats.increment(Self.downstreamCounter(reason))
+            logger.debug("downstream connection closed", metadata: ["close.reason": "\(reason.rawValue)"])
             if case .notStarted = upstreamState {
                 upstreamState = .closed
             }
         case .upstream:
             if case .connected = upstreamState {
                 listener.cluster.stats.decrement(.upstreamConnectionsActive)
+                listener.cluster.stats.increment(Self.upstreamCounter(reason))
+                logger.debug("upstream connection closed", metadata: ["close.reason": "\(reason.rawValue)"])
             }
             upstreamState = .closed
-            logger.debug("upstream connection closed")
         }
         finishIfDone()
     }
@@ -185,12 +187,36 @@ final class TCPProxySession {
         if idle >= limit {
             listener.stats.increment(.idleTimeout)
             logger.debug("idle timeout; closing both sides", metadata: ["idle_timeout": "\(timeout)"])
+            downstream.localReason = .idleTimeout
+            upstream.localReason = .idleTimeout
             downstreamChannel.close(promise: nil)
             if case .connected(let channel) = upstreamState {
                 channel.close(promise: nil)
             }
         } else {
             scheduleIdleCheck(in: Duration(limit - idle))
+        }
+    }
+
+    private static func downstreamCounter(_ reason: CloseReason) -> ProxyStats.Name {
+        switch reason {
+        case .local: .downstreamClosedLocally
+        case .remoteFIN: .downstreamClosedByRemote
+        case .remoteReset: .downstreamReset
+        case .keepaliveTimeout: .downstreamKeepaliveTimeout
+        case .userTimeout: .downstreamUserTimeout
+        case .idleTimeout: .downstreamIdleTimeout
+        }
+    }
+
+    private static func upstreamCounter(_ reason: CloseReason) -> ProxyStats.Name {
+        switch reason {
+        case .local: .upstreamClosedLocally
+        case .remoteFIN: .upstreamClosedByRemote
+        case .remoteReset: .upstreamReset
+        case .keepaliveTimeout: .upstreamKeepaliveTimeout
+        case .userTimeout: .upstreamUserTimeout
+        case .idleTimeout: .upstreamIdleTimeout
         }
     }
 

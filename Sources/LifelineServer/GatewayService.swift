@@ -32,6 +32,25 @@ public struct GatewayService: Service {
         try? await gracefulShutdown()
         logger.info("shutting down: closing listeners and connections")
         await gateway.stop()
+        logStatistics()
+    }
+
+    /// The non-zero counters of every listener and cluster, one line each, so that a run leaves its record of how
+    /// connections ended (until the admin endpoint serves them live).
+    private func logStatistics() {
+        func line(_ stats: ProxyStats) -> String {
+            stats.snapshot.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                .joined(separator: " ")
+        }
+        for listener in gateway.listeners {
+            logger.info(
+                "statistics",
+                metadata: ["listener.name": "\(listener.plan.name)", "stats": "\(line(listener.stats))"]
+            )
+        }
+        for (name, cluster) in gateway.clusters.sorted(by: { $0.key < $1.key }) {
+            logger.info("statistics", metadata: ["cluster.name": "\(name)", "stats": "\(line(cluster.stats))"])
+        }
     }
 }
 

@@ -18,4 +18,6 @@ public enum ErrorNumber {
     public static var connectionRefused: Int32 { ECONNREFUSED }
     /// The errno of a reset connection.
     public static var connectionReset: Int32 { ECONNRESET }
+    /// The errno of a write to a connection the peer reset.
+    public static var brokenPipe: Int32 { EPIPE }
 }

@@ -74,6 +74,8 @@ extension LiveProxyTests {
             #expect(bytes.readableBytes == 0)
             #expect(harness.listener.stats[.idleTimeout] == 1)
             #expect(await eventually { upstreamClosed.current == 1 })
+            #expect(await eventually { harness.listener.stats[.downstreamIdleTimeout] == 1 })
+            #expect(await eventually { harness.cluster.stats[.upstreamIdleTimeout] == 1 })
             #expect(await eventually { harness.listener.activeConnections == 0 })
             #expect(harness.cluster.stats[.upstreamConnectionsActive] == 0)
             await harness.stop()
@@ -106,6 +108,37 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
+        @Test func aClientResetIsCountedAsSuchAndTheUpstreamIsClosedLocally() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
+                group: group
+            )
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(harness.port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            #expect(connected == 0)
+            #expect(await eventually { harness.cluster.stats[.upstreamConnectionsActive] == 1 })
+            // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            close(client)
+            #expect(await eventually { harness.listener.stats[.downstreamReset] == 1 })
+            #expect(await eventually { harness.cluster.stats[.upstreamClosedLocally] == 1 })
+            #expect(harness.listener.stats[.downstreamClosedByRemote] == 0)
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+        }
+
         @Test func stopClosesOpenConnectionsAndPendingConnects() async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let raw = RawListener()
@@ -121,6 +154,7 @@ extension LiveProxyTests {
                 try await client.executeThenClose { inbound, _ in await readAll(inbound) }
             }
             #expect(harness.listener.activeConnections == 0)
+            #expect(harness.listener.stats[.downstreamClosedLocally] == 1)
             #expect(harness.cluster.stats[.upstreamConnectTimeouts] == 0)
             try await group.shutdownGracefully()
         }

@@ -83,6 +83,10 @@ extension LiveProxyTests {
             #expect(ended)
             #expect(String(buffer: answer) == "got 7 bytes: request")
             #expect(await eventually { harness.listener.activeConnections == 0 })
+            // Both peers ended with a FIN: each close is counted as the remote's.
+            #expect(harness.listener.stats[.downstreamClosedByRemote] == 1)
+            #expect(await eventually { harness.cluster.stats[.upstreamClosedByRemote] == 1 })
+            #expect(harness.listener.stats[.downstreamClosedLocally] == 0)
             await harness.stop()
             await upstream.stop()
             try await group.shutdownGracefully()
