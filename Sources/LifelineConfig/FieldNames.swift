@@ -1,7 +1,7 @@
 /// Proto-JSON field spellings: every field may be written `snake_case` or `lowerCamelCase`.
-enum FieldNames {
+public enum FieldNames {
     /// `socket_options` → `socketOptions`.
-    static func camelCase(_ snake: String) -> String {
+    public static func camelCase(_ snake: String) -> String {
         var out = ""
         var upperNext = false
         for character in snake {
@@ -17,8 +17,9 @@ enum FieldNames {
         return out
     }
 
-    /// `socketOptions` → `socket_options`.
-    static func snakeCase(_ name: String) -> String {
+    /// `socketOptions` → `socket_options`; a snake_case name comes back unchanged, so comparing these compares
+    /// field identity.
+    public static func snakeCase(_ name: String) -> String {
         var out = ""
         for character in name {
             if character.isUppercase {

@@ -140,7 +140,7 @@ enum ConfigPatchDecoder {
         }
         checkTypedConfigs(value, &diagnostics)
         if applyTo == .networkFilter && operation == .merge {
-            for entry in entries where !["name", "typed_config"].contains(ProtoFieldName.snakeCase(entry.key)) {
+            for entry in entries where !["name", "typed_config"].contains(FieldNames.snakeCase(entry.key)) {
                 diagnostics.warning(
                     value.path.appending(entry.key).description,
                     "ignored: istiod merges only name and typed_config into a network filter",
@@ -156,7 +156,7 @@ enum ConfigPatchDecoder {
         case .object(let entries):
             for entry in entries {
                 let child = SpecValue(tree: entry.value, path: value.path.appending(entry.key))
-                if ProtoFieldName.snakeCase(entry.key) == "typed_config", let fields = entry.value.entries,
+                if FieldNames.snakeCase(entry.key) == "typed_config", let fields = entry.value.entries,
                     !fields.isEmpty, entry.value["@type"] == nil
                 {
                     child.error("typed_config needs an \"@type\"", &diagnostics)

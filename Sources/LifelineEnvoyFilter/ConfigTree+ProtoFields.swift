@@ -3,7 +3,7 @@ import LifelineConfig
 extension ConfigTree {
     /// The index of the entry holding proto field `snakeName`, whichever spelling it was written in.
     func protoFieldIndex(_ snakeName: String) -> Int? {
-        entries?.firstIndex { ProtoFieldName.snakeCase($0.key) == snakeName }
+        entries?.firstIndex { FieldNames.snakeCase($0.key) == snakeName }
     }
 
     /// The value of proto field `snakeName` in either spelling; `nil` when absent or `null` (proto-JSON's "not set").
@@ -47,7 +47,7 @@ extension ConfigTree {
         case .null where initial != nil: entries = []
         default: return false
         }
-        if let index = entries.firstIndex(where: { ProtoFieldName.snakeCase($0.key) == snakeName }),
+        if let index = entries.firstIndex(where: { FieldNames.snakeCase($0.key) == snakeName }),
             !entries[index].value.isNull || initial == nil
         {
             var field = entries[index].value
@@ -56,7 +56,7 @@ extension ConfigTree {
         } else if let initial {
             var field = initial
             body(&field)
-            if let index = entries.firstIndex(where: { ProtoFieldName.snakeCase($0.key) == snakeName }) {
+            if let index = entries.firstIndex(where: { FieldNames.snakeCase($0.key) == snakeName }) {
                 entries[index].value = field
             } else {
                 entries.append(Entry(key: snakeName, value: field))

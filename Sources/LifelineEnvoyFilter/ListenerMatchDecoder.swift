@@ -71,7 +71,7 @@ enum ListenerMatchDecoder {
         }
         let reason = "is not supported: Lifeline's filter chains have no filter_chain_match"
         for unsupported in ["sni", "transport_protocol", "application_protocols", "destination_port"] {
-            object.reject(unsupported, "\(ProtoFieldName.camelCase(unsupported)) \(reason)", &diagnostics)
+            object.reject(unsupported, "\(FieldNames.camelCase(unsupported)) \(reason)", &diagnostics)
         }
         object.finish(&diagnostics)
         return match

@@ -61,8 +61,8 @@ struct ProtoMerge {
     ) {
         let incoming = entry.value
         if incoming.isNull || incoming.elements?.isEmpty == true { return }
-        let field = ProtoFieldName.snakeCase(entry.key)
-        guard let index = entries.firstIndex(where: { ProtoFieldName.snakeCase($0.key) == field }) else {
+        let field = FieldNames.snakeCase(entry.key)
+        guard let index = entries.firstIndex(where: { FieldNames.snakeCase($0.key) == field }) else {
             if ImplicitPresence.isUnsetDefault(incoming, field: field) { return }
             entries.append(
                 ConfigTree.Entry(

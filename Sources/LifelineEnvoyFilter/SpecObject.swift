@@ -26,8 +26,8 @@ struct SpecObject {
 
     /// Takes field `snakeName` (or its camelCase spelling); `nil` when absent or `null`.
     mutating func take(_ snakeName: String, _ diagnostics: inout Diagnostics) -> SpecValue? {
-        let found = remaining.filter { ProtoFieldName.snakeCase($0.key) == snakeName }
-        remaining.removeAll { ProtoFieldName.snakeCase($0.key) == snakeName }
+        let found = remaining.filter { FieldNames.snakeCase($0.key) == snakeName }
+        remaining.removeAll { FieldNames.snakeCase($0.key) == snakeName }
         guard let entry = found.first else { return nil }
         if found.count > 1 {
             diagnostics.error(
@@ -42,10 +42,10 @@ struct SpecObject {
 
     /// Takes field `snakeName` if present and reports it as not supported, giving `reason`.
     mutating func reject(_ snakeName: String, _ reason: String, _ diagnostics: inout Diagnostics) {
-        for entry in remaining where ProtoFieldName.snakeCase(entry.key) == snakeName {
+        for entry in remaining where FieldNames.snakeCase(entry.key) == snakeName {
             diagnostics.error(path.appending(entry.key).description, reason, location: entry.keyLocation)
         }
-        remaining.removeAll { ProtoFieldName.snakeCase($0.key) == snakeName }
+        remaining.removeAll { FieldNames.snakeCase($0.key) == snakeName }
     }
 
     /// Drops every field not taken yet, for parts of a resource Lifeline has no use for (Kubernetes metadata).
