@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""gRPC peers for lab scenario e (grpcio, no protoc: generic handlers carrying raw bytes).
+
+  grpc_peer.py server HOST:PORT IDLE      server-streaming /lab.Lab/Stream: sends b"message-1", sleeps IDLE s,
+                                          sends b"message-2"
+  grpc_peer.py client HOST:PORT DEADLINE  calls it with a client deadline; prints one line per event:
+                                          "recv <t> <message>", then "done <t>" or "error <t> <StatusCode> <details>"
+
+gRPC keepalive stays off on both sides (grpcio defaults: no client pings; server pings only after 2 h), so whatever
+keeps the connection alive through the load balancers is the gateway's TCP keepalive.
+"""
+import sys
+import time
+from concurrent import futures
+
+import grpc
+
+METHOD = "/lab.Lab/Stream"
+
+
+def server(addr, idle):
+    def stream(request, context):
+        print(f"server sends message-1 {time.monotonic():.3f}", flush=True)
+        yield b"message-1"
+        time.sleep(idle)
+        print(f"server sends message-2 {time.monotonic():.3f} active={context.is_active()}", flush=True)
+        yield b"message-2"
+        print(f"server stream done {time.monotonic():.3f}", flush=True)
+
+    srv = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    srv.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+        "lab.Lab", {"Stream": grpc.unary_stream_rpc_method_handler(stream)}),))
+    srv.add_insecure_port(addr)
+    srv.start()
+    print("server ready", flush=True)
+    srv.wait_for_termination(timeout=600)
+
+
+def client(addr, deadline):
+    with grpc.insecure_channel(addr) as ch:
+        call = ch.unary_stream(METHOD)(b"go", timeout=deadline)
+        try:
+            for msg in call:
+                print(f"recv {time.monotonic():.3f} {msg.decode()}", flush=True)
+            print(f"done {time.monotonic():.3f}", flush=True)
+        except grpc.RpcError as e:
+            print(f"error {time.monotonic():.3f} {e.code()} {e.details()!r}", flush=True)
+
+
+if __name__ == "__main__":
+    role, addr, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    server(addr, secs) if role == "server" else client(addr, secs)

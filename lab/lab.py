@@ -1,0 +1,854 @@
+#!/usr/bin/env python3
+"""Lifeline keepalive network lab (driver). Started by lab/run as root; stdlib only (scenario e uses grpcio through
+lab/grpc_peer.py in subprocesses).
+
+Topology (all in 198.18.0.0/15, every name prefixed ll-):
+
+  ll-client 198.18.1.2 ── 198.18.1.1 ll-lb 198.18.2.1 ── 198.18.2.2 ll-gw 198.18.3.2 ── 198.18.3.1 ll-lb2 198.18.4.1 ── 198.18.4.2 ll-up
+                                 (NLB sim)                     (lifeline :10000)                (NLB sim)                  (upstream :9000)
+
+lb and lb2 forward and simulate an NLB with conntrack: loose=0, established timeout LB_TIMEOUT s, FORWARD policy DROP,
+NEW/ESTABLISHED/RELATED accepted, every other TCP packet (an expired flow's packet is INVALID) rejected with a TCP RST.
+
+The driver is one process: it creates each test socket inside the namespace it belongs to (setns on the creating
+thread), so the client and upstream peers live in ll-client / ll-up while one clock (CLOCK_MONOTONIC) times them all.
+"""
+import argparse
+import ctypes
+import errno
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIFELINE = os.environ.get("LL_LIFELINE", os.path.join(HERE, "..", ".build", "release", "lifeline"))
+
+LB_TIMEOUT = 4  # s, nf_conntrack_tcp_timeout_established in ll-lb / ll-lb2
+T, I, N = 1, 1, 3  # keepalive under test
+RESET = T + I * N  # 4 s after the last traffic
+TOL = 1.0  # s
+
+CLIENT_IP, LB_C, LB_G, GW_IP, GW_UP, LB2_G, LB2_U, UP_IP = (
+    "198.18.1.2", "198.18.1.1", "198.18.2.1", "198.18.2.2", "198.18.3.2", "198.18.3.1", "198.18.4.1", "198.18.4.2")
+GW_PORT, UP_PORT = 10000, 9000
+NSS = ["ll-client", "ll-lb", "ll-gw", "ll-lb2", "ll-up"]
+
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+_ORIG_NS = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+
+def now():
+    return time.monotonic()
+
+
+def log(msg):
+    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# ----------------------------------------------------------------------------------------------------------- shell
+def sh(cmd, check=True, ns=None, capture=False):
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    r = subprocess.run(cmd, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r.stdout if capture else r.returncode
+
+
+IPT = None
+
+
+def pick_iptables():
+    """iptables (nft backend) or iptables-legacy: whichever can install the NLB rules in a fresh netns."""
+    global IPT
+    sh(["ip", "netns", "add", "ll-probe"], check=False)
+    try:
+        for cand in ("iptables", "iptables-legacy"):
+            ok = (sh([cand, "-A", "FORWARD", "-m", "conntrack", "--ctstate", "NEW,ESTABLISHED,RELATED", "-j", "ACCEPT"],
+                     ns="ll-probe", check=False) == 0 and
+                  sh([cand, "-A", "FORWARD", "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"],
+                     ns="ll-probe", check=False) == 0)
+            sh([cand, "-F"], ns="ll-probe", check=False)
+            if ok:
+                IPT = cand
+                return cand
+    finally:
+        sh(["ip", "netns", "del", "ll-probe"], check=False)
+    raise RuntimeError("neither iptables nor iptables-legacy can install the NLB rules in a netns")
+
+
+@contextmanager
+def netns(name):
+    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns {name}")
+        yield
+    finally:
+        libc.setns(_ORIG_NS, CLONE_NEWNET)
+        os.close(fd)
+
+
+# ----------------------------------------------------------------------------------------------------------- lab
+def lab_down():
+    for ns in NSS + ["ll-probe"]:
+        sh(["ip", "netns", "del", ns], check=False)
+
+
+def lab_up():
+    lab_down()
+    for ns in NSS:
+        sh(["ip", "netns", "add", ns])
+        sh(["ip", "link", "set", "lo", "up"], ns=ns)
+    links = [("ll-client", "ll-c0", CLIENT_IP, "ll-lb", "ll-l0", LB_C, 1),
+             ("ll-lb", "ll-l1", LB_G, "ll-gw", "ll-g0", GW_IP, 2),
+             ("ll-gw", "ll-g1", GW_UP, "ll-lb2", "ll-m0", LB2_G, 3),
+             ("ll-lb2", "ll-m1", LB2_U, "ll-up", "ll-u0", UP_IP, 4)]
+    for ns_a, if_a, ip_a, ns_b, if_b, ip_b, _ in links:
+        sh(["ip", "link", "add", if_a, "netns", ns_a, "type", "veth", "peer", "name", if_b, "netns", ns_b])
+        for ns, ifn, ip in ((ns_a, if_a, ip_a), (ns_b, if_b, ip_b)):
+            sh(["ip", "addr", "add", f"{ip}/24", "dev", ifn], ns=ns)
+            sh(["ip", "link", "set", ifn, "up"], ns=ns)
+    sh(["ip", "route", "add", "default", "via", LB_C], ns="ll-client")
+    sh(["ip", "route", "add", "198.18.1.0/24", "via", LB_G], ns="ll-gw")
+    sh(["ip", "route", "add", "198.18.4.0/24", "via", LB2_G], ns="ll-gw")
+    sh(["ip", "route", "add", "default", "via", LB2_U], ns="ll-up")
+    for lb in ("ll-lb", "ll-lb2"):
+        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=lb)
+        sh([IPT, "-P", "FORWARD", "DROP"], ns=lb)
+        sh([IPT, "-A", "FORWARD", "-m", "conntrack", "--ctstate", "NEW,ESTABLISHED,RELATED", "-j", "ACCEPT"], ns=lb)
+        sh([IPT, "-A", "FORWARD", "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"], ns=lb)
+        # per-netns conntrack sysctls (they exist once conntrack is in use in this netns)
+        sh(["sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0"], ns=lb)
+        sh(["sysctl", "-qw", f"net.netfilter.nf_conntrack_tcp_timeout_established={LB_TIMEOUT}"], ns=lb)
+    # sanity: the client reaches gw, gw reaches up
+    sh(["ping", "-c1", "-W2", GW_IP], ns="ll-client", check=False)
+
+
+def blackhole(lb, ip):
+    sh([IPT, "-I", "FORWARD", "1", "-s", ip, "-j", "DROP"], ns=lb)
+    sh([IPT, "-I", "FORWARD", "1", "-d", ip, "-j", "DROP"], ns=lb)
+
+
+def unblackhole(lb, ip):
+    sh([IPT, "-D", "FORWARD", "-s", ip, "-j", "DROP"], ns=lb, check=False)
+    sh([IPT, "-D", "FORWARD", "-d", ip, "-j", "DROP"], ns=lb, check=False)
+
+
+def flush_conntrack():
+    for lb in ("ll-lb", "ll-lb2"):
+        sh(["conntrack", "-F"], ns=lb, check=False)
+
+
+# ----------------------------------------------------------------------------------------------------------- configs
+def ka_yaml(ka):
+    if ka is None:
+        return None
+    if ka == "off":
+        return "{ enabled: false }"
+    t, i, n = ka
+    return f"{{ keepalive_time: {t}, keepalive_interval: {i}, keepalive_probes: {n} }}"
+
+
+def make_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None, up_port=UP_PORT):
+    lines = ["static_resources:", "  listeners:", "  - name: gw",
+             f"    address: {{ socket_address: {{ address: {GW_IP}, port_value: {GW_PORT} }} }}"]
+    if ka_yaml(listener_ka):
+        lines.append(f"    tcp_keepalive: {ka_yaml(listener_ka)}")
+    if listener_uto is not None:
+        lines.append(f'    tcp_user_timeout: "{listener_uto}"')
+    lines += ["    filter_chains:", "    - filters:", "      - name: envoy.filters.network.tcp_proxy",
+              "        typed_config:",
+              '          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+              "          stat_prefix: lab", "          cluster: backend", "          idle_timeout: 0s",
+              "  clusters:", "  - name: backend", "    type: STATIC", "    connect_timeout: 2s"]
+    uco = []
+    if ka_yaml(cluster_ka):
+        uco.append(f"tcp_keepalive: {ka_yaml(cluster_ka)}")
+    if cluster_uto is not None:
+        uco.append(f'tcp_user_timeout: "{cluster_uto}"')
+    if uco:
+        lines.append(f"    upstream_connection_options: {{ {', '.join(uco)} }}")
+    lines += ["    load_assignment:", "      cluster_name: backend", "      endpoints:", "      - lb_endpoints:",
+              f"        - endpoint: {{ address: {{ socket_address: {{ address: {UP_IP}, port_value: {up_port} }} }} }}"]
+    return "\n".join(lines) + "\n"
+
+
+ENVOY_FILTER = f"""apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata:
+  name: lab-keepalive
+  namespace: istio-system
+spec:
+  configPatches:
+  - applyTo: LISTENER
+    match:
+      context: GATEWAY
+      listener:
+        name: gw
+        portNumber: {GW_PORT}
+    patch:
+      operation: MERGE
+      value:
+        socket_options:
+        - {{ level: 1, name: 9, int_value: 1, state: STATE_LISTENING }}   # SO_KEEPALIVE
+        - {{ level: 6, name: 4, int_value: {T}, state: STATE_LISTENING }}   # TCP_KEEPIDLE
+        - {{ level: 6, name: 5, int_value: {I}, state: STATE_LISTENING }}   # TCP_KEEPINTVL
+        - {{ level: 6, name: 6, int_value: {N}, state: STATE_LISTENING }}   # TCP_KEEPCNT
+"""
+
+
+# ----------------------------------------------------------------------------------------------------------- lifeline
+class Lifeline:
+    def __init__(self, workdir, name, config, envoy_filter=None):
+        self.cfg = os.path.join(workdir, f"{name}.yaml")
+        with open(self.cfg, "w") as f:
+            f.write(config)
+        cmd = [LIFELINE, "run", "--config", self.cfg, "--log-level", "debug"]
+        if envoy_filter:
+            ef = os.path.join(workdir, f"{name}-envoyfilter.yaml")
+            with open(ef, "w") as f:
+                f.write(envoy_filter)
+            cmd += ["--envoy-filter", ef]
+        self.logpath = os.path.join(workdir, f"{name}.log")
+        self.logf = open(self.logpath, "w")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", "ll-gw"] + cmd, stdout=self.logf, stderr=self.logf)
+        self.pid = self.proc.pid  # ip netns exec execs the command: same pid
+        deadline = now() + 10
+        while now() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"lifeline exited {self.proc.returncode}: {open(self.logpath).read()[-2000:]}")
+            if self.listening():
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("lifeline did not start listening within 10 s")
+        time.sleep(0.2)
+        self.baseline_fds = self.fds()
+        self.stats = {}
+
+    def listening(self):
+        return any(e[2] == "0A" for e in self.tcp() if e[0][1] == GW_PORT)
+
+    def fds(self):
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def tcp(self):
+        """[( (lip,lport), (rip,rport), state_hex )] of lifeline's netns, from /proc/PID/net/tcp."""
+        out = []
+        with open(f"/proc/{self.pid}/net/tcp") as f:
+            next(f)
+            for line in f:
+                p = line.split()
+                la, ra, st = p[1], p[2], p[3]
+                out.append(((la.split(":")[0], int(la.split(":")[1], 16)), (ra.split(":")[0], int(ra.split(":")[1], 16)), st))
+        return out
+
+    def down_established(self):
+        return sum(1 for l, r, st in self.tcp() if l[1] == GW_PORT and st == "01")
+
+    def up_established(self):
+        return sum(1 for l, r, st in self.tcp() if r[1] == UP_PORT and st == "01")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+        text = open(self.logpath).read()
+        self.stats = {}
+        for line in text.splitlines():
+            if not line.rstrip().endswith("statistics") or "stats=" not in line:
+                continue
+            for kv in re.findall(r"(\w+)=(\d+)", line.split("stats=", 1)[1].split(" [", 1)[0]):
+                self.stats[kv[0]] = self.stats.get(kv[0], 0) + int(kv[1])
+        self.down_reasons = re.findall(r"close\.reason=(\w+).*downstream connection closed", text)
+        self.up_reasons = re.findall(r"close\.reason=(\w+).*upstream connection closed", text)
+        return self.stats
+
+    def stat(self, k):
+        return self.stats.get(k, 0)
+
+
+# ----------------------------------------------------------------------------------------------------------- sockets
+class Peer:
+    """One tracked socket: what it received and when it ended (EOF or error)."""
+
+    def __init__(self, sock, name):
+        self.sock, self.name = sock, name
+        self.rx = bytearray()
+        self.nrx = 0
+        self.last_rx = None
+        self.end_at = None
+        self.end = None  # "eof" or errno name
+
+    def send(self, data):
+        self.sock.sendall(data) if self.sock.gettimeout() != 0 else self._send_nb(data)
+
+    def _send_nb(self, data):
+        view = memoryview(data)
+        deadline = now() + 5
+        while view:
+            try:
+                n = self.sock.send(view)
+                view = view[n:]
+            except BlockingIOError:
+                if now() > deadline:
+                    raise
+                time.sleep(0.01)
+
+
+class Hub(threading.Thread):
+    """Background selector loop: accepts on the upstream listener and reads every tracked socket."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sel = selectors.DefaultSelector()
+        self.lock = threading.Lock()
+        self.accepted = []
+        self.stop_flag = False
+        self.keep_rx = True
+        self.start()
+
+    def listen(self, ns, ip, port):
+        with netns(ns):
+            ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((ip, port))
+        ls.listen(4096)
+        ls.setblocking(False)
+        with self.lock:
+            self.sel.register(ls, selectors.EVENT_READ, "listen")
+        return ls
+
+    def connect(self, ns, ip, port, name, timeout=5):
+        with netns(ns):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect((ip, port))
+        s.setblocking(False)
+        p = Peer(s, name)
+        with self.lock:
+            self.sel.register(s, selectors.EVENT_READ, p)
+        return p
+
+    def connect_many(self, ns, ip, port, n):
+        """n non-blocking connects; returns peers once all are established."""
+        peers, pending = [], {}
+        with netns(ns):
+            socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+        sel = selectors.DefaultSelector()
+        for k, s in enumerate(socks):
+            s.setblocking(False)
+            s.connect_ex((ip, port))
+            sel.register(s, selectors.EVENT_WRITE, k)
+            pending[k] = s
+        deadline = now() + 30
+        while pending and now() < deadline:
+            for key, _ in sel.select(0.5):
+                s = key.fileobj
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    raise OSError(err, f"connect {key.data}")
+                sel.unregister(s)
+                del pending[key.data]
+        sel.close()
+        if pending:
+            raise RuntimeError(f"{len(pending)} connects did not complete")
+        for k, s in enumerate(socks):
+            p = Peer(s, f"c{k}")
+            with self.lock:
+                self.sel.register(s, selectors.EVENT_READ, p)
+            peers.append(p)
+        return peers
+
+    def run(self):
+        while not self.stop_flag:
+            for key, _ in self.sel.select(0.02):
+                with self.lock:
+                    if key.data == "listen":
+                        while True:
+                            try:
+                                c, _ = key.fileobj.accept()
+                            except (BlockingIOError, OSError):
+                                break
+                            c.setblocking(False)
+                            p = Peer(c, f"u{len(self.accepted)}")
+                            self.accepted.append(p)
+                            self.sel.register(c, selectors.EVENT_READ, p)
+                        continue
+                    p = key.data
+                    try:
+                        d = p.sock.recv(65536)
+                    except BlockingIOError:
+                        continue
+                    except OSError as e:
+                        p.end, p.end_at = errno.errorcode.get(e.errno, str(e.errno)), now()
+                        self.sel.unregister(p.sock)
+                        continue
+                    if not d:
+                        p.end, p.end_at = "eof", now()
+                        self.sel.unregister(p.sock)
+                        continue
+                    p.nrx += len(d)
+                    p.last_rx = now()
+                    if self.keep_rx and len(p.rx) < 1 << 20:
+                        p.rx += d
+
+    def close_all(self):
+        with self.lock:
+            for key in list(self.sel.get_map().values()):
+                if key.data == "listen":
+                    continue
+                self.sel.unregister(key.fileobj)
+                try:
+                    key.fileobj.close()
+                except OSError:
+                    pass
+            for p in self.accepted:
+                try:
+                    p.sock.close()
+                except OSError:
+                    pass
+            self.accepted = []
+
+    def wait_accepted(self, n, timeout=10):
+        deadline = now() + timeout
+        while len(self.accepted) < n and now() < deadline:
+            time.sleep(0.01)
+        if len(self.accepted) < n:
+            raise RuntimeError(f"upstream accepted {len(self.accepted)}/{n}")
+        return self.accepted[:n]
+
+
+def wait_for(pred, timeout, step=0.01):
+    deadline = now() + timeout
+    while now() < deadline:
+        if pred():
+            return now()
+        time.sleep(step)
+    return None
+
+
+def wait_rx(p, data, timeout=5):
+    return wait_for(lambda: bytes(data) in bytes(p.rx), timeout)
+
+
+# ----------------------------------------------------------------------------------------------------------- scenarios
+RESULTS = []
+
+
+def result(sid, what, measured, theory, ok, detail=""):
+    line = f"{sid} {what}: {measured} (theory {theory}) {detail}  {'PASS' if ok else 'FAIL'}"
+    print(line, flush=True)
+    RESULTS.append((sid, what, measured, theory, ok, detail))
+    return ok
+
+
+def fmt(x):
+    return "—" if x is None else f"{x:.2f} s"
+
+
+class Ctx:
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.hub = Hub()
+        self.hub.listen("ll-up", UP_IP, UP_PORT)
+        self.gw = None
+
+    def start_gw(self, name, config, envoy_filter=None):
+        flush_conntrack()
+        self.gw = Lifeline(self.workdir, name, config, envoy_filter)
+        return self.gw
+
+    def finish(self):
+        gw, self.gw = self.gw, None
+        stats = gw.stop() if gw else {}
+        self.hub.close_all()
+        self.hub.keep_rx = True
+        for lb, ip in (("ll-lb", CLIENT_IP), ("ll-lb2", UP_IP)):
+            unblackhole(lb, ip)
+        return stats
+
+    def pair(self, name="c"):
+        """One proxied connection: (client peer, upstream peer), with a round trip done."""
+        c = self.hub.connect("ll-client", GW_IP, GW_PORT, name)
+        u = self.hub.wait_accepted(1)[-1]
+        c.send(b"hello\n")
+        if not wait_rx(u, b"hello\n"):
+            raise RuntimeError("setup round trip: upstream did not receive hello")
+        u.send(b"hi\n")
+        if not wait_rx(c, b"hi\n"):
+            raise RuntimeError("setup round trip: client did not receive hi")
+        return c, u
+
+
+def idle_exchange(ctx, idle):
+    """A proxied connection idles `idle` s, then bytes go both ways. Returns (ok, description)."""
+    c, u = ctx.pair()
+    t0 = c.last_rx
+    log(f"connection up; idling {idle} s (LB timeout {LB_TIMEOUT} s)")
+    time.sleep(idle)
+    t_send = now()
+    try:
+        c.send(b"after-idle-from-client\n")
+    except OSError as e:
+        return False, f"client send: {errno.errorcode.get(e.errno, e)}"
+    got_up = wait_rx(u, b"after-idle-from-client\n", 3)
+    if got_up:
+        try:
+            u.send(b"after-idle-from-upstream\n")
+        except OSError as e:
+            return False, f"upstream send: {errno.errorcode.get(e.errno, e)}"
+    got_c = wait_rx(c, b"after-idle-from-upstream\n", 3) if got_up else None
+    wait_for(lambda: c.end is not None, 0.5)
+    idle_s = t_send - t0
+    if got_up and got_c:
+        return True, f"idle {idle_s:.1f} s then both directions delivered"
+    return False, (f"after {idle_s:.1f} s idle: upstream got data={bool(got_up)}, client got data={bool(got_c)}, "
+                   f"client socket end={c.end}, upstream socket end={u.end}")
+
+
+def scenario_a(ctx):
+    idle = 3 * LB_TIMEOUT
+    # keepalive on (downstream via the Istio EnvoyFilter path, upstream via the cluster's named field)
+    ctx.start_gw("a", make_config(listener_ka=None, cluster_ka=(T, I, N)), envoy_filter=ENVOY_FILTER)
+    ok, desc = idle_exchange(ctx, idle)
+    st = ctx.finish()
+    ok1 = result("a", "idle survival (keepalive 1/1/3 via EnvoyFilter)", desc, f"survives {idle} s idle", ok,
+                 f"[ka timeouts: down={st.get('downstream_cx_keepalive_timeout', 0)}]")
+    # control: keepalive off on both legs: the LBs forget the flow; the next packet is rejected with RST
+    ctx.start_gw("a-control", make_config(listener_ka="off", listener_uto="0s", cluster_ka="off", cluster_uto="0s"))
+    ok, desc = idle_exchange(ctx, idle)
+    ctx.finish()
+    ok2 = result("a-control", "same without keepalive", desc, "must break (RST/EOF)", not ok)
+    return ok1 and ok2
+
+
+def scenario_b(ctx):
+    gw = ctx.start_gw("b", make_config())
+    base = gw.baseline_fds
+    c, u = ctx.pair()
+    t_last = c.last_rx
+    time.sleep(0.05)
+    blackhole("ll-lb", CLIENT_IP)
+    log("client blackholed at ll-lb")
+    t_kernel = t_fd = None
+    deadline = t_last + RESET + 5
+    while now() < deadline and not (t_kernel and t_fd and u.end):
+        if t_kernel is None and gw.down_established() == 0:
+            t_kernel = now()
+        if t_kernel and t_fd is None and gw.fds() == base:
+            t_fd = now()
+        time.sleep(0.01)
+    fds_after = gw.fds()
+    st = ctx.finish()
+    rel = lambda t: None if t is None else t - t_last
+    reaped = rel(t_kernel)
+    ok = (reaped is not None and abs(reaped - RESET) <= TOL and u.end is not None and rel(u.end_at) <= RESET + TOL
+          and fds_after == base and st.get("downstream_cx_keepalive_timeout", 0) == 1)
+    reasons = ",".join(gw.down_reasons) or "none"
+    return result("b", "vanished client", f"reaped after {fmt(reaped)}",
+                  f"{RESET} s, tolerance {TOL:.0f} s", ok,
+                  f"upstream saw {u.end} at {fmt(rel(u.end_at))}; fds {fds_after}/{base} at {fmt(rel(t_fd))}; "
+                  f"classified {reasons}; downstream_cx_keepalive_timeout={st.get('downstream_cx_keepalive_timeout', 0)}")
+
+
+class Streamer(threading.Thread):
+    def __init__(self, peer):
+        super().__init__(daemon=True)
+        self.peer, self.stop_flag, self.sent = peer, False, 0
+        self.start()
+
+    def run(self):
+        chunk = b"x" * 16384
+        while not self.stop_flag and self.peer.end is None:
+            try:
+                self.sent += self.peer.sock.send(chunk)
+            except BlockingIOError:
+                pass
+            except OSError:
+                return
+            time.sleep(0.005)
+
+
+def scenario_c(ctx):
+    ok_all = True
+    for uto in ("3s", "0s"):
+        gw = ctx.start_gw(f"c-uto{uto}", make_config(listener_uto=uto))
+        ctx.hub.keep_rx = True
+        c, u = ctx.pair()
+        ctx.hub.keep_rx = False
+        s = Streamer(u)
+        wait_for(lambda: c.nrx > 1 << 20, 5)
+        t_bh = now()
+        blackhole("ll-lb", CLIENT_IP)
+        log(f"tcp_user_timeout {uto}: client blackholed while streaming ({c.nrx} bytes received so far)")
+        if uto == "3s":
+            t_k = None
+            deadline = t_bh + 3 + 5
+            while now() < deadline and not (t_k and u.end):
+                if t_k is None and gw.down_established() == 0:
+                    t_k = now()
+                time.sleep(0.01)
+            s.stop_flag = True
+            st = ctx.finish()
+            took = None if t_k is None else t_k - t_bh
+            reasons = ",".join(gw.down_reasons) or "none"
+            ok = (took is not None and abs(took - 3) <= TOL and gw.down_reasons[:1] == ["user_timeout"]
+                  and st.get("downstream_cx_user_timeout", 0) == 1)
+            ok_all &= result("c", "unacked data, tcp_user_timeout 3s", f"closed after {fmt(took)}",
+                             f"3 s after the blackhole, tolerance {TOL:.0f} s", ok,
+                             f"classified {reasons}; upstream saw {u.end}; "
+                             f"downstream_cx_user_timeout={st.get('downstream_cx_user_timeout', 0)}")
+        else:
+            check_at = t_bh + RESET + 2
+            still = True
+            while now() < check_at:
+                if gw.down_established() == 0:
+                    still = False
+                    break
+                time.sleep(0.05)
+            gone_at = None if still else now() - t_bh
+            s.stop_flag = True
+            st = ctx.finish()
+            ok = still and st.get("downstream_cx_keepalive_timeout", 0) == 0
+            ok_all &= result("c-control", "unacked data, tcp_user_timeout 0s",
+                             "still established" if still else f"closed after {fmt(gone_at)}",
+                             f"keepalive does not fire with data in flight: alive at T+I×N+2 = {RESET + 2} s", ok,
+                             "then ended by stopping lifeline")
+    return ok_all
+
+
+def scenario_d(ctx):
+    idle = 3 * LB_TIMEOUT
+    ok_all = True
+    # survival: downstream and upstream keepalive 1/1/3, both legs through an NLB
+    ctx.start_gw("d-idle", make_config(cluster_ka=(T, I, N)))
+    ok, desc = idle_exchange(ctx, idle)
+    ctx.finish()
+    ok_all &= result("d", "upstream idle survival (cluster keepalive 1/1/3)", desc, f"survives {idle} s idle", ok)
+    # control: upstream keepalive off, downstream on
+    ctx.start_gw("d-control", make_config(cluster_ka="off", cluster_uto="0s"))
+    ok, desc = idle_exchange(ctx, idle)
+    ctx.finish()
+    ok_all &= result("d-control", "same without upstream keepalive", desc, "must break (RST/EOF)", not ok)
+    # vanished upstream
+    gw = ctx.start_gw("d-vanish", make_config(cluster_ka=(T, I, N)))
+    base = gw.baseline_fds
+    c, u = ctx.pair()
+    t_last = c.last_rx
+    time.sleep(0.05)
+    blackhole("ll-lb2", UP_IP)
+    log("upstream blackholed at ll-lb2")
+    t_k = None
+    deadline = t_last + RESET + 5
+    while now() < deadline and not (t_k and c.end):
+        if t_k is None and gw.up_established() == 0:
+            t_k = now()
+        time.sleep(0.01)
+    wait_for(lambda: gw.fds() == base, 1)
+    fds_after = gw.fds()
+    st = ctx.finish()
+    rel = lambda t: None if t is None else t - t_last
+    took = rel(t_k)
+    ok = (took is not None and abs(took - RESET) <= TOL and c.end is not None and rel(c.end_at) <= RESET + TOL
+          and st.get("upstream_cx_keepalive_timeout", 0) == 1 and fds_after == base)
+    ok_all &= result("d-vanish", "vanished upstream", f"reaped after {fmt(took)}", f"{RESET} s, tolerance {TOL:.0f} s",
+                     ok, f"client saw {c.end} at {fmt(rel(c.end_at))}; fds {fds_after}/{base}; "
+                         f"upstream classified {','.join(gw.up_reasons) or 'none'}; "
+                         f"upstream_cx_keepalive_timeout={st.get('upstream_cx_keepalive_timeout', 0)}")
+    return ok_all
+
+
+def scenario_e(ctx):
+    peer = os.path.join(HERE, "grpc_peer.py")
+    idle = 3 * LB_TIMEOUT
+    deadline = idle + 6
+    gport = UP_PORT + 1
+    ok_all = True
+    for control in (False, True):
+        name = "e-control" if control else "e"
+        ka = dict(listener_ka="off", listener_uto="0s", cluster_ka="off", cluster_uto="0s") if control else {}
+        ctx.start_gw(name, make_config(up_port=gport, **ka))
+        srv_log = open(os.path.join(ctx.workdir, f"{name}-server.log"), "w+")
+        srv = subprocess.Popen(["ip", "netns", "exec", "ll-up", sys.executable, peer, "server", f"{UP_IP}:{gport}",
+                                str(idle)], stdout=srv_log, stderr=subprocess.STDOUT, text=True)
+        try:
+            if not wait_for(lambda: "server ready" in open(srv_log.name).read(), 15, 0.05):
+                raise RuntimeError("gRPC server did not start: " + open(srv_log.name).read()[-500:])
+            t0 = now()
+            cl = subprocess.run(["ip", "netns", "exec", "ll-client", sys.executable, peer, "client",
+                                 f"{GW_IP}:{GW_PORT}", str(deadline)], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, timeout=deadline + 20)
+            out = cl.stdout
+        finally:
+            srv.terminate()
+            try:
+                srv.wait(5)
+            except subprocess.TimeoutExpired:
+                srv.kill()
+                srv.wait()
+        ctx.finish()
+        server_out = open(srv_log.name).read()
+        srv_log.close()
+        got = re.findall(r"recv ([\d.]+) (message-\d)", out)
+        err = re.search(r"error ([\d.]+) (\S+) (.*)", out)
+        msgs = [m for _, m in got]
+        if not control:
+            ok = msgs == ["message-1", "message-2"] and "done" in out
+            gap = float(got[1][0]) - float(got[0][0]) if len(got) == 2 else None
+            ok_all &= result("e", "gRPC server stream, keepalive 1/1/3", f"received {msgs}",
+                             f"message-2 arrives after {idle} s idle", ok,
+                             f"gap {fmt(gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK"))
+        else:
+            code = err.group(2) if err else "none"
+            at = float(err.group(1)) - t0 if err else None
+            ok = msgs == ["message-1"] and err is not None
+            m2 = re.search(r"server sends message-2 ([\d.]+)", server_out)
+            srv_note = (f"server sent message-2 at {fmt(float(m2.group(1)) - t0)} into a flow lb2 had forgotten"
+                        if m2 else "server did not send message-2")
+            ok_all &= result("e-control", "same without keepalive", f"received {msgs}, then {code} at {fmt(at)}",
+                             f"must lose message-2 (client deadline {deadline} s)", ok,
+                             f"{err.group(3) if err else ''}; {srv_note}")
+    return ok_all
+
+
+def scenario_f(ctx, n=2000):
+    gw = ctx.start_gw("f", make_config())
+    base = gw.baseline_fds
+    ctx.hub.keep_rx = True
+    t_start = now()
+    clients = []
+    for k in range(0, n, 250):
+        clients += ctx.hub.connect_many("ll-client", GW_IP, GW_PORT, min(250, n - k))
+    ups = ctx.hub.wait_accepted(n, 30)
+    log(f"{n} proxied connections up in {now() - t_start:.1f} s; lifeline fds {gw.fds()} (baseline {base})")
+    for k, c in enumerate(clients):
+        c.send(f"{k}\n".encode())
+    wait_for(lambda: all(u.rx.endswith(b"\n") for u in ups), 10)
+    for u in ups:
+        u.send(b"ok\n")
+    wait_for(lambda: all(c.rx == b"ok\n" for c in clients), 10)
+    by_id = {}
+    for u in ups:
+        by_id[int(u.rx.decode().strip())] = u
+    t_last = max(c.last_rx for c in clients)
+    t_first = min(c.last_rx for c in clients)
+    time.sleep(0.05)
+    blackhole("ll-lb", CLIENT_IP)
+    log(f"all {n} clients blackholed (last traffic spread {t_last - t_first:.2f} s)")
+    t_k = t_fd = None
+    deadline = t_last + RESET + 6
+    while now() < deadline and not (t_k and t_fd and all(u.end for u in ups)):
+        if t_k is None and gw.down_established() == 0:
+            t_k = now()
+        if t_k and t_fd is None and gw.fds() == base:
+            t_fd = now()
+        time.sleep(0.02)
+    per = [(by_id[k].end_at - c.last_rx) if by_id[k].end_at else None for k, c in enumerate(clients)]
+    ended = [x for x in per if x is not None]
+    worst = max(ended) if ended else None
+    fds_after = gw.fds()
+    st = ctx.finish()
+    ka = st.get("downstream_cx_keepalive_timeout", 0)
+    ok = (len(ended) == n and worst <= RESET + TOL and fds_after == base and ka == n)
+    return result("f", f"scale: {n} idle connections blackholed at once",
+                  f"{len(ended)}/{n} reaped, worst {fmt(worst)} after own last traffic",
+                  f"≤ {RESET} s + {TOL:.0f} s", ok,
+                  f"(best {fmt(min(ended) if ended else None)}); all gone from gw kernel table at "
+                  f"{fmt(None if t_k is None else t_k - t_last)}; fds {fds_after}/{base}; "
+                  f"downstream_cx_keepalive_timeout={ka}")
+
+
+SCENARIOS = {"a": scenario_a, "b": scenario_b, "f": scenario_f, "c": scenario_c, "d": scenario_d, "e": scenario_e}
+ORDER = ["a", "b", "f", "c", "d", "e"]
+
+
+def write_results(path, elapsed):
+    rows = ["| scenario | what | measured | theory | detail | result |", "|---|---|---|---|---|---|"]
+    for sid, what, measured, theory, ok, detail in RESULTS:
+        rows.append(f"| {sid} | {what} | {measured} | {theory} | {detail} | {'PASS' if ok else 'FAIL'} |")
+    text = (f"# Lifeline keepalive lab — last run\n\n{time.strftime('%Y-%m-%d %H:%M:%S %Z')}, "
+            f"{elapsed:.0f} s, kernel {os.uname().release}, {IPT}; LB (conntrack) timeout {LB_TIMEOUT} s, "
+            f"keepalive {T}/{I}/{N}\n\n" + "\n".join(rows) + "\n")
+    with open(path, "w") as f:
+        f.write(text)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default=",".join(ORDER), help="comma-separated scenarios (a,b,c,d,e,f)")
+    ap.add_argument("--results", default=os.path.join(HERE, "results.md"))
+    args = ap.parse_args()
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    for s in only:
+        if s not in SCENARIOS:
+            ap.error(f"unknown scenario {s}")
+    t0 = now()
+    pick_iptables()
+    print(f"lab: using {IPT}", flush=True)
+    workdir = tempfile.mkdtemp(prefix="ll-lab-")
+    # run a private copy: the build tree's binary may be relinked by a concurrent build while the lab runs
+    global LIFELINE
+    for attempt in range(30):
+        try:
+            shutil.copy2(LIFELINE, os.path.join(workdir, "lifeline"))
+            ver = subprocess.run([os.path.join(workdir, "lifeline"), "version"], capture_output=True, text=True,
+                                 timeout=10)
+            if ver.returncode == 0:
+                break
+        except OSError:
+            pass
+        time.sleep(2)
+    else:
+        raise RuntimeError(f"cannot copy a working {LIFELINE}")
+    LIFELINE = os.path.join(workdir, "lifeline")
+    print(f"lab: lifeline {ver.stdout.strip()} (copied to {LIFELINE})", flush=True)
+    ok_all = True
+    lab_up()
+    ctx = Ctx(workdir)
+    try:
+        for s in [x for x in ORDER if x in only]:
+            print(f"== scenario {s}", flush=True)
+            try:
+                ok_all &= bool(SCENARIOS[s](ctx))
+            except Exception as e:  # a scenario that crashed is a failed scenario
+                import traceback
+                traceback.print_exc()
+                result(s, "crashed", repr(e), "—", False)
+                ok_all = False
+                try:
+                    ctx.finish()
+                except Exception:
+                    pass
+    finally:
+        if ctx.gw:
+            ctx.gw.stop()
+        lab_down()
+    elapsed = now() - t0
+    rows = write_results(args.results, elapsed)
+    print("\n" + "\n".join(rows))
+    print(f"\nlab: {sum(r[4] for r in RESULTS)} passed, {sum(not r[4] for r in RESULTS)} failed in {elapsed:.0f} s; "
+          f"logs in {workdir}; table in {args.results}")
+    return 0 if ok_all and all(r[4] for r in RESULTS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
