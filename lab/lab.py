@@ -693,8 +693,10 @@ def scenario_e(ctx):
             if not wait_for(lambda: "server ready" in open(srv_log.name).read(), 15, 0.05):
                 raise RuntimeError("gRPC server did not start: " + open(srv_log.name).read()[-500:])
             t0 = now()
+            # The client also calls Ping on the same connection just after the server's quiet stretch: the next
+            # request a real client would make after an idle period.
             cl = subprocess.run(["ip", "netns", "exec", "ll-client", sys.executable, peer, "client",
-                                 f"{GW_IP}:{GW_PORT}", str(deadline)], stdout=subprocess.PIPE,
+                                 f"{GW_IP}:{GW_PORT}", str(deadline), str(idle + 1)], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, timeout=deadline + 20)
             out = cl.stdout
         finally:
@@ -710,22 +712,28 @@ def scenario_e(ctx):
         got = re.findall(r"recv ([\d.]+) (message-\d)", out)
         err = re.search(r"error ([\d.]+) (\S+) (.*)", out)
         msgs = [m for _, m in got]
+        ping = re.search(r"ping (ok|error) ([\d.]+)(?: (\S+))?", out)
+        ping_text = (f"ping after the idle: {ping.group(1)}" + (f" {ping.group(3)}" if ping.group(3) else "")
+                     if ping else "no ping result")
         if not control:
-            ok = msgs == ["message-1", "message-2"] and "done" in out
+            ok = msgs == ["message-1", "message-2"] and "done" in out and ping is not None and ping.group(1) == "ok"
             gap = float(got[1][0]) - float(got[0][0]) if len(got) == 2 else None
             ok_all &= result("e", "gRPC server stream, keepalive 1/1/3", f"received {msgs}",
                              f"message-2 arrives after {idle} s idle", ok,
-                             f"gap {fmt(gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK"))
+                             f"gap {fmt(gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK")
+                             + f"; {ping_text}")
         else:
             code = err.group(2) if err else "none"
             at = float(err.group(1)) - t0 if err else None
-            ok = msgs == ["message-1"] and err is not None
+            # The client's next call after the quiet stretch meets the NLB's reset: UNAVAILABLE.
+            ok = (msgs == ["message-1"] and err is not None and ping is not None
+                  and ping.group(3) == "StatusCode.UNAVAILABLE")
             m2 = re.search(r"server sends message-2 ([\d.]+)", server_out)
             srv_note = (f"server sent message-2 at {fmt(float(m2.group(1)) - t0)} into a flow lb2 had forgotten"
                         if m2 else "server did not send message-2")
             ok_all &= result("e-control", "same without keepalive", f"received {msgs}, then {code} at {fmt(at)}",
-                             f"must lose message-2 (client deadline {deadline} s)", ok,
-                             f"{err.group(3) if err else ''}; {srv_note}")
+                             f"must lose message-2; the next call fails UNAVAILABLE", ok,
+                             f"{ping_text}; {err.group(3) if err else ''}; {srv_note}")
     return ok_all
 
 
