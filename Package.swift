@@ -7,6 +7,13 @@ let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// Test code that opens raw sockets next to NIO: `sockaddr_in` is visible through both Glibc and NIO's C shim, and
+/// member import visibility then rejects it depending on module load order.
+let rawSocketTests: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "Lifeline",
     platforms: [.macOS(.v15)],
@@ -110,7 +117,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: rawSocketTests
         ),
     ],
     swiftLanguageModes: [.v6]
