@@ -253,6 +253,10 @@ def markdown(result: dict, png: str, md: str) -> str:
         f"![results]({os.path.relpath(png, os.path.dirname(os.path.abspath(md)))})",
         "",
     ]
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
+    if not settings["smoke"] and os.path.exists(analysis):
+        # The targets that are not met, with the profile that explains why: kept by hand beside the script.
+        out += [open(analysis).read().rstrip(), ""]
     failed = [s for s in result["samples"] if not s["ok"]]
     if failed or result.get("error"):
         out += ["## Failures", ""]
