@@ -28,17 +28,7 @@ final class RawListener: @unchecked Sendable {
 
     /// Fills the accept queue so that the next SYN is dropped.
     func fillAcceptQueue() {
-        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        fillers.append(client)
+        fillers.append(connectLoopback(port: port))
     }
 
     /// Blocks in accept(2).
@@ -61,4 +51,27 @@ final class RawListener: @unchecked Sendable {
         for filler in fillers { close(filler) }
         close(fd)
     }
+}
+
+/// A blocking TCP connection to 127.0.0.1:`port` (the descriptor; -1 if the connect failed), optionally with a receive
+/// buffer set before connecting.
+func connectLoopback(port: Int, receiveBuffer: Int32? = nil) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    if var size = receiveBuffer {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard result == 0 else {
+        close(fd)
+        return -1
+    }
+    return fd
 }

@@ -115,17 +115,8 @@ extension LiveProxyTests {
                 yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
                 group: group
             )
-            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(harness.port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            #expect(connected == 0)
+            let client = connectLoopback(port: harness.port)
+            #expect(client >= 0)
             #expect(await eventually { harness.cluster.stats[.upstreamConnectionsActive] == 1 })
             // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)

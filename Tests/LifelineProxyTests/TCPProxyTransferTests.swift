@@ -169,19 +169,8 @@ extension LiveProxyTests {
                 group: group
             )
             // A raw client socket with a small receive buffer that reads nothing for now.
-            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var small: Int32 = 65536
-            setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(harness.port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            #expect(connected == 0)
+            let client = connectLoopback(port: harness.port, receiveBuffer: 65536)
+            #expect(client >= 0)
 
             // Wait until the upstream cannot write any more: the whole path is full.
             var last = -1
