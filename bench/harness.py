@@ -5,7 +5,8 @@ Called by bench/run (which installs the tools and builds Lifeline); see bench/RE
 the report and plot are in report.py (matplotlib).
 
 Every process it starts is in its own process group, listed in STATE_DIR/pids while it runs (bench/run's trap
-kills whatever is still listed there) and stopped in a finally block here, also on SIGINT/SIGTERM.
+kills whatever is still listed there) and stopped in a finally block here, also on SIGINT/SIGTERM. The same goes for
+the reap workload's network namespaces (lab/lab.py's ll-*), listed in STATE_DIR/netns while they exist.
 """
 from __future__ import annotations
 
@@ -18,21 +19,33 @@ import re
 import selectors
 import signal
 import socket
+import statistics
+import struct
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 HOST = "127.0.0.1"
 PEERS = ["lifeline", "haproxy", "nginx"]
+WORKLOADS = ["bulk", "requests", "idle", "startup", "reap"]
 CLIENTS_PER_PROCESS = 2000  # idle workload: connections per client process (fd limit 20,000 per process)
 NGINX_STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
 
 
 class BenchError(Exception):
     """A peer or a tool failed; the message says which and why."""
+
+    fields: dict = {}  # recorded with the failed run
+
+
+class ReapMissed(BenchError):
+    """The proxy had not closed every dead client's connection by the reap workload's deadline."""
+
+    fields = {"missed": True}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -215,14 +228,22 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    total = 0
+    """User + system CPU time of the processes (all their threads), summed: each one's CPU-time clock (what
+    clock_getcpuclockid(3) gives, to the nanosecond), or utime + stime from /proc/PID/stat (in clock ticks, 10 ms) where
+    that clock cannot be read."""
+    total = 0.0
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += time.clock_gettime(((~pid) << 3) | 2)  # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+            continue
         except OSError:
             pass
-    return total / CLK_TCK
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+        except OSError:
+            pass
+    return total
 
 
 def sockstat_tcp_mem_bytes() -> int:
@@ -233,16 +254,18 @@ def sockstat_tcp_mem_bytes() -> int:
     return 0
 
 
-def listen_inodes(port: int) -> set[str]:
-    """Inodes of the sockets in LISTEN state on 127.0.0.1:port (or 0.0.0.0:port), from /proc/net/tcp.
+def listen_inodes(port: int, host: str = HOST, pid: int | None = None) -> set[str]:
+    """Inodes of the sockets in LISTEN state on host:port (or 0.0.0.0:port), from /proc/net/tcp, or from
+    /proc/PID/net/tcp (the table of pid's network namespace) when pid is given.
 
     Reading the kernel's table instead of connecting keeps the probe from reaching the upstream through the proxy
     (an iperf3 server takes a connect-and-close as a broken test and is busy for a moment).
     """
-    wanted = {f"0100007F:{port:04X}", f"00000000:{port:04X}"}
+    address = struct.unpack("=I", socket.inet_aton(host))[0]  # the table prints the address as a native u32
+    wanted = {f"{address:08X}:{port:04X}", f"00000000:{port:04X}"}
     found = set()
     try:
-        with open("/proc/net/tcp") as table:
+        with open(f"/proc/{pid}/net/tcp" if pid else "/proc/net/tcp") as table:
             next(table)
             for line in table:
                 fields = line.split()
@@ -273,39 +296,64 @@ def socket_inodes(pids: list[int]) -> set[str]:
     return found
 
 
-def wait_listening(port: int, proc: subprocess.Popen | None, log: Path | None, timeout: float = 10.0) -> None:
-    """Waits until `proc` (or, for nginx, one of its children) has a socket listening on port."""
+def wait_listening(port: int, proc: subprocess.Popen | None, log: Path | None, timeout: float = 10.0,
+                   host: str = HOST, own_netns: bool = False) -> None:
+    """Waits until `proc` (or, for nginx, one of its children) has a socket listening on host:port; with own_netns,
+    in the table of proc's network namespace."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise BenchError(f"exited with status {proc.returncode} before listening on {port}:\n{tail(log) if log else ''}")
-        inodes = listen_inodes(port)
+        inodes = listen_inodes(port, host, proc.pid if own_netns and proc is not None else None)
         if inodes and proc is None:
             return
         if inodes:
             ours = socket_inodes([proc.pid] + children(proc.pid))
             if inodes & ours:
                 if inodes - ours:
-                    raise BenchError(f"another process also listens on {HOST}:{port} (SO_REUSEPORT?); the measurement would be mixed")
+                    raise BenchError(f"another process also listens on {host}:{port} (SO_REUSEPORT?); the measurement would be mixed")
                 return
         time.sleep(0.005)
-    raise BenchError(f"not listening on {HOST}:{port} after {timeout:.0f} s:\n{tail(log) if log else ''}")
+    raise BenchError(f"not listening on {host}:{port} after {timeout:.0f} s:\n{tail(log) if log else ''}")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Configs
 
 
-def lifeline_config(path: Path, port: int, upstream: int) -> None:
+@dataclass(frozen=True)
+class Site:
+    """Where a peer listens and what it proxies to, with which keepalive: loopback for most workloads, the namespace
+    lab (bench reap) for dead-peer reaping."""
+
+    host: str = HOST
+    upstream_host: str = HOST
+    keepalive: tuple[int, int, int] = (15, 15, 3)  # T s idle, I s between probes, N probes; downstream and upstream
+    netns: str | None = None  # run the peer in this network namespace (ip netns exec)
+    port: int | None = None  # the listening port; None: a free one on loopback
+    tag: str = ""  # in the names of its configs and logs
+
+    def keepalive_text(self) -> str:
+        t, i, n = self.keepalive
+        return f"{t} s / {i} s / {n}"
+
+
+LOOPBACK = Site()
+
+
+def lifeline_config(path: Path, port: int, upstream: int, site: Site = LOOPBACK) -> None:
+    t, i, n = site.keepalive
+    ka = f"{{ keepalive_time: {t}, keepalive_interval: {i}, keepalive_probes: {n} }}"
+    default = " (Lifeline's default, spelled out)" if site.keepalive == (15, 15, 3) else ""
     path.write_text(f"""\
-# Generated by bench/run: TCP proxy {HOST}:{port} -> {HOST}:{upstream}, downstream keepalive 15 s / 15 s / 3
-# (Lifeline's default, spelled out), upstream keepalive at its default (the same), generous timeouts.
+# Generated by bench/run: TCP proxy {site.host}:{port} -> {site.upstream_host}:{upstream}, downstream and upstream
+# keepalive {site.keepalive_text()}{default}, generous timeouts.
 static_resources:
   listeners:
   - name: bench
     address:
-      socket_address: {{ address: {HOST}, port_value: {port} }}
-    tcp_keepalive: {{ keepalive_time: 15, keepalive_interval: 15, keepalive_probes: 3 }}
+      socket_address: {{ address: {site.host}, port_value: {port} }}
+    tcp_keepalive: {ka}
     filter_chains:
     - filters:
       - name: envoy.filters.network.tcp_proxy
@@ -319,20 +367,22 @@ static_resources:
     type: STATIC
     connect_timeout: 5s
     lb_policy: ROUND_ROBIN
+    upstream_connection_options: {{ tcp_keepalive: {ka} }}
     load_assignment:
       cluster_name: upstream
       endpoints:
       - lb_endpoints:
         - endpoint:
             address:
-              socket_address: {{ address: {HOST}, port_value: {upstream} }}
+              socket_address: {{ address: {site.upstream_host}, port_value: {upstream} }}
 """)
 
 
-def haproxy_config(path: Path, port: int, upstream: int, threads: int, maxconn: int) -> None:
+def haproxy_config(path: Path, port: int, upstream: int, threads: int, maxconn: int, site: Site = LOOPBACK) -> None:
+    t, i, n = site.keepalive
     path.write_text(f"""\
-# Generated by bench/run: mode tcp proxy {HOST}:{port} -> {HOST}:{upstream}, {threads} threads,
-# client and server TCP keepalive 15 s / 15 s / 3, no logging, generous timeouts.
+# Generated by bench/run: mode tcp proxy {site.host}:{port} -> {site.upstream_host}:{upstream}, {threads} threads,
+# client and server TCP keepalive {site.keepalive_text()}, no logging, generous timeouts.
 global
     nbthread {threads}
     maxconn {maxconn}
@@ -344,31 +394,33 @@ defaults
     timeout client 3600s
     timeout server 3600s
     option clitcpka
-    clitcpka-idle 15s
-    clitcpka-intvl 15s
-    clitcpka-cnt 3
+    clitcpka-idle {t}s
+    clitcpka-intvl {i}s
+    clitcpka-cnt {n}
     option srvtcpka
-    srvtcpka-idle 15s
-    srvtcpka-intvl 15s
-    srvtcpka-cnt 3
+    srvtcpka-idle {t}s
+    srvtcpka-intvl {i}s
+    srvtcpka-cnt {n}
 
 frontend bench
-    bind {HOST}:{port}
+    bind {site.host}:{port}
     default_backend upstream
 
 backend upstream
-    server s1 {HOST}:{upstream}
+    server s1 {site.upstream_host}:{upstream}
 """)
 
 
-def nginx_stream_config(prefix: Path, port: int, upstream: int, threads: int) -> Path:
+def nginx_stream_config(prefix: Path, port: int, upstream: int, threads: int, site: Site = LOOPBACK) -> Path:
     prefix.mkdir(parents=True, exist_ok=True)
     load = f"load_module {NGINX_STREAM_MODULE};\n" if NGINX_STREAM_MODULE.exists() else ""
+    t, i, n = site.keepalive
     conf = prefix / "nginx.conf"
     conf.write_text(f"""\
-# Generated by bench/run: stream proxy {HOST}:{port} -> {HOST}:{upstream}, {threads} workers with one reuseport
-# listening socket each (as Lifeline has one per event loop), client keepalive 15 s / 15 s / 3, upstream keepalive
-# on (kernel timings), no access log, generous timeouts.
+# Generated by bench/run: stream proxy {site.host}:{port} -> {site.upstream_host}:{upstream}, {threads} workers with one
+# reuseport listening socket each (as Lifeline has one per event loop), client keepalive {site.keepalive_text()},
+# upstream keepalive on (the kernel's net.ipv4.tcp_keepalive_* timings of its network namespace), no access log,
+# generous timeouts.
 {load}daemon off;
 master_process on;
 worker_processes {threads};
@@ -381,8 +433,8 @@ events {{
 
 stream {{
     server {{
-        listen {HOST}:{port} reuseport backlog=4096 so_keepalive=15s:15s:3;
-        proxy_pass {HOST}:{upstream};
+        listen {site.host}:{port} reuseport backlog=4096 so_keepalive={t}s:{i}s:{n};
+        proxy_pass {site.upstream_host}:{upstream};
         proxy_connect_timeout 5s;
         proxy_timeout 3600s;
         proxy_socket_keepalive on;
@@ -431,45 +483,49 @@ http {{
 class Peer:
     """A proxy under test, started afresh for every run so runs do not inherit each other's state."""
 
-    def __init__(self, name: str, h: "Harness"):
+    def __init__(self, name: str, h: "Harness", site: Site = LOOPBACK):
         self.name = name
         self.h = h
-        self.port = free_port()
+        self.site = site
+        self.port = site.port or free_port()
         self.proc: subprocess.Popen | None = None
-        self.log = h.tmp / f"{name}.log"
+        self.log = h.tmp / f"{name}{site.tag}.log"
         self.configs: dict[int, tuple[list[str], Path]] = {}
         self.started = 0.0
+        # `ip netns exec` execs the command: the peer keeps the pid (and process group) it was started with.
+        self.prefix = ["ip", "netns", "exec", site.netns] if site.netns else []
 
     def command(self, upstream: int) -> list[str]:
+        """The peer's command line to proxy to `upstream`; writes its config and has the peer check it first (in the
+        peer's namespace: nginx -t binds its reuseport listeners)."""
         if upstream in self.configs:
             return self.configs[upstream][0]
-        h = self.h
+        h, site, stem = self.h, self.site, f"{self.name}{self.site.tag}-{upstream}"
         if self.name == "lifeline":
-            path = h.tmp / f"lifeline-{upstream}.yaml"
-            lifeline_config(path, self.port, upstream)
-            check = subprocess.run([str(h.lifeline), "check", "--config", str(path)], capture_output=True, text=True, timeout=30)
-            if check.returncode != 0:
-                raise BenchError(f"lifeline check rejected the generated config:\n{check.stdout}{check.stderr}")
+            path = h.tmp / f"{stem}.yaml"
+            lifeline_config(path, self.port, upstream, site)
+            check = [str(h.lifeline), "check", "--config", str(path)]
             cmd = [str(h.lifeline), "run", "--config", str(path), "--event-loops", str(h.threads), "--log-level", h.args.lifeline_log_level]
         elif self.name == "haproxy":
-            path = h.tmp / f"haproxy-{upstream}.cfg"
-            haproxy_config(path, self.port, upstream, h.threads, h.maxconn)
-            check = subprocess.run(["haproxy", "-c", "-q", "-f", str(path)], capture_output=True, text=True, timeout=30)
-            if check.returncode != 0:
-                raise BenchError(f"haproxy -c rejected the generated config:\n{check.stdout}{check.stderr}")
+            path = h.tmp / f"{stem}.cfg"
+            haproxy_config(path, self.port, upstream, h.threads, h.maxconn, site)
+            check = ["haproxy", "-c", "-q", "-f", str(path)]
             cmd = ["haproxy", "-db", "-f", str(path)]
         else:
-            prefix = h.tmp / f"nginx-stream-{upstream}"
-            path = nginx_stream_config(prefix, self.port, upstream, h.threads)
+            prefix = h.tmp / f"nginx-stream{site.tag}-{upstream}"
+            path = nginx_stream_config(prefix, self.port, upstream, h.threads, site)
             cmd = ["nginx", "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(path)]
-            check = subprocess.run(cmd + ["-t", "-q"], capture_output=True, text=True, timeout=30)
-            if check.returncode != 0:
-                raise BenchError(f"nginx -t rejected the generated config:\n{check.stdout}{check.stderr}")
-        self.configs[upstream] = (cmd, path)
-        return cmd
+            check = cmd + ["-t", "-q"]
+        out = subprocess.run(self.prefix + check, capture_output=True, text=True, timeout=30)
+        if out.returncode != 0:
+            checker = {"lifeline": "lifeline check", "haproxy": "haproxy -c"}.get(self.name, "nginx -t")
+            raise BenchError(f"{checker} rejected the generated config:\n{out.stdout}{out.stderr}")
+        self.configs[upstream] = (self.prefix + cmd, path)
+        return self.prefix + cmd
 
     def check_port_free(self) -> None:
-        if listening(self.port):
+        # In the lab's namespace only this workload's peers run, one at a time; wait_listening checks the rest.
+        if not self.site.netns and listening(self.port):
             raise BenchError(f"{HOST}:{self.port} is already taken by another process before {self.name} started")
 
     def start(self, upstream: int) -> None:
@@ -478,7 +534,7 @@ class Peer:
             log.write(f"--- {time.strftime('%H:%M:%S')} start\n")
         self.proc = self.h.procs.start(self.command(upstream), log=self.log)
         self.started = time.monotonic()
-        wait_listening(self.port, self.proc, self.log)
+        wait_listening(self.port, self.proc, self.log, host=self.site.host, own_netns=bool(self.site.netns))
         if self.name == "nginx":
             # The master listens before it forks the workers; their CPU and memory count too.
             deadline = time.monotonic() + 10
@@ -518,7 +574,8 @@ class Harness:
         self.threads = args.threads
         self.duration = args.duration
         self.idle_sizes = args.idle
-        self.maxconn = max(self.idle_sizes) + 1000
+        self.reap_conns = args.reap
+        self.maxconn = max(self.idle_sizes + [self.reap_conns]) + 1000
         self.tmp = Path(args.state_dir)
         self.lifeline = Path(args.lifeline)
         self.procs = Processes(self.tmp)
@@ -527,11 +584,28 @@ class Harness:
         self.peers = {name: Peer(name, self) for name in args.peers}
         self.upstreams: dict[str, int] = {}
         self.configs: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}  # workload -> why it was not run
 
     def oddity(self, text: str) -> None:
         if text not in self.oddities:
             self.oddities.append(text)
             print(f"  note: {text}", flush=True)
+
+    def skip(self, workload: str, reason: str) -> None:
+        self.skipped[workload] = reason
+        self.oddity(f"{workload} workload skipped: {reason}")
+
+    def measure(self, workload: str, case: str, peer: str, run: int, measurement) -> None:
+        """Records what measurement() returns, or the BenchError it raises as a failed run."""
+        try:
+            self.record(workload=workload, case=case, peer=peer, run=run, ok=True, **measurement())
+        except BenchError as error:
+            self.record(workload=workload, case=case, peer=peer, run=run, ok=False, error=str(error), **error.fields)
+
+    def fail_workload(self, workload: str, case: str, error: str) -> None:
+        """A workload that could not run at all: one failed run per peer."""
+        for name in self.peers:
+            self.record(workload=workload, case=case, peer=name, run=0, ok=False, error=error)
 
     def record(self, **sample) -> dict:
         self.samples.append(sample)
@@ -578,11 +652,11 @@ class Harness:
     def targets(self, direct: bool) -> list[str]:
         return list(self.peers) + (["direct"] if direct else [])
 
-    def with_peer(self, peer_name: str, upstream: int, body):
+    def with_peer(self, peer_name: str, upstream: int, body, peers: dict[str, Peer] | None = None):
         """Starts the peer (or nothing for `direct`), runs body(port, pids) and stops it again."""
         if peer_name == "direct":
             return body(upstream, [])
-        peer = self.peers[peer_name]
+        peer = (peers or self.peers)[peer_name]
         peer.start(upstream)
         try:
             return body(peer.port, peer.pids())
@@ -596,11 +670,8 @@ class Harness:
             case = f"{streams} stream{'s' if streams > 1 else ''}"
             for run in range(self.runs):
                 for peer in self.targets(direct=True):
-                    try:
-                        result = self.with_peer(peer, upstream, lambda port, pids: self.iperf(port, pids, streams))
-                        self.record(workload="bulk", case=case, peer=peer, run=run, ok=True, **result)
-                    except BenchError as error:
-                        self.record(workload="bulk", case=case, peer=peer, run=run, ok=False, error=str(error))
+                    self.measure("bulk", case, peer, run,
+                                 lambda: self.with_peer(peer, upstream, lambda port, pids: self.iperf(port, pids, streams)))
 
     def iperf(self, port: int, pids: list[int], streams: int) -> dict:
         duration = max(1, round(self.duration))
@@ -643,11 +714,8 @@ class Harness:
             case = f"c={conns}"
             for run in range(self.runs):
                 for peer in self.targets(direct=True):
-                    try:
-                        result = self.with_peer(peer, upstream, lambda port, pids: self.wrk(port, pids, conns))
-                        self.record(workload="requests", case=case, peer=peer, run=run, ok=True, **result)
-                    except BenchError as error:
-                        self.record(workload="requests", case=case, peer=peer, run=run, ok=False, error=str(error))
+                    self.measure("requests", case, peer, run,
+                                 lambda: self.with_peer(peer, upstream, lambda port, pids: self.wrk(port, pids, conns)))
 
     UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 
@@ -691,11 +759,8 @@ class Harness:
             case = f"{size} conns"
             for run in range(self.runs):
                 for peer in self.targets(direct=False):
-                    try:
-                        result = self.with_peer(peer, upstream, lambda port, pids: self.idle(peer, port, size))
-                        self.record(workload="idle", case=case, peer=peer, run=run, ok=True, **result)
-                    except BenchError as error:
-                        self.record(workload="idle", case=case, peer=peer, run=run, ok=False, error=str(error))
+                    self.measure("idle", case, peer, run,
+                                 lambda: self.with_peer(peer, upstream, lambda port, pids: self.idle(peer, port, size)))
 
     def echo_roundtrip(self, port: int) -> None:
         try:
@@ -779,12 +844,7 @@ class Harness:
         upstream = self.upstreams["echo"]
         for run in range(self.runs):
             for name in self.targets(direct=False):
-                peer = self.peers[name]
-                try:
-                    result = self.startup(peer, upstream)
-                    self.record(workload="startup", case="exec to accept", peer=name, run=run, ok=True, **result)
-                except BenchError as error:
-                    self.record(workload="startup", case="exec to accept", peer=name, run=run, ok=False, error=str(error))
+                self.measure("startup", "exec to accept", name, run, lambda: self.startup(self.peers[name], upstream))
 
     def startup(self, peer: Peer, upstream: int) -> dict:
         cmd = peer.command(upstream)  # configs are written (and checked) before the clock starts
@@ -825,18 +885,119 @@ class Harness:
         finally:
             peer.stop()
 
+    def run_reap(self) -> None:
+        n = self.reap_conns
+        case = f"{n} conns"
+        print(f"\n== dead-peer reaping: {n} idle connections through each proxy in the namespace lab, blackholed at once", flush=True)
+        if os.geteuid() != 0:
+            self.skip("reap", "needs root (network namespaces, iptables); run bench/run as root")
+            return
+        lab = lab_module()
+        names = lab.NSS + ["ll-probe"]
+        taken = [ns for ns in names if os.path.exists(f"/run/netns/{ns}")]
+        if taken:
+            self.fail_workload("reap", case, f"the lab's network namespaces exist already ({', '.join(taken)}): is lab/run "
+                                             f"running? If not, remove them (ip netns del NAME) and run again")
+            return
+        # From here on, bench/run's trap removes these namespaces if the harness cannot (it is killed).
+        marker = self.tmp / "netns"
+        marker.write_text("".join(f"{ns}\n" for ns in names))
+        site = Site(host=lab.GW_IP, upstream_host=lab.UP_IP, keepalive=(lab.T, lab.I, lab.N), netns="ll-gw",
+                    port=lab.GW_PORT, tag="-lab")
+        peers = {name: Peer(name, self, site) for name in self.peers}
+        hub = listener = None
+        try:
+            try:
+                lab.pick_iptables()
+                lab.SH_NOTE = self.procs.note  # every command of the lab's set-up and of each run, for BENCHMARKS.md
+                lab.lab_up()
+                # nginx's upstream keepalive (proxy_socket_keepalive on) has the kernel's timings: set ll-gw's to the
+                # same 1/1/3, or ll-lb2 forgets nginx's idle upstream flows (Lifeline and HAProxy set their own).
+                lab.sh(["sysctl", "-qw", f"net.ipv4.tcp_keepalive_time={lab.T}", f"net.ipv4.tcp_keepalive_intvl={lab.I}",
+                        f"net.ipv4.tcp_keepalive_probes={lab.N}"], ns="ll-gw")
+                hub = lab.Hub()
+                listener = hub.listen("ll-up", lab.UP_IP, lab.UP_PORT)
+                for name, peer in peers.items():
+                    peer.command(lab.UP_PORT)
+                    self.configs[f"{name} (reap workload, in ll-gw)"] = peer.configs[lab.UP_PORT][1].read_text()
+            except (RuntimeError, OSError, BenchError) as error:
+                self.fail_workload("reap", case, f"namespace lab set-up failed: {error}")
+                return
+            for run in range(self.runs):
+                for name in peers:
+                    lab.flush_conntrack()
+                    self.measure("reap", case, name, run, lambda: self.with_peer(
+                        name, lab.UP_PORT, lambda _port, pids: self.reap(lab, hub, name, pids), peers))
+        finally:
+            if hub is not None:
+                hub.stop_flag = True
+                hub.join(2)
+                hub.close_all()
+            if listener is not None:
+                listener.close()
+            lab.lab_down()
+            lab.SH_NOTE = None
+            marker.unlink()
+
+    def reap(self, lab, hub, peer_name: str, pids: list[int]) -> dict:
+        """One run: N connections through the proxy, one line each way, then the client blackholed at ll-lb; waits
+        until the proxy has closed every upstream leg (it reaped the dead client) and its fd count is back."""
+        n, theory = self.reap_conns, lab.RESET
+        try:
+            time.sleep(0.2)
+            fds0 = fd_count(pids)
+            self.procs.note(f"# the harness itself (lab/lab.py Hub, sockets made in ll-client / ll-up with setns): {n} "
+                            f"connections {lab.CLIENT_IP} -> {lab.GW_IP}:{lab.GW_PORT} -> the proxy -> {lab.UP_IP}:"
+                            f"{lab.UP_PORT}, one line each way on each, then the blackhole at ll-lb:")
+            t0 = time.monotonic()
+            pairs = lab.idle_pairs(hub, n)
+            setup = time.monotonic() - t0
+            t_first, t_last = min(c.last_rx for c, _ in pairs), max(c.last_rx for c, _ in pairs)
+            time.sleep(0.05)
+            cpu0 = cpu_seconds(pids)
+            lab.blackhole("ll-lb", lab.CLIENT_IP)
+            cpu = fds_back = None
+            deadline = t_last + theory + 6
+            while time.monotonic() < deadline:
+                if cpu is None and all(u.end_at for _, u in pairs):
+                    cpu = cpu_seconds(pids) - cpu0
+                if cpu is not None and fd_count(pids) <= fds0:
+                    fds_back = time.monotonic() - t_last
+                    break
+                time.sleep(0.02)
+            ended = [x for x in lab.reaped_after(pairs) if x is not None]
+            if cpu is None:
+                worst = f" (the slowest so far after {max(ended):.2f} s)" if ended else ""
+                raise ReapMissed(f"{len(ended)} of {n} dead clients reaped within theory + 6 s = {theory + 6} s of "
+                                 f"the last traffic{worst}")
+            fds_left = fd_count(pids) - fds0
+            if fds_left > 0:
+                self.oddity(f"{peer_name} held {fds_left} more fds than before its {n} connections, "
+                            f"{theory + 6} s after their last traffic (all reaped)")
+            return {"worst_s": max(ended), "median_s": statistics.median(ended), "best_s": min(ended), "cpu_s": cpu,
+                    "reaped": len(ended), "theory_s": theory, "fds_back_s": fds_back, "setup_s": setup,
+                    "traffic_spread_s": t_last - t_first}
+        except (RuntimeError, OSError) as error:  # lab.py's: a connection, the hub or an iptables/conntrack command
+            raise BenchError(f"namespace lab: {error}")
+        finally:
+            lab.unblackhole("ll-lb", lab.CLIENT_IP)
+            hub.close_all()
+
     # -- all ----------------------------------------------------------------------------------------------------------
 
     def run(self) -> None:
-        self.start_upstreams()
-        # Write and check every peer's configs first, so a rejected config fails fast.
-        for peer in self.peers.values():
-            for port in self.upstreams.values():
-                peer.command(port)
-        self.collect_configs()
-        steps = {"bulk": self.run_bulk, "requests": self.run_requests, "startup": self.run_startup, "idle": self.run_idle}
+        if set(self.args.workloads) & {"bulk", "requests", "startup", "idle"}:
+            self.start_upstreams()
+            # Write and check every peer's configs first, so a rejected config fails fast.
+            for peer in self.peers.values():
+                for port in self.upstreams.values():
+                    peer.command(port)
+            self.collect_configs()
+        steps = {"bulk": self.run_bulk, "requests": self.run_requests, "startup": self.run_startup, "idle": self.run_idle,
+                 "reap": self.run_reap}
         # Start-up runs before idle: the idle workload leaves tens of thousands of proxy-to-upstream connections in
         # TIME_WAIT, which slow the next connections to the same upstream (the kernel searches longer for a port).
+        # Reaping runs in its own network namespaces, which none of that touches.
         for name in steps:
             if name in self.args.workloads:
                 steps[name]()
@@ -847,6 +1008,15 @@ class Harness:
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Machine and versions
+
+
+def lab_module():
+    """lab/lab.py, the keepalive network lab, as a module: its namespaces, simulated NLBs and socket hub."""
+    sys.path.insert(0, str(ROOT / "lab"))
+    sys.dont_write_bytecode = True  # no lab/__pycache__ in the work tree
+    import lab
+
+    return lab
 
 
 def first_line(cmd: list[str]) -> str:
@@ -896,6 +1066,14 @@ def versions(lifeline: Path) -> dict:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
+def reap_settings(args: argparse.Namespace) -> dict:
+    if "reap" not in args.workloads:
+        return {}
+    lab = lab_module()
+    return {"reap_conns": args.reap, "reap_keepalive": [lab.T, lab.I, lab.N], "reap_theory_s": lab.RESET,
+            "reap_tolerance_s": lab.TOL, "reap_lb_timeout_s": lab.LB_TIMEOUT}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true")
@@ -904,7 +1082,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--idle", type=lambda s: [int(x) for x in s.split(",")], default=[4000, 8000])
     parser.add_argument("--peers", type=lambda s: s.split(","), default=PEERS)
-    parser.add_argument("--workloads", type=lambda s: s.split(","), default=["bulk", "requests", "idle", "startup"])
+    parser.add_argument("--workloads", type=lambda s: s.split(","), default=WORKLOADS)
+    parser.add_argument("--reap", type=int, default=2000, help="connections blackholed at once in the reap workload")
     parser.add_argument("--lifeline", default=str(ROOT / ".build/release/lifeline"))
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--out-md", required=True)
@@ -918,10 +1097,12 @@ def main() -> int:
         if peer not in PEERS:
             parser.error(f"unknown peer {peer!r}; expected some of {','.join(PEERS)}")
     for workload in args.workloads:
-        if workload not in ("bulk", "requests", "idle", "startup"):
-            parser.error(f"unknown workload {workload!r}; expected some of bulk,requests,idle,startup")
+        if workload not in WORKLOADS:
+            parser.error(f"unknown workload {workload!r}; expected some of {','.join(WORKLOADS)}")
     if max(args.idle) > 9000:
         parser.error("--idle: at most 9000 connections (the proxy needs 2 fds each and the fd limit is 20,000)")
+    if not 1 <= args.reap <= 9000:
+        parser.error("--reap: 1 to 9000 connections (the proxy and the harness need 2 fds each; the fd limit is 20,000)")
 
     def on_signal(signum, _frame):
         # Once: a second signal must not interrupt the clean-up the first one started.
@@ -952,13 +1133,14 @@ def main() -> int:
         "settings": {
             "smoke": args.smoke, "runs": args.runs, "threads": args.threads, "duration_s": args.duration,
             "idle_sizes": args.idle, "peers": args.peers, "workloads": args.workloads, "note": args.note,
-            "command_line": args.command_line,
+            "command_line": args.command_line, **reap_settings(args),
         },
         "samples": h.samples,
+        "skipped": h.skipped,
         "oddities": h.oddities,
         "commands": h.procs.commands,
         "configs": h.configs,
-        "ports": {**{name: peer.port for name, peer in h.peers.items()}, **{f"{name} upstream": port for name, port in h.upstreams.items()}},
+        "ports": {**{name: peer.port for name, peer in h.peers.items() if h.upstreams}, **{f"{name} upstream": port for name, port in h.upstreams.items()}},
         "error": error,
     }
     Path(args.out_json).write_text(json.dumps(result, indent=1))

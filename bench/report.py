@@ -10,12 +10,12 @@ import json
 import os
 import statistics
 import sys
+import textwrap
 from pathlib import Path
 
 PEERS = ["lifeline", "haproxy", "nginx"]
 NAMES = {"lifeline": "Lifeline", "haproxy": "HAProxy", "nginx": "nginx", "direct": "direct"}
 COLORS = {"lifeline": "#e4572e", "haproxy": "#2f6db5", "nginx": "#3a9a4a", "direct": "#9a9a9a"}
-PLACEHOLDER = "not measured yet (needs the namespace lab)"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -45,11 +45,13 @@ def stat(result: dict, workload: str, case: str, metric: str, peer: str) -> Stat
 def rows(result: dict) -> list[dict]:
     """Every table row: which samples it aggregates, its unit, which way is better, its target."""
     settings = result["settings"]
+    skipped = result.get("skipped", {})
     out = []
 
-    def row(workload, case, metric, label, unit, better, target=None, direct=False, info=False, ratios=True):
+    def row(workload, case, metric, label, unit, better, target=None, direct=False, info=False, ratios=True, limit=None):
         out.append(dict(workload=workload, case=case, metric=metric, label=label, unit=unit, better=better,
-                        target=target, direct=direct, info=info, ratios=ratios))
+                        target=target, direct=direct, info=info, ratios=ratios, limit=limit,
+                        skipped=skipped.get(workload)))
 
     if "bulk" in settings["workloads"]:
         for case in ("1 stream", "8 streams"):
@@ -70,8 +72,19 @@ def rows(result: dict) -> list[dict]:
     if "startup" in settings["workloads"]:
         row("startup", "exec to accept", "accept_ms", "Start-up: exec to accepting", "ms", "lower", target="startup")
         row("startup", "exec to accept", "first_byte_ms", "  exec to first proxied byte", "ms", "lower", info=True)
-    row("reaping", "", "", "Dead-peer reaping at scale", "", "info", target="placeholder")
+    if "reap" in settings["workloads"]:
+        n, limit = settings["reap_conns"], settings["reap_theory_s"] + settings["reap_tolerance_s"]
+        case = f"{n} conns"
+        row("reap", case, "worst_s", f"Dead-peer reaping, {n:,} conns blackholed: worst time to close after last traffic",
+            "s", "lower", target="reap", limit=limit)
+        row("reap", case, "median_s", "  median time to close after last traffic", "s", "lower", info=True)
+        row("reap", case, "cpu_s", "  proxy CPU while reaping (blackhole to all closed)", "core-s", "info", info=True)
     return out
+
+
+def reap_target(settings: dict) -> str:
+    theory, tolerance = settings["reap_theory_s"], settings["reap_tolerance_s"]
+    return f"≤ theory + {tolerance:g} s = {theory + tolerance:g} s (theory {theory:g} s), every run"
 
 
 def fmt(value: float | None, unit: str = "") -> str:
@@ -83,6 +96,8 @@ def fmt(value: float | None, unit: str = "") -> str:
         return f"{value:.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
+    if 0 < abs(value) < 0.1:
+        return f"{value:.3f}"
     return f"{value:.2f}"
 
 
@@ -107,14 +122,37 @@ def rtext(r: float | None) -> str:
     return "–" if r is None else f"{r:.2f}×"
 
 
-def verdict(r: dict, stats: dict[str, Stat]) -> tuple[str, str]:
+def reap_verdict(r: dict, life: Stat | None, result: dict) -> tuple[str, str]:
+    """Every connection of every run must be closed in time: each run's slowest counts, and a run that failed because
+    connections were still open at its deadline (`missed`) misses it; a run that failed otherwise (set-up) does not
+    count either way."""
+    target = reap_target(result["settings"])
+    if r["skipped"]:
+        return target, f"n/a (skipped: {r['skipped']})"
+    if life is None:
+        return target, "n/a (Lifeline has no data)"
+    missed = sum(1 for s in result["samples"] if s["workload"] == r["workload"] and s["case"] == r["case"]
+                 and s["peer"] == "lifeline" and not s["ok"] and s.get("missed"))
+    late = sum(v > r["limit"] for v in life.values) + missed
+    n = len(life.values) + missed
+    runs = f"{n} run{'s' if n != 1 else ''}"
+    slowest = f"; slowest {life.max:.2f} s" if life.values else ""
+    other = f"; {life.failed - missed} run(s) failed" if life.failed > missed else ""
+    if late:
+        return target, f"NOT met ({late} of {runs} late{slowest}{other})"
+    if not life.values:
+        return target, f"n/a (Lifeline has no data{other})"
+    return target, f"met (slowest of {runs}: {life.max:.2f} s{other})"
+
+
+def verdict(r: dict, stats: dict[str, Stat], result: dict) -> tuple[str, str]:
     """(target, met / not met …) for Lifeline on this row."""
     kind = r["target"]
     if kind is None:
         return "", ""
-    if kind == "placeholder":
-        return "", PLACEHOLDER
     life, hap = stats.get("lifeline"), stats.get("haproxy")
+    if kind == "reap":
+        return reap_verdict(r, life, result)
     if life is None or life.median is None:
         target = {"bulk": "≥ 1.00× HAProxy and ≥ 0.75× direct", "rps": "≥ 1.00× HAProxy", "p99": "≤ HAProxy",
                   "idle": "≤ 3.0 KiB/conn", "startup": "< 100 ms"}[kind]
@@ -149,19 +187,16 @@ def table(result: dict) -> tuple[list[str], list[list[str]]]:
     header += [f"{NAMES[p]} / HAProxy" for p in peers if p != "haproxy"] + ["Target (Lifeline)", "Met?"]
     body = []
     for r in rows(result):
-        if r["target"] == "placeholder":
-            body.append([r["label"], ""] + [PLACEHOLDER] + [""] * (len(header) - 3))
-            continue
         targets = peers + (["direct"] if r["direct"] else [])
         stats = {p: stat(result, r["workload"], r["case"], r["metric"], p) for p in targets}
         line = [r["label"] + (" (lower is better)" if r["better"] == "lower" and not r["info"] else ""), r["unit"]]
-        line += [cell(stats[p], r["unit"]) for p in peers]
+        line += ["skipped" if r["skipped"] else cell(stats[p], r["unit"]) for p in peers]
         line.append(cell(stats["direct"], r["unit"]) if r["direct"] else "")
         for p in peers:
             if p == "haproxy":
                 continue
-            line.append(rtext(ratio(stats[p], stats["haproxy"])) if "haproxy" in stats and r["ratios"] else "")
-        line += list(verdict(r, stats))
+            line.append(rtext(ratio(stats[p], stats["haproxy"])) if "haproxy" in stats and r["ratios"] and not r["skipped"] else "")
+        line += list(verdict(r, stats, result))
         body.append(line)
     return header, body
 
@@ -169,8 +204,6 @@ def table(result: dict) -> tuple[list[str], list[list[str]]]:
 def text_table(result: dict) -> str:
     header, body = table(result)
     width = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    # The placeholder row spans the value columns; do not let it widen one column.
-    width[2] = max(len(header[2]), *(len(b[2]) for b in body if PLACEHOLDER not in b[2]))
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, width))]
     lines.append("  ".join("-" * w for w in width))
     for b in body:
@@ -201,7 +234,8 @@ METHOD = """\
   1 MiB per connection and direction as its high-water mark, HAProxy `tune.bufsize` 16 KiB, nginx
   `proxy_buffer_size` 16 KiB); no splicing. Lifeline and nginx have one `SO_REUSEPORT` listening socket per event
   loop / worker; HAProxy 2.6 shares one socket among its threads (its default). Lifeline also sets
-  `TCP_USER_TIMEOUT` 60 s (its default), which the others do not; it costs nothing here.
+  `TCP_USER_TIMEOUT` 60 s (its default), which the others do not; it costs nothing here. The reaping workload uses
+  1 s / 1 s / 3 on both legs instead (below).
 - **Bulk**: an `iperf3 -s` on 127.0.0.1 is the upstream; `iperf3 -c` sends through the proxy with `-P 1` and `-P 8`
   (the first second omitted when a run lasts 5 s or more); the number is iperf3's received rate. *direct* is the
   same client straight to the server: the loopback limit on this machine. "proxy CPU" is the proxy's user + system
@@ -225,8 +259,33 @@ METHOD = """\
   `connect()` to the listener, retried in a tight loop, succeeds (the listening socket is up), and then once more
   when one byte has gone through the proxy to the echo upstream and back. It runs before the idle workload, whose
   closed connections leave the machine with tens of thousands of TIME_WAIT sockets to that upstream.
-- **Dead-peer reaping at scale** needs the network-namespace lab (peers that vanish without a FIN); not measured yet.
-- Ratios are of medians. *Met?* compares Lifeline's median with the target; nothing is rounded in its favour."""
+- **Dead-peer reaping at scale** (as root) runs in the network namespaces of `lab/lab.py`: `ll-client` 198.18.1.2 —
+  `ll-lb` (an NLB simulated with conntrack: established-flow timeout 4 s, `nf_conntrack_tcp_loose=0`, any packet of
+  a forgotten flow answered with a TCP RST) — `ll-gw` 198.18.2.2 (the proxy, started with `ip netns exec ll-gw`,
+  listening on 198.18.2.2:10000) — `ll-lb2` (the same NLB simulation) — `ll-up` 198.18.4.2:9000 (the upstream: a
+  listener of the harness itself). Every proxy has downstream and upstream TCP keepalive 1 s / 1 s / 3 (Lifeline
+  `tcp_keepalive` on the listener and the cluster's `upstream_connection_options`; HAProxy `clitcpka-*` and
+  `srvtcpka-*`; nginx `so_keepalive=1s:1s:3` and `proxy_socket_keepalive on`, whose kernel timings are set to the same
+  1 s / 1 s / 3 in `ll-gw` by sysctl), so probes keep both NLBs' flows fresh and a dead client is reset by the
+  kernel 1 + 1 × 3 = **4 s after its connection's last traffic: the theory**. Each run: conntrack flushed, the proxy
+  started, N connections (2,000; 200 in the smoke run) opened from `ll-client` through it (the harness's sockets,
+  created inside the namespaces with `setns`), one line sent each way on every one, then every packet from and to
+  the client dropped at `ll-lb` at once (`iptables -I FORWARD 1 -s/-d 198.18.1.2 -j DROP`: the clients vanish without
+  a FIN or RST). A connection is reaped when the proxy closes its upstream leg (the upstream listener sees EOF or an
+  error); its time is from its own last traffic (the client's receipt of the reply) to that moment. Rows: the
+  slowest connection of a run, the median connection, and the proxy's CPU time (user + system, read from each of
+  its processes' CPU-time clock, to the nanosecond, and summed over nginx's processes) from the blackhole until every
+  connection was closed, in core-seconds. A run fails if any connection is still open theory + 6 s after the last
+  traffic. The proxy's fd count must come back to what it was before the connections (noted under Observations if
+  not). Between runs the blackhole is removed and the harness closes its sockets; the proxy is stopped with SIGTERM.
+  As the connections' last traffic falls within ~0.1 s, their probes leave together: more than the kernel's per-CPU
+  receive backlog (`net.core.netdev_max_backlog`, 1000, left as it is) takes, so the veth drops some, and for a probe
+  that could not be sent ("local congestion") the kernel does not count it but tries again 0.5 s later. Late
+  connections therefore come in steps of 0.5 s. A proxy that sets `TCP_USER_TIMEOUT` to its keepalive schedule
+  (Lifeline does by default: T + I × N) is reset once that time has passed with one probe out, and is barely
+  affected; HAProxy and nginx wait for all N probes to go out.
+- Ratios are of medians. *Met?* compares Lifeline's median with the target, except for reaping, where every run's
+  slowest connection must be within theory + 1 s; nothing is rounded in its favour."""
 
 
 def markdown(result: dict, png: str, md: str) -> str:
@@ -284,7 +343,9 @@ def markdown(result: dict, png: str, md: str) -> str:
     out += ["", "## Method", "", METHOD, "", "## Commands run", "",
             "In the order first run. Ports were picked free at start and the temp dir is gone; the configs are below. "
             "The three upstreams ran for the whole session; each proxy was started before and stopped (SIGTERM) after "
-            "every single measurement; the client commands ran once per measurement.", ""]
+            "every single measurement; the client commands ran once per measurement. For reaping, the namespace lab "
+            "was set up once (the `ip`, `iptables`, `sysctl` lines), then every run flushed conntrack, started the "
+            "proxy, blackholed the client and removed the blackhole again; the namespaces were deleted at the end.", ""]
     if result.get("ports"):
         out += ["Ports in this run: " + ", ".join(f"{name} {port}" for name, port in result["ports"].items()) + ".", ""]
     out += ["```"]
@@ -318,6 +379,8 @@ def plot(result: dict, path: str) -> None:
         "rss_kib_per_conn": "target: Lifeline ≤ 3.0 KiB per connection (dashed)",
         ("accept_ms", "first_byte_ms"): "target: Lifeline < 100 ms to accept (dashed)",
     }
+    group_labels = {"accept_ms": "to accept", "first_byte_ms": "to first proxied byte",
+                    "worst_s": "slowest connection", "median_s": "median connection"}
     if "requests" in settings["workloads"]:
         panels.append(("Small requests (wrk)", "requests/s, higher is better", "requests", ["c=50", "c=200"], "rps", True, None))
         panels.append(("Small requests: p99 latency", "ms, lower is better", "requests", ["c=50", "c=200"], "p99_ms", True, None))
@@ -326,7 +389,11 @@ def plot(result: dict, path: str) -> None:
         panels.append(("Idle connections: proxy RSS", "KiB per proxied connection, lower is better", "idle", cases, "rss_kib_per_conn", False, 3.0))
     if "startup" in settings["workloads"]:
         panels.append(("Start-up", "ms from exec, lower is better", "startup", ["exec to accept"], ("accept_ms", "first_byte_ms"), False, 100.0))
-    panels.append(("Dead-peer reaping at scale", "", None, [], None, False, None))
+    if "reap" in settings["workloads"]:
+        theory, limit = settings["reap_theory_s"], settings["reap_theory_s"] + settings["reap_tolerance_s"]
+        subtitles[("worst_s", "median_s")] = f"target: Lifeline's slowest ≤ theory + 1 s = {limit:g} s (dashed); theory {theory:g} s (dotted)"
+        panels.append((f"Dead-peer reaping: {settings['reap_conns']:,} conns blackholed", "s after the connection's last traffic, lower is better",
+                       "reap", [f"{settings['reap_conns']} conns"], ("worst_s", "median_s"), False, limit))
 
     cols = 3
     nrows = (len(panels) + cols - 1) // cols
@@ -336,26 +403,23 @@ def plot(result: dict, path: str) -> None:
     if settings["smoke"]:
         title += " — SMOKE RUN (tiny sizes, numbers mean nothing)"
     if settings["note"]:
-        import textwrap
-
         title += "\n" + "\n".join(textwrap.wrap(settings["note"], 140))
     fig.suptitle(title, fontsize=13)
 
     for ax, (name, ylabel, workload, cases, metric, with_direct, target) in zip(axes.flat, panels):
-        if workload is not None and metric in subtitles:
+        if metric in subtitles:
             ax.set_title(name, fontsize=12, fontweight="bold", pad=18)
             ax.text(0.5, 1.012, subtitles[metric], transform=ax.transAxes, ha="center", va="bottom", fontsize=9, color="#aa0000")
         else:
             ax.set_title(name, fontsize=12, fontweight="bold")
-        if workload is None:
-            ax.text(0.5, 0.5, "not measured yet\n(needs the namespace lab)", ha="center", va="center", fontsize=13, color="#666666", transform=ax.transAxes)
+        if workload in result.get("skipped", {}):
+            ax.text(0.5, 0.5, "skipped:\n" + textwrap.fill(result["skipped"][workload], 40), ha="center", va="center",
+                    fontsize=11, color="#666666", transform=ax.transAxes)
             ax.set_xticks([])
             ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_color("#cccccc")
             continue
-        if isinstance(metric, tuple):  # start-up: one group per metric
-            groups = [("to accept", cases[0], metric[0]), ("to first proxied byte", cases[0], metric[1])]
+        if isinstance(metric, tuple):  # start-up, reaping: one group per metric
+            groups = [(group_labels[m], cases[0], m) for m in metric]
         else:
             groups = [(case, case, metric) for case in cases]
         targets = peers + (["direct"] if with_direct else [])
@@ -392,6 +456,10 @@ def plot(result: dict, path: str) -> None:
         if target:
             ax.axhline(target, color="#aa0000", linestyle="--", linewidth=1)
             top = max(top, target)
+        if workload == "reap":
+            ax.axhline(settings["reap_theory_s"], color="#555555", linestyle=":", linewidth=1)
+            cpu = [(NAMES[p], stat(result, workload, cases[0], "cpu_s", p).median) for p in peers]
+            ax.set_xlabel("proxy CPU while reaping, median: " + " · ".join(f"{n} {fmt(c)}" for n, c in cpu) + " core-s", fontsize=9)
         ax.set_xticks(range(len(groups)))
         ticks = []
         for label, case, m in groups:

@@ -56,9 +56,14 @@ def log(msg):
 
 
 # ----------------------------------------------------------------------------------------------------------- shell
+SH_NOTE = None  # if set, called with every command line sh() runs (bench/harness.py lists them in BENCHMARKS.md)
+
+
 def sh(cmd, check=True, ns=None, capture=False):
     if ns:
         cmd = ["ip", "netns", "exec", ns] + cmd
+    if SH_NOTE:
+        SH_NOTE(cmd)
     r = subprocess.run(cmd, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)
     if check and r.returncode != 0:
@@ -381,6 +386,8 @@ class Hub(threading.Thread):
         while not self.stop_flag:
             for key, _ in self.sel.select(0.02):
                 with self.lock:
+                    if self.sel.get_map().get(key.fd) is not key:
+                        continue  # closed by close_all() since select() returned
                     if key.data == "listen":
                         while True:
                             try:
@@ -737,40 +744,54 @@ def scenario_e(ctx):
     return ok_all
 
 
+def idle_pairs(hub, n, batch=250):
+    """n proxied connections from ll-client through the gateway to the hub's upstream listener, with one line each way
+    through every one (so each has recent traffic). Returns [(client peer, its upstream peer)]."""
+    clients = []
+    for k in range(0, n, batch):
+        clients += hub.connect_many("ll-client", GW_IP, GW_PORT, min(batch, n - k))
+    ups = hub.wait_accepted(n, 30)
+    for k, c in enumerate(clients):
+        c.send(f"{k}\n".encode())
+    if not wait_for(lambda: all(u.rx.endswith(b"\n") for u in ups), 10):
+        missing = sum(not u.rx.endswith(b"\n") for u in ups)
+        raise RuntimeError(f"{missing}/{n} upstream sockets did not get their client's line within 10 s")
+    for u in ups:
+        u.send(b"ok\n")
+    if not wait_for(lambda: all(c.rx == b"ok\n" for c in clients), 10):
+        missing = sum(c.rx != b"ok\n" for c in clients)
+        raise RuntimeError(f"{missing}/{n} clients did not get the upstream's reply within 10 s")
+    by_id = {int(u.rx.decode().strip()): u for u in ups}
+    return [(c, by_id[k]) for k, c in enumerate(clients)]
+
+
+def reaped_after(pairs):
+    """Per connection: seconds from its own last traffic (the client's last receive) to the moment its upstream leg
+    ended (EOF or error seen by the upstream peer); None while it has not."""
+    return [(u.end_at - c.last_rx) if u.end_at else None for c, u in pairs]
+
+
 def scenario_f(ctx, n=2000):
     gw = ctx.start_gw("f", make_config())
     base = gw.baseline_fds
     ctx.hub.keep_rx = True
     t_start = now()
-    clients = []
-    for k in range(0, n, 250):
-        clients += ctx.hub.connect_many("ll-client", GW_IP, GW_PORT, min(250, n - k))
-    ups = ctx.hub.wait_accepted(n, 30)
+    pairs = idle_pairs(ctx.hub, n)
     log(f"{n} proxied connections up in {now() - t_start:.1f} s; lifeline fds {gw.fds()} (baseline {base})")
-    for k, c in enumerate(clients):
-        c.send(f"{k}\n".encode())
-    wait_for(lambda: all(u.rx.endswith(b"\n") for u in ups), 10)
-    for u in ups:
-        u.send(b"ok\n")
-    wait_for(lambda: all(c.rx == b"ok\n" for c in clients), 10)
-    by_id = {}
-    for u in ups:
-        by_id[int(u.rx.decode().strip())] = u
-    t_last = max(c.last_rx for c in clients)
-    t_first = min(c.last_rx for c in clients)
+    t_last = max(c.last_rx for c, _ in pairs)
+    t_first = min(c.last_rx for c, _ in pairs)
     time.sleep(0.05)
     blackhole("ll-lb", CLIENT_IP)
     log(f"all {n} clients blackholed (last traffic spread {t_last - t_first:.2f} s)")
     t_k = t_fd = None
     deadline = t_last + RESET + 6
-    while now() < deadline and not (t_k and t_fd and all(u.end for u in ups)):
+    while now() < deadline and not (t_k and t_fd and all(u.end for _, u in pairs)):
         if t_k is None and gw.down_established() == 0:
             t_k = now()
         if t_k and t_fd is None and gw.fds() == base:
             t_fd = now()
         time.sleep(0.02)
-    per = [(by_id[k].end_at - c.last_rx) if by_id[k].end_at else None for k, c in enumerate(clients)]
-    ended = [x for x in per if x is not None]
+    ended = [x for x in reaped_after(pairs) if x is not None]
     worst = max(ended) if ended else None
     fds_after = gw.fds()
     st = ctx.finish()
