@@ -28,6 +28,10 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     var session: TCPProxySession?
 
     private var context: ChannelHandlerContext?
+    /// Whether this side's channel is connected (kept here: asking the channel costs more on every read).
+    private var active = false
+    /// Whether this side's channel takes more writes, as its last writability change said.
+    private var writable = true
     /// A `read()` withheld because the partner could not take more bytes (or was not connected yet).
     private var pendingRead = false
     /// Bytes read before the partner was connected.
@@ -36,12 +40,9 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     private var heldInputClosed = false
     private(set) var inputClosed = false
     private(set) var outputClosed = false
-    /// Whether this side's channel failed (e.g. reset) rather than ending cleanly.
-    private var failed = false
-    /// The errno the channel failed with.
-    private var errorNumber: Int32?
-    /// TCP_INFO when the channel failed with ETIMEDOUT, read before NIO closes the socket.
-    private var tcpInfoAtError: TCPInfo?
+    /// How this side's channel failed (e.g. reset) rather than ending cleanly; nil while it has not. Kept out of
+    /// line because few connections ever fail and every one of them holds this handler.
+    private var failure: Failure?
     /// Whether a full close of this channel was requested here (rather than the peer ending it).
     private var closeRequested = false
     /// Why the gateway closes this side, when it does so on purpose (idle timeout).
@@ -51,21 +52,22 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
         self.side = side
     }
 
-    /// Whether this side's channel is connected and in the pipeline.
-    var isConnected: Bool { context?.channel.isActive ?? false }
-
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        active = context.channel.isActive
+        writable = context.channel.isWritable
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        active = false
         partner = nil
     }
 
     // MARK: Events from this side's channel
 
     func channelActive(context: ChannelHandlerContext) {
+        active = true
         session?.sideBecameActive(side)
         if side == .upstream {
             partner?.partnerConnected()
@@ -76,7 +78,7 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         session?.recordRead(side, bytes: buffer.readableBytes)
-        if let partner, partner.isConnected {
+        if let partner, partner.active {
             partner.partnerWrite(buffer)
         } else {
             held.append(buffer)
@@ -84,7 +86,7 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if let partner, partner.isConnected {
+        if let partner, partner.active {
             partner.partnerFlush()
         }
         context.fireChannelReadComplete()
@@ -93,7 +95,7 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             inputClosed = true
-            if let partner, partner.isConnected {
+            if let partner, partner.active {
                 partner.partnerShutdownOutput()
             } else {
                 heldInputClosed = true
@@ -103,16 +105,18 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        writable = context.channel.isWritable
+        if writable {
             partner?.partnerBecameWritable()
         }
         context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        active = false
         let reason = CloseReason.classify(
-            errorNumber: errorNumber,
-            tcpInfo: tcpInfoAtError,
+            errorNumber: failure?.errorNumber,
+            tcpInfo: failure?.tcpInfo,
             sawEndOfInput: inputClosed,
             closeRequested: closeRequested,
             localReason: localReason
@@ -120,20 +124,21 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
         session?.sideBecameInactive(side, reason: reason)
         // NIO closes a channel outright, without an input-closed event, when its input ends after its output was
         // shut; so a clean end still lets the partner write what it has queued before it closes.
-        partner?.partnerClose(flushingFirst: !failed)
+        partner?.partnerClose(flushingFirst: failure == nil)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failed = true
-        if errorNumber == nil, let ioError = error as? IOError {
-            errorNumber = ioError.errnoCode
+        let failure = self.failure ?? Failure()
+        self.failure = failure
+        if failure.errorNumber == nil, let ioError = error as? IOError {
+            failure.errorNumber = ioError.errnoCode
             #if os(Linux)
                 if ioError.errnoCode == ErrorNumber.timedOut,
                     let provider = context.channel as? any SocketOptionProvider
                 {
                     // On the event loop this completes at once, while the socket is still open.
-                    provider.getTCPInfo().assumeIsolated().whenSuccess { self.tcpInfoAtError = TCPInfo($0) }
+                    provider.getTCPInfo().assumeIsolated().whenSuccess { failure.tcpInfo = TCPInfo($0) }
                 }
             #endif
         }
@@ -151,10 +156,10 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if let partner, partner.isConnected, partner.isWritable {
+        if let partner, partner.active, partner.writable {
             context.read()
         } else {
-            if !pendingRead, partner?.isConnected == true {
+            if !pendingRead, partner?.active == true {
                 session?.recordPausedReading(side)
             }
             pendingRead = true
@@ -162,8 +167,6 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     }
 
     // MARK: Called by the partner
-
-    private var isWritable: Bool { context?.channel.isWritable ?? false }
 
     private func partnerWrite(_ buffer: ByteBuffer) {
         session?.recordWrite(side, bytes: buffer.readableBytes)
@@ -224,7 +227,7 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
             heldInputClosed = false
             partner.partnerShutdownOutput()
         }
-        if pendingRead, partner.isWritable, let context {
+        if pendingRead, partner.active, partner.writable, let context {
             pendingRead = false
             context.read()
         }
@@ -233,3 +236,13 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension TCPProxyGlueHandler: Sendable {}
+
+extension TCPProxyGlueHandler {
+    /// What a failed channel reported.
+    fileprivate final class Failure {
+        /// The errno the channel failed with.
+        var errorNumber: Int32?
+        /// TCP_INFO when the channel failed with ETIMEDOUT, read before NIO closes the socket.
+        var tcpInfo: TCPInfo?
+    }
+}

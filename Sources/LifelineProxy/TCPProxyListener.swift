@@ -13,6 +13,8 @@ public final class TCPProxyListener: Sendable {
     private let context: TCPProxyListenerContext
     private let acceptedCheck: AcceptedSocketCheck
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
+    /// The sessions of each event loop that may carry this listener's connections.
+    private let registries = NIOLockedValueBox<[NIOLoopBound<TCPProxySessionRegistry>]>([])
 
     public init(plan: ListenerPlan, cluster: UpstreamCluster, logger: Logger) {
         self.plan = plan
@@ -37,6 +39,18 @@ public final class TCPProxyListener: Sendable {
     public func start(group: any EventLoopGroup) async throws {
         let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
         var address = plan.address
+        // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on any.
+        var registryOfLoop: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>] = [:]
+        for loop in group.makeIterator() {
+            let registry = try await loop.submit { [context] in
+                NIOLoopBound(
+                    TCPProxySessionRegistry(eventLoop: loop, idleTimeout: context.idleTimeout),
+                    eventLoop: loop
+                )
+            }.get()
+            registryOfLoop[ObjectIdentifier(loop)] = registry
+        }
+        registries.withLockedValue { $0 = Array(registryOfLoop.values) }
         let builder = ListeningSocketBuilder()
         do {
             for loop in loops {
@@ -46,8 +60,11 @@ public final class TCPProxyListener: Sendable {
                     options: plan.stagedOptions,
                     backlog: plan.backlog
                 )
-                let channel = try await makeBootstrap(loop: loop, childGroup: plan.reusePort ? loop : group)
-                    .withBoundSocket(fd).get()
+                let channel = try await makeBootstrap(
+                    loop: loop,
+                    childGroup: plan.reusePort ? loop : group,
+                    registries: registryOfLoop
+                ).withBoundSocket(fd).get()
                 // NIO calls listen() again with its own backlog (128); restore the planned one.
                 try? PosixSocketSystemCalls().listen(fd, backlog: plan.backlog)
                 serverChannels.withLockedValue { $0.append(channel) }
@@ -75,13 +92,17 @@ public final class TCPProxyListener: Sendable {
         for channel in channels {
             try? await channel.close()
         }
-        await context.closeAll()
+        await context.closeAll(registries.withLockedValue { $0 })
     }
 
     /// Number of downstream connections currently open.
     public var activeConnections: Int { stats[.downstreamConnectionsActive] }
 
-    private func makeBootstrap(loop: any EventLoop, childGroup: any EventLoopGroup) -> ServerBootstrap {
+    private func makeBootstrap(
+        loop: any EventLoop,
+        childGroup: any EventLoopGroup,
+        registries: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>]
+    ) -> ServerBootstrap {
         let context = self.context
         let check = acceptedCheck
         let limit = plan.bufferLimitBytes
@@ -90,6 +111,7 @@ public final class TCPProxyListener: Sendable {
             .serverChannelOption(.backlog, value: plan.backlog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: max(1, limit / 2), high: limit))
+            .childChannelOption(.recvAllocator, value: TCPProxyListenerContext.receiveBuffers)
         // NIO sets TCP_NODELAY on the listening socket after our staging; keep a configured value instead.
         let nodelay = SocketOptionNames.entry(optionName: "TCP_NODELAY")
         if let nodelay,
@@ -104,10 +126,17 @@ public final class TCPProxyListener: Sendable {
         return bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 check.apply(to: channel, listener: listenerName, logger: context.logger)
-                context.connectionStarted(channel)
-                let session = TCPProxySession(downstreamChannel: channel, listener: context)
+                guard let registry = registries[ObjectIdentifier(channel.eventLoop)] else {
+                    throw TCPProxyListenerError.unknownEventLoop(listener: listenerName)
+                }
+                let session = TCPProxySession(downstreamChannel: channel, listener: context, registry: registry.value)
                 try channel.pipeline.syncOperations.addHandler(session.downstream)
             }
         }
     }
+}
+
+/// A connection arrived on an event loop the listener was not started with (a programming error, not an input one).
+enum TCPProxyListenerError: Error {
+    case unknownEventLoop(listener: String)
 }

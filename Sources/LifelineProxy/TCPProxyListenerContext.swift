@@ -1,19 +1,22 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
-/// What every connection of one listener shares: its cluster, limits, stats, logger and the set of open
-/// connections (so that a stop can close them).
+/// What every connection of one listener shares: its cluster, limits, stats, logger, and the count of sessions
+/// still open (so that a stop can wait for them).
 final class TCPProxyListenerContext: Sendable {
     let listenerName: String
     let cluster: UpstreamCluster
     let idleTimeout: Duration?
     let stats: ProxyStats
     let logger: Logger
-    private let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     /// Sessions whose downstream or upstream channel is still open.
     private let sessions = Atomic<Int>(0)
+
+    /// How both sides of a proxied connection size their receive buffers: small to begin with, so an idle connection
+    /// keeps 64 bytes per side rather than NIO's default 2 KiB, and doubling on every read that fills the buffer (up
+    /// to 64 KiB), so a bulk transfer reaches full-size reads within its first few reads.
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 64 * 1024)
 
     init(listenerName: String, cluster: UpstreamCluster, idleTimeout: Duration?, stats: ProxyStats, logger: Logger) {
         self.listenerName = listenerName
@@ -21,13 +24,6 @@ final class TCPProxyListenerContext: Sendable {
         self.idleTimeout = idleTimeout
         self.stats = stats
         self.logger = logger
-    }
-
-    func connectionStarted(_ channel: any Channel) {
-        open.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
-        channel.closeFuture.whenComplete { [open] _ in
-            open.withLockedValue { $0[ObjectIdentifier(channel)] = nil }
-        }
     }
 
     func sessionStarted() {
@@ -38,11 +34,10 @@ final class TCPProxyListenerContext: Sendable {
         sessions.subtract(1, ordering: .relaxed)
     }
 
-    /// Closes every open downstream connection, then waits (up to `grace`) until their upstreams are closed too.
-    func closeAll(grace: Duration = .seconds(5)) async {
-        let channels = open.withLockedValue { Array($0.values) }
-        for channel in channels {
-            try? await channel.close()
+    /// Closes every open session on each event loop, then waits (up to `grace`) until all of them have finished.
+    func closeAll(_ registries: [NIOLoopBound<TCPProxySessionRegistry>], grace: Duration = .seconds(5)) async {
+        for registry in registries {
+            try? await registry.eventLoop.submit { registry.value.closeAll() }.get()
         }
         let deadline = ContinuousClock.now + grace
         while sessions.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {

@@ -4,8 +4,8 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// One proxied TCP connection: the downstream channel, the upstream it dials on the same event loop, and the idle
-/// timer that watches both.
+/// One proxied TCP connection: the downstream channel and the upstream it dials on the same event loop, kept in its
+/// loop's registry (which also watches it for idleness) until both are closed.
 final class TCPProxySession {
     private enum UpstreamState {
         case notStarted
@@ -18,27 +18,47 @@ final class TCPProxySession {
     let upstream = TCPProxyGlueHandler(side: .upstream)
 
     private let listener: TCPProxyListenerContext
+    private let registry: TCPProxySessionRegistry
     private let downstreamChannel: any Channel
     private let eventLoop: any EventLoop
-    private var logger: Logger
+    /// The endpoint dialled, once it is picked (for log lines).
+    private var upstreamAddress: SocketAddress?
     private var upstreamState = UpstreamState.notStarted
     private var downstreamOpen = true
     private var finished = false
-    private var idleTimer: Scheduled<Void>?
-    private var lastActivity = NIODeadline.now()
+    /// Bytes were read on either side since the registry's last idle sweep.
+    private var sawActivity = true
+    /// Idle sweeps in a row that found no activity.
+    private var idleTicks = 0
+    private var closedForIdleness = false
 
-    init(downstreamChannel: any Channel, listener: TCPProxyListenerContext) {
+    /// Must be made on the downstream channel's event loop, which `registry` belongs to.
+    init(downstreamChannel: any Channel, listener: TCPProxyListenerContext, registry: TCPProxySessionRegistry) {
         self.downstreamChannel = downstreamChannel
         self.eventLoop = downstreamChannel.eventLoop
         self.listener = listener
-        var logger = listener.logger
-        logger[metadataKey: "connection.peer"] = "\(downstreamChannel.remoteAddress.map(Self.text) ?? "?")"
-        self.logger = logger
+        self.registry = registry
         downstream.partner = upstream
         upstream.partner = downstream
         downstream.session = self
         upstream.session = self
         listener.sessionStarted()
+        registry.add(self)
+    }
+
+    /// The connection's log metadata, built only when a line is actually logged.
+    private func metadata(_ extra: Logger.Metadata) -> Logger.Metadata {
+        var metadata = extra
+        metadata["connection.peer"] = "\(downstreamChannel.remoteAddress.map(Self.text) ?? "?")"
+        if let upstreamAddress {
+            metadata["upstream.address"] = "\(Self.text(upstreamAddress))"
+        }
+        return metadata
+    }
+
+    private func debug(_ message: @autoclosure () -> Logger.Message, _ extra: @autoclosure () -> Logger.Metadata = [:])
+    {
+        listener.logger.debug(message(), metadata: metadata(extra()))
     }
 
     // MARK: Events from the glue handlers
@@ -48,11 +68,8 @@ final class TCPProxySession {
         case .downstream:
             listener.stats.increment(.downstreamConnectionsTotal)
             listener.stats.increment(.downstreamConnectionsActive)
-            logger.debug("downstream connection accepted")
+            debug("downstream connection accepted")
             connectUpstream()
-            if let timeout = listener.idleTimeout {
-                scheduleIdleCheck(in: timeout)
-            }
         case .upstream:
             listener.cluster.stats.increment(.upstreamConnectionsActive)
         }
@@ -66,7 +83,7 @@ final class TCPProxySession {
             listener.stats.decrement(.downstreamConnectionsActive)
             listener.stats.increment(.downstreamConnectionsDestroyed)
             listener.stats.increment(Self.downstreamCounter(reason))
-            logger.debug("downstream connection closed", metadata: ["close.reason": "\(reason.rawValue)"])
+            debug("downstream connection closed", ["close.reason": "\(reason.rawValue)"])
             if case .notStarted = upstreamState {
                 upstreamState = .closed
             }
@@ -74,7 +91,7 @@ final class TCPProxySession {
             if case .connected = upstreamState {
                 listener.cluster.stats.decrement(.upstreamConnectionsActive)
                 listener.cluster.stats.increment(Self.upstreamCounter(reason))
-                logger.debug("upstream connection closed", metadata: ["close.reason": "\(reason.rawValue)"])
+                debug("upstream connection closed", ["close.reason": "\(reason.rawValue)"])
             }
             upstreamState = .closed
         }
@@ -82,11 +99,11 @@ final class TCPProxySession {
     }
 
     func sideFailed(_ side: TCPProxyGlueHandler.Side, error: any Error) {
-        logger.debug("\(side.rawValue) connection failed", metadata: ["error": "\(error)"])
+        debug("\(side.rawValue) connection failed", ["error": "\(error)"])
     }
 
     func recordRead(_ side: TCPProxyGlueHandler.Side, bytes: Int) {
-        lastActivity = .now()
+        sawActivity = true
         if side == .downstream {
             listener.stats.increment(.downstreamBytesReceived, by: bytes)
         }
@@ -112,7 +129,7 @@ final class TCPProxySession {
         let endpoint = cluster.pickEndpoint()
         upstreamState = .connecting
         cluster.stats.increment(.upstreamConnectionsTotal)
-        logger[metadataKey: "upstream.address"] = "\(Self.text(endpoint))"
+        upstreamAddress = endpoint
 
         let limit = cluster.plan.bufferLimitBytes
         let handler = NIOLoopBound(upstream, eventLoop: eventLoop)
@@ -124,6 +141,7 @@ final class TCPProxySession {
             .connectTimeout(TimeAmount(cluster.plan.connectTimeout))
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelOption(.writeBufferWaterMark, value: .init(low: max(1, limit / 2), high: limit))
+            .channelOption(.recvAllocator, value: TCPProxyListenerContext.receiveBuffers)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(handler.value)
@@ -146,7 +164,7 @@ final class TCPProxySession {
             if case .connecting = upstreamState {
                 upstreamState = .connected(channel)
             }
-            logger.debug("upstream connected")
+            debug("upstream connected")
         case .failure(let error):
             guard downstreamOpen else {
                 upstreamState = .closed
@@ -156,9 +174,9 @@ final class TCPProxySession {
             var timedOut = false
             if case ChannelError.connectTimeout = error { timedOut = true }
             listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
-            logger.debug(
+            debug(
                 "upstream connect failed; closing downstream",
-                metadata: ["error": "\(error)", "upstream.timed_out": "\(timedOut)"]
+                ["error": "\(error)", "upstream.timed_out": "\(timedOut)"]
             )
             upstreamState = .closed
             downstreamChannel.close(promise: nil)
@@ -172,29 +190,35 @@ final class TCPProxySession {
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
-    // MARK: Idle timeout
+    // MARK: Idle timeout and closing
 
-    private func scheduleIdleCheck(in delay: Duration) {
-        idleTimer = eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
-            self.checkIdle()
+    /// Called by the registry's idle sweep: how many sweeps in a row have now found this session quiet.
+    func tickIdle() -> Int {
+        if sawActivity {
+            sawActivity = false
+            idleTicks = 0
+        } else {
+            idleTicks += 1
         }
+        return idleTicks
     }
 
-    private func checkIdle() {
-        guard downstreamOpen, let timeout = listener.idleTimeout else { return }
-        let idle = NIODeadline.now() - lastActivity
-        let limit = TimeAmount(timeout)
-        if idle >= limit {
-            listener.stats.increment(.idleTimeout)
-            logger.debug("idle timeout; closing both sides", metadata: ["idle_timeout": "\(timeout)"])
-            downstream.localReason = .idleTimeout
-            upstream.localReason = .idleTimeout
-            downstreamChannel.close(promise: nil)
-            if case .connected(let channel) = upstreamState {
-                channel.close(promise: nil)
-            }
-        } else {
-            scheduleIdleCheck(in: Duration(limit - idle))
+    /// tcp_proxy's `idle_timeout` expired: closes both sides (once), counted as an idle timeout.
+    func closeIdle() {
+        guard downstreamOpen, !closedForIdleness else { return }
+        closedForIdleness = true
+        listener.stats.increment(.idleTimeout)
+        debug("idle timeout; closing both sides", ["idle_timeout": "\(listener.idleTimeout.map { "\($0)" } ?? "-")"])
+        downstream.localReason = .idleTimeout
+        upstream.localReason = .idleTimeout
+        close()
+    }
+
+    /// Closes both sides.
+    func close() {
+        downstreamChannel.close(promise: nil)
+        if case .connected(let channel) = upstreamState {
+            channel.close(promise: nil)
         }
     }
 
@@ -227,8 +251,7 @@ final class TCPProxySession {
         switch upstreamState {
         case .closed, .notStarted:
             finished = true
-            idleTimer?.cancel()
-            idleTimer = nil
+            registry.remove(self)
             downstream.session = nil
             upstream.session = nil
             listener.sessionFinished()
@@ -245,11 +268,5 @@ extension TimeAmount {
     init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
-extension Duration {
-    init(_ amount: TimeAmount) {
-        self = .nanoseconds(amount.nanoseconds)
     }
 }

@@ -77,7 +77,9 @@ import Testing
         // The held read is released on connect.
         #expect(counter.reads == 1)
 
+        // A channel announces every change of its writability, as NIO's do.
         upstream.isWritable = false
+        upstream.pipeline.fireChannelWritabilityChanged()
         downstream.read()
         #expect(counter.reads == 1)
         upstream.isWritable = true
