@@ -28,50 +28,31 @@ extension LiveProxyTests {
             return Int(digits)
         }
 
-        @Test func proxiedDownstreamConnectionShowsTheKeepaliveTimerFromFifteenSeconds() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(upstreamPorts: [upstream.port], listenerExtra: Self.keepaliveOptions),
-                group: group
-            )
-            let client = try await connectClient(port: harness.port, group: group)
-            try await client.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: "ping"))
-                var iterator = inbound.makeAsyncIterator()
-                _ = try await iterator.next()
-                let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
-                #expect(lines.count == 1, "\(lines)")
-                let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
-                #expect((10...15).contains(seconds), "\(lines)")
+        /// `ss` lines of the gateway's side of one proxied connection (after a byte went through and came back),
+        /// with the listener configured by `listenerExtra`.
+        private func proxiedConnectionLines(listenerExtra: String) async throws -> [Substring] {
+            try await withGateway(upstream: EchoHandler(), listenerExtra: listenerExtra) { harness, group in
+                let client = try await connectClient(port: harness.port, group: group)
+                return try await client.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: "ping"))
+                    var iterator = inbound.makeAsyncIterator()
+                    _ = try await iterator.next()
+                    return try socketStatistics(localPort: harness.port).split(separator: "\n")
+                }
             }
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
+        }
+
+        @Test func proxiedDownstreamConnectionShowsTheKeepaliveTimerFromFifteenSeconds() async throws {
+            let lines = try await proxiedConnectionLines(listenerExtra: Self.keepaliveOptions)
+            #expect(lines.count == 1, "\(lines)")
+            let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
+            #expect((10...15).contains(seconds), "\(lines)")
         }
 
         @Test func keepaliveTurnedOffLeavesNoKeepaliveTimer() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(
-                    upstreamPorts: [upstream.port],
-                    listenerExtra: "    tcp_keepalive: { enabled: false }"
-                ),
-                group: group
-            )
-            let client = try await connectClient(port: harness.port, group: group)
-            try await client.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: "ping"))
-                var iterator = inbound.makeAsyncIterator()
-                _ = try await iterator.next()
-                let lines = try socketStatistics(localPort: harness.port).split(separator: "\n")
-                #expect(lines.count == 1)
-                #expect(lines.first.flatMap(keepaliveSeconds) == nil, "\(lines)")
-            }
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
+            let lines = try await proxiedConnectionLines(listenerExtra: "    tcp_keepalive: { enabled: false }")
+            #expect(lines.count == 1, "\(lines)")
+            #expect(lines.first.flatMap(keepaliveSeconds) == nil, "\(lines)")
         }
     }
 }

@@ -52,60 +52,73 @@ extension LiveProxyTests {
         }
 
         @Test func silentUpstreamIsClosedByIdleTimeoutOnBothSides() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let upstreamClosed = Counter()
-            let upstream = try await TestUpstream.start(group: group) {
-                CloseCountingSilentHandler(closed: upstreamClosed)
-            }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(
-                    upstreamPorts: [upstream.port],
-                    tcpProxyExtra: "          idle_timeout: 0.3s"
-                ),
-                group: group
-            )
-            let client = try await connectClient(port: harness.port, group: group)
-            let (bytes, _) = try await withDeadline(seconds: 10) {
-                try await client.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: "hello?"))
-                    return await readAll(inbound)
+            try await withGateway(
+                upstream: CloseCountingSilentHandler(closed: upstreamClosed),
+                tcpProxyExtra: "          idle_timeout: 0.3s"
+            ) { harness, group in
+                let client = try await connectClient(port: harness.port, group: group)
+                let (bytes, _) = try await withDeadline(seconds: 10) {
+                    try await client.executeThenClose { inbound, outbound in
+                        try await outbound.write(ByteBuffer(string: "hello?"))
+                        return await readAll(inbound)
+                    }
                 }
+                #expect(bytes.readableBytes == 0)
+                #expect(harness.listener.stats[.idleTimeout] == 1)
+                #expect(await eventually { upstreamClosed.current == 1 })
+                #expect(await eventually { harness.listener.stats[.downstreamIdleTimeout] == 1 })
+                #expect(await eventually { harness.cluster.stats[.upstreamIdleTimeout] == 1 })
+                #expect(await eventually { harness.listener.activeConnections == 0 })
+                #expect(harness.cluster.stats[.upstreamConnectionsActive] == 0)
             }
-            #expect(bytes.readableBytes == 0)
-            #expect(harness.listener.stats[.idleTimeout] == 1)
-            #expect(await eventually { upstreamClosed.current == 1 })
-            #expect(await eventually { harness.listener.stats[.downstreamIdleTimeout] == 1 })
-            #expect(await eventually { harness.cluster.stats[.upstreamIdleTimeout] == 1 })
-            #expect(await eventually { harness.listener.activeConnections == 0 })
-            #expect(harness.cluster.stats[.upstreamConnectionsActive] == 0)
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
+        }
+
+        @Test func trafficKeepsAConnectionPastItsIdleTimeoutAndQuietThenClosesIt() async throws {
+            try await withGateway(upstream: EchoHandler(), tcpProxyExtra: "          idle_timeout: 0.4s") {
+                harness,
+                group in
+                let client = try await connectClient(port: harness.port, group: group)
+                let (echoed, rest) = try await withDeadline(seconds: 20) {
+                    try await client.executeThenClose { inbound, outbound in
+                        var iterator = inbound.makeAsyncIterator()
+                        var echoed = 0
+                        // Three times the timeout, a byte every 0.1 s: never idle for long.
+                        for _ in 0..<12 {
+                            try await outbound.write(ByteBuffer(string: "."))
+                            echoed += (try await iterator.next())?.readableBytes ?? 0
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
+                        // Then quiet: the idle timeout closes it, and nothing more arrives.
+                        var rest = 0
+                        while let buffer = try await iterator.next() {
+                            rest += buffer.readableBytes
+                        }
+                        return (echoed, rest)
+                    }
+                }
+                #expect(echoed == 12)
+                #expect(rest == 0)
+                #expect(harness.listener.stats[.idleTimeout] == 1)
+                #expect(await eventually { harness.listener.activeConnections == 0 })
+            }
         }
 
         @Test func idleTimeoutOfZeroNeverFires() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(
-                    upstreamPorts: [upstream.port],
-                    tcpProxyExtra: "          idle_timeout: 0s"
-                ),
-                group: group
-            )
-            #expect(harness.listener.plan.tcpProxy.idleTimeout == nil)
-            let client = try await connectClient(port: harness.port, group: group)
-            try await client.executeThenClose { inbound, outbound in
-                try await Task.sleep(for: .milliseconds(500))
-                try await outbound.write(ByteBuffer(string: "still here"))
-                var iterator = inbound.makeAsyncIterator()
-                let echoed = try await iterator.next()
-                #expect(echoed.map { String(buffer: $0) } == "still here")
+            try await withGateway(upstream: EchoHandler(), tcpProxyExtra: "          idle_timeout: 0s") {
+                harness,
+                group in
+                #expect(harness.listener.plan.tcpProxy.idleTimeout == nil)
+                let client = try await connectClient(port: harness.port, group: group)
+                try await client.executeThenClose { inbound, outbound in
+                    try await Task.sleep(for: .milliseconds(500))
+                    try await outbound.write(ByteBuffer(string: "still here"))
+                    var iterator = inbound.makeAsyncIterator()
+                    let echoed = try await iterator.next()
+                    #expect(echoed.map { String(buffer: $0) } == "still here")
+                }
+                #expect(harness.listener.stats[.idleTimeout] == 0)
             }
-            #expect(harness.listener.stats[.idleTimeout] == 0)
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
         }
 
         @Test func aClientResetIsCountedAsSuchAndTheUpstreamIsClosedLocally() async throws {

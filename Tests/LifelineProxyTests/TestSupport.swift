@@ -205,6 +205,37 @@ struct GatewayHarness {
     }
 }
 
+/// Runs `body` against a gateway (a single-listener config with the given extras) in front of one test upstream
+/// whose connections each get a new `upstream` handler, on a fresh two-loop group; stops all of it afterwards, also
+/// when `body` throws.
+func withGateway<T>(
+    upstream: @autoclosure @escaping @Sendable () -> any ChannelHandler,
+    listenerExtra: String = "",
+    tcpProxyExtra: String = "",
+    _ body: (GatewayHarness, any EventLoopGroup) async throws -> T
+) async throws -> T {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    let testUpstream = try await TestUpstream.start(group: group, handler: upstream)
+    let harness = try await GatewayHarness.start(
+        yaml: GatewayHarness.config(
+            upstreamPorts: [testUpstream.port],
+            listenerExtra: listenerExtra,
+            tcpProxyExtra: tcpProxyExtra
+        ),
+        group: group
+    )
+    let result: Swift.Result<T, any Error>
+    do {
+        result = .success(try await body(harness, group))
+    } catch {
+        result = .failure(error)
+    }
+    await harness.stop()
+    await testUpstream.stop()
+    try await group.shutdownGracefully()
+    return try result.get()
+}
+
 typealias ByteChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
 /// Connects a client that can half-close its output.
