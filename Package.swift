@@ -94,7 +94,18 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "LifelineConfigTests", dependencies: ["LifelineConfig"], swiftSettings: upcoming),
+        // Helpers shared by several test targets (not shipped in any product).
+        .target(
+            name: "LifelineTestSupport",
+            dependencies: ["LifelineConfig"],
+            path: "Tests/LifelineTestSupport",
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "LifelineConfigTests",
+            dependencies: ["LifelineConfig", "LifelineTestSupport"],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "LifelineEnvoyFilterTests",
             dependencies: ["LifelineEnvoyFilter", "LifelineConfig"],
@@ -104,7 +115,7 @@ let package = Package(
         .testTarget(name: "LifelineSocketTests", dependencies: ["LifelineSocket"], swiftSettings: upcoming),
         .testTarget(
             name: "LifelinePlanTests",
-            dependencies: ["LifelinePlan", "LifelineConfig", "LifelineSocket"],
+            dependencies: ["LifelinePlan", "LifelineConfig", "LifelineSocket", "LifelineTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 private let patch0 = "EnvoyFilter istio-system/keepalive patch 0"

@@ -1,6 +1,7 @@
 import LifelineConfig
 import LifelinePlan
 import LifelineSocket
+import LifelineTestSupport
 import Testing
 
 private let patch0 = "EnvoyFilter istio-system/keepalive patch 0"
