@@ -4,21 +4,7 @@ import LifelineConfig
 /// cluster's turn); then the ADDs append their clusters, which no other patch of the run edits.
 enum ClusterPatcher {
     static func apply(to root: inout ConfigTree, _ run: inout PatchRun) {
-        let adds = run.patches(.cluster).filter { $0.operation == .add }
-        root.updateProtoField("static_resources", creating: adds.isEmpty ? nil : ConfigTree(.object([]))) { resources in
-            resources.updateProtoField("clusters", creating: adds.isEmpty ? nil : ConfigTree(.array([]))) { clusters in
-                clusters.updateElements { elements in
-                    elements = elements.compactMap { cluster in
-                        var cluster = cluster
-                        return patchCluster(&cluster, &run) ? cluster : nil
-                    }
-                    for add in adds {
-                        elements.append(add.insertedValue)
-                        run.markMatched(add)
-                    }
-                }
-            }
-        }
+        ResourceListPatcher.apply(.cluster, field: "clusters", to: &root, &run, patchElement: patchCluster)
     }
 
     /// Returns `false` when a patch removed the cluster.

@@ -5,22 +5,7 @@ import LifelineConfig
 /// ``FilterChainPatcher``); LISTENER ADDs come last, so that no other patch in the run edits the listeners they add.
 enum ListenerPatcher {
     static func apply(to root: inout ConfigTree, _ run: inout PatchRun) {
-        let adds = run.patches(.listener).filter { $0.operation == .add }
-        root.updateProtoField("static_resources", creating: adds.isEmpty ? nil : ConfigTree(.object([]))) { resources in
-            resources.updateProtoField("listeners", creating: adds.isEmpty ? nil : ConfigTree(.array([]))) {
-                listeners in
-                listeners.updateElements { elements in
-                    elements = elements.compactMap { listener in
-                        var listener = listener
-                        return patchListener(&listener, &run) ? listener : nil
-                    }
-                    for add in adds {
-                        elements.append(add.insertedValue)
-                        run.markMatched(add)
-                    }
-                }
-            }
-        }
+        ResourceListPatcher.apply(.listener, field: "listeners", to: &root, &run, patchElement: patchListener)
     }
 
     /// Returns `false` when a patch removed the listener.
