@@ -77,10 +77,11 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        session?.recordRead(side, bytes: buffer.readableBytes)
         if let partner, partner.active {
+            session?.recordRead(side, bytes: buffer.readableBytes, forwarded: true)
             partner.partnerWrite(buffer)
         } else {
+            session?.recordRead(side, bytes: buffer.readableBytes, forwarded: false)
             held.append(buffer)
         }
     }
@@ -169,7 +170,6 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     // MARK: Called by the partner
 
     private func partnerWrite(_ buffer: ByteBuffer) {
-        session?.recordWrite(side, bytes: buffer.readableBytes)
         context?.write(wrapOutboundOut(buffer), promise: nil)
     }
 

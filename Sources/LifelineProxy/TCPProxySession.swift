@@ -102,16 +102,14 @@ final class TCPProxySession {
         debug("\(side.rawValue) connection failed", ["error": "\(error)"])
     }
 
-    func recordRead(_ side: TCPProxyGlueHandler.Side, bytes: Int) {
+    /// `bytes` were read on `side`; `forwarded` when they went straight on to the other side (bytes read upstream
+    /// are then sent downstream). One call per read: it marks activity and counts the downstream bytes either way.
+    func recordRead(_ side: TCPProxyGlueHandler.Side, bytes: Int, forwarded: Bool) {
         sawActivity = true
-        if side == .downstream {
-            listener.stats.increment(.downstreamBytesReceived, by: bytes)
-        }
-    }
-
-    func recordWrite(_ side: TCPProxyGlueHandler.Side, bytes: Int) {
-        if side == .downstream {
-            listener.stats.increment(.downstreamBytesSent, by: bytes)
+        switch side {
+        case .downstream: listener.stats.increment(.downstreamBytesReceived, by: bytes)
+        case .upstream where forwarded: listener.stats.increment(.downstreamBytesSent, by: bytes)
+        case .upstream: break
         }
     }
 
