@@ -69,34 +69,27 @@ extension LiveProxyTests {
         }
 
         @Test func withReusePortEveryEventLoopHasItsOwnIdenticallyStagedSocket() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-                group: group
-            )
-            let listening = try runSS(["-tlnH", "( sport = :\(harness.port) )"]).split(separator: "\n")
-            #expect(listening.count == 2, "\(listening)")
+            try await withGateway(upstream: EchoHandler()) { harness, group in
+                let listening = try runSS(["-tlnH", "( sport = :\(harness.port) )"]).split(separator: "\n")
+                #expect(listening.count == 2, "\(listening)")
 
-            // Connections land on both sockets (the kernel hashes them); every one carries the keepalive timer.
-            var clients: [ByteChannel] = []
-            for _ in 0..<16 {
-                clients.append(try await connectClient(port: harness.port, group: group))
-            }
-            #expect(await eventually { harness.listener.activeConnections == 16 })
-            let established = try runSS(["-tnoH", "state", "established", "( sport = :\(harness.port) )"])
-                .split(separator: "\n")
-            #expect(established.count == 16)
-            #expect(established.allSatisfy { $0.contains("timer:(keepalive,") }, "\(established)")
-            for client in clients {
-                try await client.executeThenClose { inbound, outbound in
-                    outbound.finish()
-                    _ = await readAll(inbound)
+                // Connections land on both sockets (the kernel hashes them); every one carries the keepalive timer.
+                var clients: [ByteChannel] = []
+                for _ in 0..<16 {
+                    clients.append(try await connectClient(port: harness.port, group: group))
+                }
+                #expect(await eventually { harness.listener.activeConnections == 16 })
+                let established = try runSS(["-tnoH", "state", "established", "( sport = :\(harness.port) )"])
+                    .split(separator: "\n")
+                #expect(established.count == 16)
+                #expect(established.allSatisfy { $0.contains("timer:(keepalive,") }, "\(established)")
+                for client in clients {
+                    try await client.executeThenClose { inbound, outbound in
+                        outbound.finish()
+                        _ = await readAll(inbound)
+                    }
                 }
             }
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
         }
     }
 }

@@ -122,25 +122,18 @@ extension LiveProxyTests {
         }
 
         @Test func aClientResetIsCountedAsSuchAndTheUpstreamIsClosedLocally() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-                group: group
-            )
-            let client = connectLoopback(port: harness.port)
-            #expect(client >= 0)
-            #expect(await eventually { harness.cluster.stats[.upstreamConnectionsActive] == 1 })
-            // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
-            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-            setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-            close(client)
-            #expect(await eventually { harness.listener.stats[.downstreamReset] == 1 })
-            #expect(await eventually { harness.cluster.stats[.upstreamClosedLocally] == 1 })
-            #expect(harness.listener.stats[.downstreamClosedByRemote] == 0)
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
+            try await withGateway(upstream: EchoHandler()) { harness, group in
+                let client = connectLoopback(port: harness.port)
+                #expect(client >= 0)
+                #expect(await eventually { harness.cluster.stats[.upstreamConnectionsActive] == 1 })
+                // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                close(client)
+                #expect(await eventually { harness.listener.stats[.downstreamReset] == 1 })
+                #expect(await eventually { harness.cluster.stats[.upstreamClosedLocally] == 1 })
+                #expect(harness.listener.stats[.downstreamClosedByRemote] == 0)
+            }
         }
 
         @Test func stopClosesOpenConnectionsAndPendingConnects() async throws {

@@ -11,58 +11,51 @@ extension LiveProxyTests {
         }
 
         @Test func thousandConcurrentConnectionsAllEchoAndAllClose() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-                group: group
-            )
-            let baseline = openDescriptors()
-            let count = 1000
-            let clients = try await withDeadline(seconds: 120) {
-                try await withThrowingTaskGroup(of: ByteChannel.self) { tasks in
-                    for _ in 0..<count {
-                        tasks.addTask { try await connectClient(port: harness.port, group: group) }
+            try await withGateway(upstream: EchoHandler()) { harness, group in
+                let baseline = openDescriptors()
+                let count = 1000
+                let clients = try await withDeadline(seconds: 120) {
+                    try await withThrowingTaskGroup(of: ByteChannel.self) { tasks in
+                        for _ in 0..<count {
+                            tasks.addTask { try await connectClient(port: harness.port, group: group) }
+                        }
+                        var clients: [ByteChannel] = []
+                        for try await client in tasks { clients.append(client) }
+                        return clients
                     }
-                    var clients: [ByteChannel] = []
-                    for try await client in tasks { clients.append(client) }
-                    return clients
                 }
-            }
-            #expect(await eventually(seconds: 30) { harness.listener.activeConnections == count })
-            #expect(await eventually(seconds: 30) { harness.cluster.stats[.upstreamConnectionsActive] == count })
+                #expect(await eventually(seconds: 30) { harness.listener.activeConnections == count })
+                #expect(await eventually(seconds: 30) { harness.cluster.stats[.upstreamConnectionsActive] == count })
 
-            // Every connection is open at once; each gets exactly its own bytes back.
-            let echoed = try await withDeadline(seconds: 120) {
-                try await withThrowingTaskGroup(of: Bool.self) { tasks in
-                    for (index, client) in clients.enumerated() {
-                        tasks.addTask {
-                            try await client.executeThenClose { inbound, outbound in
-                                let message = "connection \(index) of \(count)"
-                                try await outbound.write(ByteBuffer(string: message))
-                                outbound.finish()
-                                let (bytes, ended) = await readAll(inbound)
-                                return ended && String(buffer: bytes) == message
+                // Every connection is open at once; each gets exactly its own bytes back.
+                let echoed = try await withDeadline(seconds: 120) {
+                    try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                        for (index, client) in clients.enumerated() {
+                            tasks.addTask {
+                                try await client.executeThenClose { inbound, outbound in
+                                    let message = "connection \(index) of \(count)"
+                                    try await outbound.write(ByteBuffer(string: message))
+                                    outbound.finish()
+                                    let (bytes, ended) = await readAll(inbound)
+                                    return ended && String(buffer: bytes) == message
+                                }
                             }
                         }
+                        var good = 0
+                        for try await ok in tasks where ok { good += 1 }
+                        return good
                     }
-                    var good = 0
-                    for try await ok in tasks where ok { good += 1 }
-                    return good
                 }
+                #expect(echoed == count)
+                #expect(harness.listener.stats[.downstreamConnectionsTotal] == count)
+                #expect(await eventually(seconds: 30) { harness.listener.activeConnections == 0 })
+                #expect(await eventually(seconds: 30) { harness.cluster.stats[.upstreamConnectionsActive] == 0 })
+                // Gateway and clients live in this process: every descriptor they opened is closed again.
+                #expect(
+                    await eventually(seconds: 30) { openDescriptors() <= baseline + 8 },
+                    "fds \(openDescriptors()) vs \(baseline)"
+                )
             }
-            #expect(echoed == count)
-            #expect(harness.listener.stats[.downstreamConnectionsTotal] == count)
-            #expect(await eventually(seconds: 30) { harness.listener.activeConnections == 0 })
-            #expect(await eventually(seconds: 30) { harness.cluster.stats[.upstreamConnectionsActive] == 0 })
-            // Gateway and clients live in this process: every descriptor they opened is closed again.
-            #expect(
-                await eventually(seconds: 30) { openDescriptors() <= baseline + 8 },
-                "fds \(openDescriptors()) vs \(baseline)"
-            )
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
         }
 
         @Test func roundRobinVisitsEveryEndpointInTurn() async throws {

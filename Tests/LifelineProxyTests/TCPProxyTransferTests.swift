@@ -66,30 +66,23 @@ extension LiveProxyTests {
         }
 
         @Test func downstreamHalfCloseReachesUpstreamWhichStillAnswers() async throws {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let upstream = try await TestUpstream.start(group: group) { AnswerAfterEndOfInputHandler() }
-            let harness = try await GatewayHarness.start(
-                yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-                group: group
-            )
-            let client = try await connectClient(port: harness.port, group: group)
-            let (answer, ended) = try await withDeadline(seconds: 30) {
-                try await client.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: "request"))
-                    outbound.finish()
-                    return await readAll(inbound)
+            try await withGateway(upstream: AnswerAfterEndOfInputHandler()) { harness, group in
+                let client = try await connectClient(port: harness.port, group: group)
+                let (answer, ended) = try await withDeadline(seconds: 30) {
+                    try await client.executeThenClose { inbound, outbound in
+                        try await outbound.write(ByteBuffer(string: "request"))
+                        outbound.finish()
+                        return await readAll(inbound)
+                    }
                 }
+                #expect(ended)
+                #expect(String(buffer: answer) == "got 7 bytes: request")
+                #expect(await eventually { harness.listener.activeConnections == 0 })
+                // Both peers ended with a FIN: each close is counted as the remote's.
+                #expect(harness.listener.stats[.downstreamClosedByRemote] == 1)
+                #expect(await eventually { harness.cluster.stats[.upstreamClosedByRemote] == 1 })
+                #expect(harness.listener.stats[.downstreamClosedLocally] == 0)
             }
-            #expect(ended)
-            #expect(String(buffer: answer) == "got 7 bytes: request")
-            #expect(await eventually { harness.listener.activeConnections == 0 })
-            // Both peers ended with a FIN: each close is counted as the remote's.
-            #expect(harness.listener.stats[.downstreamClosedByRemote] == 1)
-            #expect(await eventually { harness.cluster.stats[.upstreamClosedByRemote] == 1 })
-            #expect(harness.listener.stats[.downstreamClosedLocally] == 0)
-            await harness.stop()
-            await upstream.stop()
-            try await group.shutdownGracefully()
         }
 
         @Test func upstreamHalfCloseReachesClientWhichStillSends() async throws {
