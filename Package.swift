@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LifelineEnvoyFilterTests",
-            dependencies: ["LifelineEnvoyFilter", "LifelineConfig"],
+            dependencies: ["LifelineEnvoyFilter", "LifelineConfig", "LifelineTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 /// Parses `text` as the file `file` and decodes it as a bootstrap; throws the `ConfigError` if there is one.
@@ -16,13 +17,9 @@ func decodeErrors(
     file: String = "x.yaml",
     sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> [ConfigDiagnostic] {
-    do {
-        let tree = try ConfigLoader.parseDocument(text, file: file)
-        _ = try Bootstrap.decode(tree)
-        Issue.record("expected the config to be rejected", sourceLocation: sourceLocation)
-        return []
-    } catch {
-        return error.diagnostics
+    rejectionDiagnostics("expected the config to be rejected", sourceLocation: sourceLocation) {
+        () throws(ConfigError) in
+        _ = try Bootstrap.decode(try ConfigLoader.parseDocument(text, file: file))
     }
 }
 

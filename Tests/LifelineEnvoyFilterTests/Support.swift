@@ -1,6 +1,7 @@
 import Foundation
 import LifelineConfig
 import LifelineEnvoyFilter
+import LifelineTestSupport
 import Testing
 
 /// Parses EnvoyFilter YAML as the file `file`.
@@ -14,12 +15,9 @@ func loadErrors(
     file: String = "filter.yaml",
     sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> [ConfigDiagnostic] {
-    do {
+    rejectionDiagnostics("expected the filter to be rejected", sourceLocation: sourceLocation) {
+        () throws(ConfigError) in
         _ = try EnvoyFilterLoader.parse(text, file: file)
-        Issue.record("expected the filter to be rejected", sourceLocation: sourceLocation)
-        return []
-    } catch {
-        return error.diagnostics
     }
 }
 
