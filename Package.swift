@@ -124,6 +124,7 @@ let package = Package(
                 "LifelineProxy",
                 "LifelinePlan",
                 "LifelineConfig",
+                "LifelineSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -53,10 +53,11 @@ public struct ClusterConfig: Sendable {
     /// `per_connection_buffer_limit_bytes` for upstream connections. Envoy's default: 1 MiB.
     public var perConnectionBufferLimitBytes: Int
     /// `upstream_connection_options.tcp_keepalive`: keepalive on connections to the endpoints, set before connect.
-    /// Absent: Lifeline's defaults (on).
+    /// As in Envoy, it sets SO_KEEPALIVE and only the fields given (the rest stay the kernel's). Absent, and no other
+    /// keepalive setting: Lifeline's defaults (on, 15 s / 15 s / 3).
     public var upstreamTcpKeepalive: TcpKeepaliveConfig?
     /// `upstream_connection_options.tcp_user_timeout` (Lifeline extension): TCP_USER_TIMEOUT for upstream
-    /// connections (tcp(7)); `0s` turns it off. Absent: keepalive's own bound.
+    /// connections (tcp(7)); `0s` turns it off. Absent: T + I × N with Lifeline's default keepalive, else not set.
     public var upstreamTcpUserTimeout: Duration?
     /// Where `upstream_connection_options.tcp_user_timeout` was written.
     public var upstreamTcpUserTimeoutOrigin: ConfigOrigin?

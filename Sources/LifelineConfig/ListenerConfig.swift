@@ -12,10 +12,12 @@ public struct ListenerConfig: Sendable {
     /// Envoy's default: 1 MiB.
     public var perConnectionBufferLimitBytes: Int
     /// `tcp_keepalive`: downstream keepalive for every accepted connection, set on the listening socket at
-    /// STATE_LISTENING. Absent: Lifeline's defaults (on). Explicit `socket_options` take precedence.
+    /// STATE_PREBIND, before the `socket_options` of that state, as Envoy does — so any explicit keepalive option
+    /// replaces it. Absent, and no keepalive socket option: Lifeline's defaults (on, 15 s / 15 s / 3).
     public var tcpKeepalive: TcpKeepaliveConfig?
     /// `tcp_user_timeout` (Lifeline extension): TCP_USER_TIMEOUT (tcp(7)), how long sent data may stay
-    /// unacknowledged before the connection is dropped. `0s` turns it off. Absent: keepalive's own bound.
+    /// unacknowledged before the connection is dropped. `0s` turns it off. Absent: T + I × N with Lifeline's default
+    /// keepalive, else not set.
     public var tcpUserTimeout: Duration?
     /// Where `tcp_user_timeout` was written.
     public var tcpUserTimeoutOrigin: ConfigOrigin?

@@ -1,7 +1,9 @@
 /// `envoy.config.core.v3.TcpKeepalive`, plus Lifeline's `enabled` switch.
 ///
-/// Lifeline keeps keepalive on by default, so a config needs a way to say "off": `enabled: false` (a Lifeline
-/// extension; Envoy turns keepalive on by the presence of this message). Unset fields take Lifeline's defaults.
+/// As in Envoy, its presence turns keepalive on (SO_KEEPALIVE) and each field it sets becomes one option; a field it
+/// leaves out stays the kernel's (`net.ipv4.tcp_keepalive_*`), so `tcp_keepalive: {}` is SO_KEEPALIVE alone.
+/// Lifeline keeps keepalive on where a config is silent, so it adds `enabled: false` (a Lifeline extension) to say
+/// "off".
 public struct TcpKeepaliveConfig: Sendable, Hashable {
     /// Linux's accepted ranges (`tcp(7)`): TCP_KEEPIDLE and TCP_KEEPINTVL 1...32767 s, TCP_KEEPCNT 1...127.
     public static let timeRange: ClosedRange<Int64> = 1...32767

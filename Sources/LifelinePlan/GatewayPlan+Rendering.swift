@@ -59,7 +59,9 @@ extension PlannedSocketOption {
             ("written", written.map { .string("\($0) → \(option.displayName)") }),
             ("description", description.map { .string($0) }),
             ("source", .string(source)),
+            ("kept", kept.map { .bool($0) }),
             ("overrides", overrides.isEmpty ? nil : .array(overrides.map { .string($0) })),
+            ("replaced_by", replacedBy.map { .string($0) }),
         ])
     }
 }

@@ -34,7 +34,8 @@ public struct ListenerPlan: Sendable {
     public var bufferLimitBytes: Int
     /// The `listen(2)` backlog.
     public var backlog: Int32
-    /// Literal options in the order they are applied within each state.
+    /// Literal options in the order they are applied: by state, then as ``SocketOptionSequence`` orders them. The
+    /// last one for a (level, name) is the value the socket keeps.
     public var socketOptions: [PlannedSocketOption]
     public var tcpProxy: TcpProxyPlan
     public var origin: ConfigOrigin
@@ -54,8 +55,14 @@ public struct PlannedSocketOption: Sendable, Hashable {
     public var source: String
     /// How the config spelled it, e.g. `level 1 name 9`, when it used numbers.
     public var written: String?
-    /// What this option won over: `15 from default`, `30 from static_resources.listeners[0].tcp_keepalive…`.
+    /// What this option replaced, applied earlier on the same socket:
+    /// `120 at STATE_PREBIND from static_resources.listeners[0].socket_options[1]`.
     public var overrides: [String]
+    /// For an option set more than once on a socket: whether this is the value the socket keeps (the last applied).
+    /// Nil when nothing else sets the same option.
+    public var kept: Bool?
+    /// For an option that is applied and then replaced: the one applied after it.
+    public var replacedBy: String?
 
     public init(
         option: SocketOption,
@@ -69,6 +76,8 @@ public struct PlannedSocketOption: Sendable, Hashable {
         self.source = source
         self.written = written
         self.overrides = overrides
+        self.kept = nil
+        self.replacedBy = nil
     }
 
     public var staged: StagedSocketOption {
@@ -93,8 +102,9 @@ public struct ClusterPlan: Sendable {
     /// Host (IP literal or DNS name) and port, in config order.
     public var endpoints: [EndpointPlan]
     public var bufferLimitBytes: Int
-    /// Options set on every upstream socket before it connects (keepalive, TCP_USER_TIMEOUT).
+    /// Options set on every upstream socket before it connects (keepalive, TCP_USER_TIMEOUT), in the order applied.
     public var upstreamSocketOptions: [PlannedSocketOption]
+    public var origin: ConfigOrigin
 }
 
 /// One upstream endpoint as configured.

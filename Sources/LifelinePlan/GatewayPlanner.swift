@@ -13,14 +13,15 @@ public enum GatewayPlanner {
             }
         }
         let clusters = bootstrap.clusters.map { cluster in
-            var layers = SocketOptionLayers()
-            KeepaliveOptions.add(
-                to: &layers,
+            var sequence = SocketOptionSequence()
+            KeepaliveOptions.addNamed(
+                to: &sequence,
                 config: cluster.upstreamTcpKeepalive,
                 userTimeout: cluster.upstreamTcpUserTimeout,
                 userTimeoutOrigin: cluster.upstreamTcpUserTimeoutOrigin,
                 state: .prebind
             )
+            KeepaliveOptions.addDefaultsIfSilent(to: &sequence, state: .prebind)
             return ClusterPlan(
                 name: cluster.name,
                 type: cluster.type,
@@ -28,9 +29,8 @@ public enum GatewayPlanner {
                 lbPolicy: cluster.lbPolicy,
                 endpoints: cluster.endpoints.map { EndpointPlan(host: $0.address, port: $0.portValue) },
                 bufferLimitBytes: cluster.perConnectionBufferLimitBytes,
-                upstreamSocketOptions: KeepaliveOptions.deriveUserTimeout(
-                    layers.resolveWithLayers(warnings: &diagnostics)
-                )
+                upstreamSocketOptions: sequence.resolve(warnings: &diagnostics),
+                origin: cluster.origin
             )
         }
         var admin: AdminPlan?
@@ -57,9 +57,9 @@ public enum GatewayPlanner {
     private static func planListener(_ listener: ListenerConfig, diagnostics: inout [ConfigDiagnostic]) -> ListenerPlan?
     {
         let known = SocketOptionNames.Known.self
-        var layers = SocketOptionLayers()
+        var sequence = SocketOptionSequence()
         // Envoy sets SO_REUSEADDR on every listener so that a restart can bind while old connections sit in TIME_WAIT.
-        layers.add(
+        sequence.add(
             PlannedSocketOption(
                 option: SocketOption(
                     level: known.reuseAddress.level,
@@ -69,10 +69,10 @@ public enum GatewayPlanner {
                 ),
                 source: "default"
             ),
-            layer: .builtIn
+            kind: .builtIn
         )
         if listener.enableReusePort {
-            layers.add(
+            sequence.add(
                 PlannedSocketOption(
                     option: SocketOption(
                         level: known.reusePort.level,
@@ -82,31 +82,34 @@ public enum GatewayPlanner {
                     ),
                     source: "enable_reuse_port"
                 ),
-                layer: .named
+                kind: .named
             )
         }
-        KeepaliveOptions.add(
-            to: &layers,
+        KeepaliveOptions.addNamed(
+            to: &sequence,
             config: listener.tcpKeepalive,
             userTimeout: listener.tcpUserTimeout,
             userTimeoutOrigin: listener.tcpUserTimeoutOrigin,
-            state: .listening
+            state: .prebind
         )
         for config in listener.socketOptions {
             if let option = SocketOptionResolver.resolve(config, diagnostics: &diagnostics) {
-                layers.add(option, layer: .explicit, origin: config.origin)
+                sequence.add(option, kind: .explicit, origin: config.origin)
             }
         }
-        let options = KeepaliveOptions.deriveUserTimeout(layers.resolveWithLayers(warnings: &diagnostics))
+        // Lifeline's own defaults go where the seed's recipe puts keepalive, on the listening socket; being applied
+        // only when nothing else speaks about keepalive, their state never decides a contest.
+        KeepaliveOptions.addDefaultsIfSilent(to: &sequence, state: .listening)
+        let options = sequence.resolve(warnings: &diagnostics)
         guard let proxy = listener.tcpProxy else { return nil }
         guard let address = IPEndpoint(host: listener.address.address, port: listener.address.portValue) else {
             return nil
         }
-        // An explicit SO_REUSEPORT=0 wins over enable_reuse_port; then one socket is all that can bind the port.
-        let reusePort = options.contains {
-            $0.option.level == known.reusePort.level && $0.option.name == known.reusePort.name
-                && $0.option.value != .int(0)
-        }
+        // The SO_REUSEPORT the socket keeps: an explicit 0 leaves one socket, all that can bind the port.
+        let reusePort =
+            options.last {
+                $0.option.level == known.reusePort.level && $0.option.name == known.reusePort.name
+            }.map { $0.option.value != .int(0) } ?? false
         return ListenerPlan(
             name: listener.name,
             address: address,

@@ -35,13 +35,15 @@ extension KeepaliveExplanation.Entry {
         func row(_ label: String, _ value: String, _ source: String?) {
             let padded = label.rightPadded(16)
             let valueText = value.rightPadded(8)
-            lines.append("  \(padded)\(valueText)\(source.map { "from \($0)" } ?? "")")
+            // A kernel default is named as such; any other source is where the value was written.
+            let origin = source.map { $0.hasPrefix("kernel default") || $0 == "not set" ? $0 : "from \($0)" } ?? ""
+            lines.append("  \(padded)\(valueText)\(origin)")
         }
-        row("keepalive", settings.isOn ? "on" : "off", settings.enabled?.source ?? "kernel default")
+        row("keepalive", settings.isOn ? "on" : "off", settings.enabledSource)
         if settings.isOn {
-            row("idle time T", "\(settings.effectiveTime) s", settings.time?.source ?? "kernel default")
-            row("interval I", "\(settings.effectiveInterval) s", settings.interval?.source ?? "kernel default")
-            row("probes N", "\(settings.effectiveProbes)", settings.probes?.source ?? "kernel default")
+            row("idle time T", "\(settings.effectiveTime) s", settings.timeSource)
+            row("interval I", "\(settings.effectiveInterval) s", settings.intervalSource)
+            row("probes N", "\(settings.effectiveProbes)", settings.probesSource)
         }
         if let userTimeout = settings.effectiveUserTimeout {
             row("user timeout", Self.seconds(Double(userTimeout) / 1000), settings.userTimeout?.source)
@@ -101,6 +103,9 @@ extension KeepaliveExplanation.Entry {
         func setting(_ value: KeepaliveSettings.Setting?) -> ConfigTree? {
             value.map { .object([("value", .number($0.value)), ("source", .string($0.source))]) }
         }
+        func effective(_ value: Int, _ source: String) -> ConfigTree? {
+            settings.isOn ? .object([("value", .number(value)), ("source", .string(source))]) : nil
+        }
         return .object([
             ("kind", .string(kind)),
             ("name", .string(name)),
@@ -108,9 +113,9 @@ extension KeepaliveExplanation.Entry {
             ("address", .string(address)),
             ("keepalive", .bool(settings.isOn)),
             ("so_keepalive", setting(settings.enabled)),
-            ("time_seconds", setting(settings.time)),
-            ("interval_seconds", setting(settings.interval)),
-            ("probes", setting(settings.probes)),
+            ("time_seconds", effective(settings.effectiveTime, settings.timeSource)),
+            ("interval_seconds", effective(settings.effectiveInterval, settings.intervalSource)),
+            ("probes", effective(settings.effectiveProbes, settings.probesSource)),
             ("user_timeout_ms", setting(settings.userTimeout)),
             (
                 "timeline",
@@ -135,6 +140,7 @@ extension KeepaliveExplanation.Entry {
                 )
             ),
             ("warnings", .array(warnings.map { .string($0) })),
+            ("startup_warning", startupWarning.map { .string($0) }),
         ])
     }
 }

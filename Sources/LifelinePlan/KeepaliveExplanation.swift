@@ -1,5 +1,5 @@
 public import LifelineConfig
-import LifelineSocket
+public import LifelineSocket
 
 /// What `lifeline explain` reports: for each listener (downstream) and cluster (upstream), the effective keepalive
 /// with where each value came from, the probe-and-reset timeline, and a verdict against load-balancer idle timeouts.
@@ -23,12 +23,38 @@ public struct KeepaliveExplanation: Sendable {
         public var timeline: KeepaliveTimeline?
         public var verdicts: [Verdict]
         public var warnings: [String]
+        /// The config field that sets this socket's keepalive idle time, for advice:
+        /// `static_resources.listeners[0].tcp_keepalive.keepalive_time`, or the option that set it.
+        public var timeField: String
+
+        /// One line for the log at start when the keepalive is unsafe behind a load balancer: what is wrong and the
+        /// field to set. Nil when it is safe behind every load balancer considered.
+        public var startupWarning: String? {
+            let unsafe = verdicts.filter { !$0.safe }
+            guard !unsafe.isEmpty else { return nil }
+            let balancers = unsafe.map { "\($0.loadBalancer.name) \($0.loadBalancer.idleTimeout) s" }
+                .joined(separator: ", ")
+            let what: String
+            if settings.isOn {
+                let source = settings.timeIsKernels ? settings.timeSource : "from \(settings.timeSource)"
+                what = "\(side) keepalive time is \(settings.effectiveTime) s (\(source))"
+            } else {
+                what = "\(side) keepalive is off (from \(settings.enabledSource))"
+            }
+            return "\(kind) \(name): \(what): idle connections will be cut by load balancers with a shorter idle "
+                + "timeout (\(balancers)); set \(timeField) below the load balancer's idle timeout"
+        }
     }
 
     public var entries: [Entry]
     public var loadBalancers: [LoadBalancerProfile]
 
-    public init(plan: GatewayPlan, loadBalancers: [LoadBalancerProfile] = LoadBalancerProfile.standard()) {
+    /// - Parameter kernel: the kernel's keepalive values for what no option sets; by default those in force here.
+    public init(
+        plan: GatewayPlan,
+        loadBalancers: [LoadBalancerProfile] = LoadBalancerProfile.standard(),
+        kernel: KernelKeepalive = .current()
+    ) {
         self.loadBalancers = loadBalancers
         entries =
             plan.listeners.map { listener in
@@ -38,7 +64,9 @@ public struct KeepaliveExplanation: Sendable {
                     side: "downstream",
                     address: listener.address.description,
                     options: listener.socketOptions,
-                    loadBalancers: loadBalancers
+                    keepaliveField: "\(listener.origin.path).tcp_keepalive",
+                    loadBalancers: loadBalancers,
+                    kernel: kernel
                 )
             }
             + plan.clusters.map { cluster in
@@ -48,7 +76,9 @@ public struct KeepaliveExplanation: Sendable {
                     side: "upstream",
                     address: cluster.endpoints.map(\.description).joined(separator: ", "),
                     options: cluster.upstreamSocketOptions,
-                    loadBalancers: loadBalancers
+                    keepaliveField: "\(cluster.origin.path).upstream_connection_options.tcp_keepalive",
+                    loadBalancers: loadBalancers,
+                    kernel: kernel
                 )
             }
     }
@@ -59,9 +89,13 @@ public struct KeepaliveExplanation: Sendable {
         side: String,
         address: String,
         options: [PlannedSocketOption],
-        loadBalancers: [LoadBalancerProfile]
+        keepaliveField: String,
+        loadBalancers: [LoadBalancerProfile],
+        kernel: KernelKeepalive
     ) -> Entry {
-        let settings = KeepaliveSettings(options: options)
+        let settings = KeepaliveSettings(options: options, kernel: kernel)
+        // Where to change the idle time: the option that set it, or the named field.
+        let timeField = settings.time?.source ?? "\(keepaliveField).keepalive_time"
         var warnings: [String] = []
         let limits: [(String, KeepaliveSettings.Setting?, ClosedRange<Int>)] = [
             ("TCP_KEEPIDLE", settings.time, 1...32767),
@@ -79,14 +113,14 @@ public struct KeepaliveExplanation: Sendable {
         }
         guard settings.isOn else {
             warnings.append(
-                "keepalive is off: a quiet connection is dropped by a load balancer after its idle timeout, and a \(side) "
+                "keepalive is off (from \(settings.enabledSource)): a quiet connection is dropped by a load balancer after its idle timeout, and a \(side) "
                     + "peer that vanishes is held until traffic or idle_timeout closes it"
             )
             let verdicts = loadBalancers.map {
                 Verdict(
                     loadBalancer: $0,
                     safe: false,
-                    text: "idle connections will be cut after \($0.idleTimeout) s (keepalive is off)"
+                    text: "UNSAFE: idle connections will be cut after \($0.idleTimeout) s (keepalive is off)"
                 )
             }
             return Entry(
@@ -97,7 +131,8 @@ public struct KeepaliveExplanation: Sendable {
                 settings: settings,
                 timeline: nil,
                 verdicts: verdicts,
-                warnings: warnings
+                warnings: warnings,
+                timeField: timeField
             )
         }
         let time = settings.effectiveTime
@@ -119,14 +154,15 @@ public struct KeepaliveExplanation: Sendable {
             return Verdict(
                 loadBalancer: balancer,
                 safe: false,
-                text: "idle connections will be cut after \(balancer.idleTimeout) s: the first probe comes only at "
-                    + "\(time) s"
+                text: "UNSAFE: idle connections will be cut after \(balancer.idleTimeout) s: the first probe comes "
+                    + "only at \(time) s"
             )
         }
+        let kernelsTime = settings.timeIsKernels ? " (the \(settings.timeSource), as nothing sets TCP_KEEPIDLE)" : ""
         for verdict in verdicts where !verdict.safe {
             warnings.append(
-                "keepalive time \(time) s is not below \(verdict.loadBalancer.name)'s idle timeout of "
-                    + "\(verdict.loadBalancer.idleTimeout) s"
+                "keepalive time \(time) s\(kernelsTime) is not below \(verdict.loadBalancer.name)'s idle timeout of "
+                    + "\(verdict.loadBalancer.idleTimeout) s: set \(timeField) below it"
             )
         }
         return Entry(
@@ -137,7 +173,8 @@ public struct KeepaliveExplanation: Sendable {
             settings: settings,
             timeline: timeline,
             verdicts: verdicts,
-            warnings: warnings
+            warnings: warnings,
+            timeField: timeField
         )
     }
 }

@@ -1,6 +1,7 @@
-import LifelineSocket
+public import LifelineSocket
 
-/// The keepalive a socket ends up with, read off its planned options, each value with the source that set it.
+/// The keepalive a socket ends up with, read off its planned options, each value with the source that set it; what no
+/// option sets is the kernel's.
 public struct KeepaliveSettings: Sendable, Hashable {
     /// A value and the source that won for it.
     public struct Setting: Sendable, Hashable {
@@ -10,21 +11,19 @@ public struct KeepaliveSettings: Sendable, Hashable {
 
     /// SO_KEEPALIVE; nil when no option sets it (the kernel's default: off).
     public var enabled: Setting?
-    /// TCP_KEEPIDLE, seconds; nil: the kernel's default, 7200 s.
+    /// TCP_KEEPIDLE, seconds; nil: the kernel's `net.ipv4.tcp_keepalive_time`.
     public var time: Setting?
-    /// TCP_KEEPINTVL, seconds; nil: the kernel's default, 75 s.
+    /// TCP_KEEPINTVL, seconds; nil: the kernel's `net.ipv4.tcp_keepalive_intvl`.
     public var interval: Setting?
-    /// TCP_KEEPCNT; nil: the kernel's default, 9.
+    /// TCP_KEEPCNT; nil: the kernel's `net.ipv4.tcp_keepalive_probes`.
     public var probes: Setting?
     /// TCP_USER_TIMEOUT, milliseconds; nil or 0: off.
     public var userTimeout: Setting?
+    /// The kernel's values for what no option sets.
+    public var kernel: KernelKeepalive
 
-    /// Linux's defaults (`/proc/sys/net/ipv4/tcp_keepalive_*`) for what no option sets.
-    public static let kernelTime = 7200
-    public static let kernelInterval = 75
-    public static let kernelProbes = 9
-
-    public init(options: [PlannedSocketOption]) {
+    /// - Parameter options: in the order they are applied; the last one for an option is the value the socket keeps.
+    public init(options: [PlannedSocketOption], kernel: KernelKeepalive = .linuxDefaults) {
         let known = SocketOptionNames.Known.self
         func setting(_ key: (level: Int32, name: Int32)?) -> Setting? {
             guard let key,
@@ -38,15 +37,29 @@ public struct KeepaliveSettings: Sendable, Hashable {
         interval = setting(known.keepaliveInterval)
         probes = setting(known.keepaliveCount)
         userTimeout = setting(known.userTimeout)
+        self.kernel = kernel
     }
 
     public var isOn: Bool { (enabled?.value ?? 0) != 0 }
-    public var effectiveTime: Int { time?.value ?? Self.kernelTime }
-    public var effectiveInterval: Int { interval?.value ?? Self.kernelInterval }
-    public var effectiveProbes: Int { probes?.value ?? Self.kernelProbes }
+    public var effectiveTime: Int { time?.value ?? kernel.time }
+    public var effectiveInterval: Int { interval?.value ?? kernel.interval }
+    public var effectiveProbes: Int { probes?.value ?? kernel.probes }
     /// TCP_USER_TIMEOUT in milliseconds, nil when off.
     public var effectiveUserTimeout: Int? {
         guard let value = userTimeout?.value, value > 0 else { return nil }
         return value
+    }
+
+    /// Where each effective value comes from: the option's source, or `kernel default (net.ipv4.tcp_keepalive_time)`.
+    public var enabledSource: String { enabled?.source ?? "kernel default (off)" }
+    public var timeSource: String { time?.source ?? Self.kernelSource(KernelKeepalive.timeSysctl) }
+    public var intervalSource: String { interval?.source ?? Self.kernelSource(KernelKeepalive.intervalSysctl) }
+    public var probesSource: String { probes?.source ?? Self.kernelSource(KernelKeepalive.probesSysctl) }
+
+    /// Whether the idle time is the kernel's because no option sets it.
+    public var timeIsKernels: Bool { time == nil }
+
+    private static func kernelSource(_ sysctl: String) -> String {
+        "kernel default (\(sysctl))"
     }
 }

@@ -10,6 +10,7 @@ import UnixSignals
 public enum LifelineServer {
     /// Runs the gateway. Returns after a clean stop; throws if start-up fails (nothing stays bound then).
     public static func run(plan: GatewayPlan, eventLoops: Int, logger: Logger) async throws {
+        warnAboutUnsafeKeepalive(plan, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
         do {
             let service = try GatewayService(plan: plan, group: group, logger: logger)
@@ -26,5 +27,15 @@ public enum LifelineServer {
             throw error
         }
         try await group.shutdownGracefully()
+    }
+
+    /// One warning per listener or cluster whose keepalive a load balancer's idle timeout would cut, with the field
+    /// to set: the case of a config that speaks about keepalive and leaves the idle time to the kernel.
+    static func warnAboutUnsafeKeepalive(_ plan: GatewayPlan, logger: Logger) {
+        for entry in KeepaliveExplanation(plan: plan).entries {
+            if let warning = entry.startupWarning {
+                logger.warning("\(warning)")
+            }
+        }
     }
 }

@@ -4,35 +4,36 @@
     import Darwin
 #endif
 
-/// Kernel limits that shape listener defaults.
+/// Kernel settings that shape listener defaults and what a socket does with the options it was not given.
 public enum SystemLimits {
     /// `net.core.somaxconn` on Linux (the cap the kernel puts on any `listen(2)` backlog); `SOMAXCONN` elsewhere.
     public static var somaxconn: Int32 {
-        #if os(Linux)
-            if let file = fopen("/proc/sys/net/core/somaxconn", "r") {
-                defer { fclose(file) }
-                var value: Int32 = 0
-                if withUnsafeMutablePointer(to: &value, { fscanfInt32(file, $0) }) {
-                    return value
-                }
-            }
-        #endif
-        return Int32(SOMAXCONN)
+        sysctl("net.core.somaxconn").map { Int32(clamping: $0) } ?? Int32(SOMAXCONN)
     }
 
-    #if os(Linux)
-        private static func fscanfInt32(_ file: UnsafeMutablePointer<FILE>, _ value: UnsafeMutablePointer<Int32>)
-            -> Bool
-        {
+    /// An integer sysctl of this process's network namespace, e.g. `net.ipv4.tcp_keepalive_time`, read from
+    /// `/proc/sys`; nil where there is no such file (not Linux) or it does not hold one integer.
+    public static func sysctl(_ name: String) -> Int? {
+        #if os(Linux)
+            let path = "/proc/sys/" + name.replacingDots()
+            guard let file = fopen(path, "r") else { return nil }
+            defer { fclose(file) }
             var line = [CChar](repeating: 0, count: 32)
-            guard fgets(&line, 32, file) != nil else { return false }
+            guard fgets(&line, 32, file) != nil else { return nil }
             let text = String(
                 decoding: line.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) },
                 as: UTF8.self
             )
-            guard let number = Int32(text) else { return false }
-            value.pointee = number
-            return true
-        }
-    #endif
+            return Int(text)
+        #else
+            return nil
+        #endif
+    }
+}
+
+extension String {
+    /// `net.ipv4.tcp_keepalive_time` → `net/ipv4/tcp_keepalive_time`.
+    fileprivate func replacingDots() -> String {
+        String(map { $0 == "." ? "/" : $0 })
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LifelineConfig
 import LifelinePlan
+import LifelineSocket
 import Testing
 
 #if canImport(FoundationXML)
@@ -13,7 +14,8 @@ import Testing
     private func explain(
         listenerExtra: String = "",
         clusterExtra: String = "",
-        awsNLB: Int = 350
+        awsNLB: Int = 350,
+        kernel: KernelKeepalive = .linuxDefaults
     ) throws -> KeepaliveExplanation {
         let yaml = """
             static_resources:
@@ -33,7 +35,11 @@ import Testing
                     - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9000 } } }
             """
         let (plan, _) = try planWithWarnings(yaml)
-        return KeepaliveExplanation(plan: plan, loadBalancers: LoadBalancerProfile.standard(awsNLB: awsNLB))
+        return KeepaliveExplanation(
+            plan: plan,
+            loadBalancers: LoadBalancerProfile.standard(awsNLB: awsNLB),
+            kernel: kernel
+        )
     }
 
     @Test func seedValuesProbeAt15And30And45AndResetAt60() throws {
@@ -54,7 +60,87 @@ import Testing
         #expect(listener.verdicts.map(\.safe) == [true, true, true])
         #expect(listener.verdicts.first?.text == "safe: the first probe comes at 15 s, before the 350 s idle timeout")
         #expect(listener.settings.time?.source == "static_resources.listeners[0].socket_options[1]")
-        #expect(listener.text.contains("60 s  reset (T + I×N = 15 + 15×3; TCP_USER_TIMEOUT 60 s agrees), not at 45 s"))
+        // The seed's four options speak about keepalive, so Lifeline adds no TCP_USER_TIMEOUT of its own.
+        #expect(listener.settings.userTimeout == nil)
+        #expect(listener.text.contains("60 s  reset (T + I×N = 15 + 15×3), not at 45 s"))
+        #expect(listener.startupWarning == nil)
+    }
+
+    @Test func anEmptyTcpKeepaliveIsTheKernelsScheduleNamedAndUnsafe() throws {
+        let explanation = try explain(listenerExtra: "    tcp_keepalive: {}")
+        let listener = try #require(explanation.entries.first)
+        #expect(listener.settings.isOn)
+        #expect(listener.timeline?.probeTimes.first == 7200)
+        #expect(listener.timeline?.resetAt == Double(7200 + 75 * 9))
+        let text = listener.text
+        #expect(text.contains("  idle time T     7200 s  kernel default (net.ipv4.tcp_keepalive_time)\n"))
+        #expect(text.contains("  interval I      75 s    kernel default (net.ipv4.tcp_keepalive_intvl)\n"))
+        #expect(text.contains("  probes N        9       kernel default (net.ipv4.tcp_keepalive_probes)\n"))
+        #expect(text.contains("  keepalive       on      from static_resources.listeners[0].tcp_keepalive\n"))
+        #expect(listener.verdicts.map(\.safe) == [false, false, false])
+        #expect(text.contains("UNSAFE: idle connections will be cut after 350 s: the first probe comes only at 7200 s"))
+        #expect(
+            listener.warnings.first
+                == "keepalive time 7200 s (the kernel default (net.ipv4.tcp_keepalive_time), as nothing sets "
+                + "TCP_KEEPIDLE) is not below AWS NLB's idle timeout of 350 s: set "
+                + "static_resources.listeners[0].tcp_keepalive.keepalive_time below it"
+        )
+        #expect(
+            listener.startupWarning
+                == "listener 0.0.0.0_8443: downstream keepalive time is 7200 s (kernel default "
+                + "(net.ipv4.tcp_keepalive_time)): idle connections will be cut by load balancers with a shorter idle "
+                + "timeout (AWS NLB 350 s, Azure LB 240 s, GCP passthrough 60 s); set "
+                + "static_resources.listeners[0].tcp_keepalive.keepalive_time below the load balancer's idle timeout"
+        )
+    }
+
+    @Test func theKernelsValuesAreTheOnesInForce() throws {
+        let explanation = try explain(
+            listenerExtra: "    tcp_keepalive: {}",
+            kernel: KernelKeepalive(time: 300, interval: 10, probes: 2)
+        )
+        let listener = try #require(explanation.entries.first)
+        #expect(listener.timeline?.probeTimes == [300, 310])
+        #expect(listener.verdicts.map(\.safe) == [true, false, false])
+        #expect(listener.startupWarning?.contains("(Azure LB 240 s, GCP passthrough 60 s)") == true)
+    }
+
+    @Test func partialKeepaliveNamesWhatTheKernelSupplies() throws {
+        let explanation = try explain(
+            listenerExtra: """
+                    socket_options:
+                    - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
+                    - { level: IPPROTO_TCP, name: TCP_KEEPIDLE, int_value: 20, state: STATE_LISTENING }
+                """
+        )
+        let listener = try #require(explanation.entries.first)
+        #expect(listener.timeline?.probeTimes.prefix(3) == [20, 95, 170])
+        #expect(listener.text.contains("  interval I      75 s    kernel default (net.ipv4.tcp_keepalive_intvl)\n"))
+        #expect(listener.settings.userTimeout == nil)
+        #expect(listener.verdicts.map(\.safe) == [true, true, true])
+        #expect(listener.startupWarning == nil)
+    }
+
+    @Test func aClustersEmptyKeepaliveNamesTheUpstreamField() throws {
+        let explanation = try explain(clusterExtra: "    upstream_connection_options: { tcp_keepalive: {} }")
+        let cluster = try #require(explanation.entries.last)
+        #expect(cluster.kind == "cluster")
+        #expect(
+            cluster.startupWarning?.hasSuffix(
+                "set static_resources.clusters[0].upstream_connection_options.tcp_keepalive.keepalive_time below the "
+                    + "load balancer's idle timeout"
+            ) == true
+        )
+        #expect(explanation.entries.first?.startupWarning == nil)
+    }
+
+    @Test func anExplicitIdleTimeIsNamedWhereItWasWritten() throws {
+        let explanation = try explain(
+            listenerExtra: "    socket_options: [{ level: 6, name: 4, int_value: 600, state: STATE_LISTENING }]"
+        )
+        let listener = try #require(explanation.entries.first)
+        #expect(listener.timeField == "static_resources.listeners[0].socket_options[0]")
+        #expect(listener.startupWarning?.contains("set static_resources.listeners[0].socket_options[0] below") == true)
     }
 
     @Test func withoutUserTimeoutTheResetIsStillTPlusITimesN() {
@@ -93,7 +179,8 @@ import Testing
         #expect(!listener.settings.isOn)
         #expect(listener.timeline == nil)
         #expect(listener.verdicts.map(\.safe) == [false, false, false])
-        #expect(listener.verdicts[0].text == "idle connections will be cut after 350 s (keepalive is off)")
+        #expect(listener.verdicts[0].text == "UNSAFE: idle connections will be cut after 350 s (keepalive is off)")
+        #expect(listener.startupWarning?.hasPrefix("listener 0.0.0.0_8443: downstream keepalive is off (from ") == true)
         #expect(listener.warnings.contains { $0.hasPrefix("keepalive is off") })
         // The cluster still has its defaults.
         #expect(explanation.entries[1].settings.isOn)
@@ -104,9 +191,15 @@ import Testing
         let listener = try #require(explanation.entries.first)
         #expect(listener.verdicts.map(\.safe) == [false, false, false])
         #expect(
-            listener.verdicts[0].text == "idle connections will be cut after 350 s: the first probe comes only at 400 s"
+            listener.verdicts[0].text
+                == "UNSAFE: idle connections will be cut after 350 s: the first probe comes only at 400 s"
         )
-        #expect(listener.warnings.contains("keepalive time 400 s is not below AWS NLB's idle timeout of 350 s"))
+        #expect(
+            listener.warnings.contains(
+                "keepalive time 400 s is not below AWS NLB's idle timeout of 350 s: set "
+                    + "static_resources.listeners[0].tcp_keepalive.keepalive_time below it"
+            )
+        )
 
         let longer = try explain(listenerExtra: "    tcp_keepalive: { keepalive_time: 400 }", awsNLB: 600)
         #expect(longer.entries[0].verdicts.map(\.safe) == [true, false, false])

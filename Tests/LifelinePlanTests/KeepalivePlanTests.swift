@@ -7,8 +7,10 @@ private let keepalivePath = "static_resources.listeners[0].tcp_keepalive"
 private let upstreamPath = "static_resources.clusters[0].upstream_connection_options"
 
 /// The listener of `listenerConfig(listenerFields:)` with `enable_reuse_port: false`, without its SO_REUSEADDR.
-private func listenerKeepalive(_ listenerFields: String) throws -> [PlannedSocketOption] {
-    let plan = try planConfig(listenerConfig(listenerFields: "enable_reuse_port: false\n" + listenerFields))
+private func listenerKeepalive(_ listenerFields: String, socketOptions: String = "") throws -> [PlannedSocketOption] {
+    let plan = try planConfig(
+        listenerConfig(socketOptions: socketOptions, listenerFields: "enable_reuse_port: false\n" + listenerFields)
+    )
     let options = try #require(plan.listeners.first).socketOptions
     try #require(options.first?.option == reuseAddress())
     return Array(options.dropFirst())
@@ -19,7 +21,10 @@ private func upstreamKeepalive(_ clusterFields: String) throws -> [PlannedSocket
     try #require(try planConfig(listenerConfig(clusterFields: clusterFields)).clusters.first).upstreamSocketOptions
 }
 
-@Suite("Keepalive is on by default and compiled into literal options", .enabled(if: onLinux))
+@Suite(
+    "Keepalive: Lifeline's defaults where a config is silent, Envoy's meaning where it speaks",
+    .enabled(if: onLinux)
+)
 struct KeepalivePlanTests {
     @Test func theDefaults() {
         #expect(KeepaliveDefaults.time == 15)
@@ -27,7 +32,6 @@ struct KeepalivePlanTests {
         #expect(KeepaliveDefaults.probes == 3)
         #expect(KeepaliveDefaults.userTimeoutMilliseconds(time: 15, interval: 15, probes: 3) == 60000)
         #expect(KeepaliveDefaults.userTimeoutMilliseconds(time: 30, interval: 10, probes: 5) == 80000)
-        #expect(KeepaliveDefaults.userTimeoutMilliseconds(time: 1, interval: 1, probes: 1) == 2000)
     }
 
     @Test func aListenerThatSaysNothingKeepsItsConnectionsAliveFromListening() throws {
@@ -35,112 +39,171 @@ struct KeepalivePlanTests {
         #expect(options.map(\.option) == defaultKeepalive(.listening))
         #expect(options.map(\.source) == defaultKeepaliveSources)
         #expect(options.map(\.overrides) == Array(repeating: [], count: 5))
+        #expect(options.map(\.kept) == Array(repeating: nil, count: 5))
         #expect(options.map(\.written) == Array(repeating: nil, count: 5))
-        #expect(options.map(\.description) == Array(repeating: nil, count: 5))
     }
 
-    @Test func aClusterThatSaysNothingKeepsItsConnectionsAliveFromPrebindWithoutReuseOptions() throws {
-        let plan = try planConfig(listenerConfig())
-        let cluster = try #require(plan.clusters.first)
-        #expect(cluster.upstreamSocketOptions.map(\.option) == defaultKeepalive(.prebind))
-        #expect(cluster.upstreamSocketOptions.map(\.source) == defaultKeepaliveSources)
-        #expect(cluster.upstreamSocketOptions.map(\.overrides) == Array(repeating: [], count: 5))
+    @Test func aClusterThatSaysNothingKeepsItsConnectionsAliveFromPrebind() throws {
+        let options = try upstreamKeepalive("")
+        #expect(options.map(\.option) == defaultKeepalive(.prebind))
+        #expect(options.map(\.source) == defaultKeepaliveSources)
     }
 
+    /// Options that do not speak about keepalive leave the defaults in place.
+    @Test func otherOptionsKeepTheDefaults() throws {
+        let options = try listenerKeepalive(
+            "",
+            socketOptions: """
+                - { level: SOL_SOCKET, name: SO_RCVBUF, int_value: 65536 }
+                - { level: IPPROTO_TCP, name: TCP_NODELAY, int_value: 1, state: STATE_LISTENING }
+                """
+        )
+        #expect(
+            options.map(\.option) == [
+                SocketOption(level: 1, name: 8, value: .int(65536), state: .prebind)
+            ] + defaultKeepalive(.listening) + [SocketOption(level: 6, name: 1, value: .int(1), state: .listening)]
+        )
+    }
+
+    /// `tcp_keepalive` sets SO_KEEPALIVE and the fields it names, nothing else, at STATE_PREBIND (as Envoy's socket
+    /// option factory does); what it leaves out stays the kernel's, and Lifeline adds no TCP_USER_TIMEOUT.
     @Test(
         arguments: [
-            ("{}", [15, 15, 3], [nil, nil, nil], 60000),
-            ("{ enabled: true }", [15, 15, 3], [nil, nil, nil], 60000),
-            ("{ keepalive_time: 30 }", [30, 15, 3], ["keepalive_time", nil, nil], 75000),
-            ("{ keepalive_interval: 10 }", [15, 10, 3], [nil, "keepalive_interval", nil], 45000),
-            ("{ keepalive_probes: 9 }", [15, 15, 9], [nil, nil, "keepalive_probes"], 150_000),
-            (
-                "{ keepalive_time: 30, keepalive_interval: 10, keepalive_probes: 5 }", [30, 10, 5],
-                ["keepalive_time", "keepalive_interval", "keepalive_probes"], 80000
-            ),
-            (
-                "{ keepalive_time: 32767, keepalive_interval: 32767, keepalive_probes: 127 }", [32767, 32767, 127],
-                ["keepalive_time", "keepalive_interval", "keepalive_probes"], Int32.max
-            ),
-        ] as [(String, [Int32], [String?], Int32)]
+            ("{}", [nil, nil, nil]),
+            ("{ keepalive_time: 30 }", [30, nil, nil]),
+            ("{ keepalive_interval: 10 }", [nil, 10, nil]),
+            ("{ keepalive_probes: 9 }", [nil, nil, 9]),
+            ("{ keepalive_time: 30, keepalive_interval: 10, keepalive_probes: 5 }", [30, 10, 5]),
+        ] as [(String, [Int32?])]
     )
-    func setFieldsReplaceTheirDefaultAndTheUserTimeoutFollows(
-        _ tcpKeepalive: String,
-        _ values: [Int32],
-        _ fields: [String?],
-        _ userTimeoutMilliseconds: Int32
-    ) throws {
+    func tcpKeepaliveSetsOnlyWhatItNames(_ tcpKeepalive: String, _ values: [Int32?]) throws {
         let options = try listenerKeepalive("tcp_keepalive: \(tcpKeepalive)")
-        try #require(options.count == 5)
-        #expect(options[0].option == keepalive(1, .listening))
-        #expect(options[0].source == keepalivePath)
+        var expected = [keepalive(1, .prebind)]
+        var sources = [keepalivePath]
+        if let time = values[0] {
+            expected.append(keepIdle(time, .prebind))
+            sources.append("\(keepalivePath).keepalive_time")
+        }
+        if let interval = values[1] {
+            expected.append(keepInterval(interval, .prebind))
+            sources.append("\(keepalivePath).keepalive_interval")
+        }
+        if let probes = values[2] {
+            expected.append(keepCount(probes, .prebind))
+            sources.append("\(keepalivePath).keepalive_probes")
+        }
+        #expect(options.map(\.option) == expected)
+        #expect(options.map(\.source) == sources)
+    }
+
+    @Test func tcpKeepaliveEmptyIsTheKernelsSchedule() throws {
+        let options = try listenerKeepalive("tcp_keepalive: {}")
+        let settings = KeepaliveSettings(options: options, kernel: KernelKeepalive(time: 7200, interval: 75, probes: 9))
+        #expect(settings.isOn)
+        #expect(settings.effectiveTime == 7200)
+        #expect(settings.timeSource == "kernel default (net.ipv4.tcp_keepalive_time)")
+        #expect(settings.effectiveInterval == 75)
+        #expect(settings.intervalSource == "kernel default (net.ipv4.tcp_keepalive_intvl)")
+        #expect(settings.effectiveProbes == 9)
+        #expect(settings.probesSource == "kernel default (net.ipv4.tcp_keepalive_probes)")
+        #expect(settings.effectiveUserTimeout == nil)
+    }
+
+    /// Any keepalive option at any state, by name or by number, makes the config speak about keepalive.
+    @Test(
+        arguments: [
+            "- { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }",
+            "- { level: 1, name: 9, int_value: 1 }",
+            "- { level: IPPROTO_TCP, name: TCP_KEEPIDLE, int_value: 20, state: STATE_BOUND }",
+            "- { level: 6, name: 5, int_value: 20, state: STATE_LISTENING }",
+            "- { level: IPPROTO_TCP, name: TCP_KEEPCNT, int_value: 2 }",
+            "- { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 0, state: STATE_LISTENING }",
+        ]
+    )
+    func aKeepaliveSocketOptionTurnsTheDefaultsOff(_ option: String) throws {
+        let options = try listenerKeepalive("", socketOptions: option)
+        #expect(options.count == 1)
+        #expect(options.allSatisfy { $0.source == "static_resources.listeners[0].socket_options[0]" })
+    }
+
+    @Test func partialKeepaliveKeepsTheKernelsIntervalAndProbes() throws {
+        let options = try listenerKeepalive(
+            "",
+            socketOptions: """
+                - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
+                - { level: IPPROTO_TCP, name: TCP_KEEPIDLE, int_value: 20, state: STATE_LISTENING }
+                """
+        )
+        #expect(options.map(\.option) == [keepalive(1, .listening), keepIdle(20, .listening)])
+        let settings = KeepaliveSettings(options: options, kernel: KernelKeepalive(time: 7200, interval: 30, probes: 4))
+        #expect([settings.effectiveTime, settings.effectiveInterval, settings.effectiveProbes] == [20, 30, 4])
+        #expect(settings.userTimeout == nil)
+    }
+
+    @Test func theSeedsFourOptionsGetNoUserTimeout() throws {
+        let options = try listenerKeepalive(
+            "",
+            socketOptions: """
+                - { level: 1, name: 9, int_value: 1, state: STATE_LISTENING }
+                - { level: 6, name: 4, int_value: 15, state: STATE_LISTENING }
+                - { level: 6, name: 5, int_value: 15, state: STATE_LISTENING }
+                - { level: 6, name: 6, int_value: 3, state: STATE_LISTENING }
+                """
+        )
         #expect(
-            options[1...3].map(\.option) == [
-                keepIdle(values[0], .listening), keepInterval(values[1], .listening), keepCount(values[2], .listening),
+            options.map(\.option) == [
+                keepalive(1, .listening), keepIdle(15, .listening), keepInterval(15, .listening),
+                keepCount(3, .listening),
             ]
         )
-        #expect(options[1...3].map(\.source) == fields.map { $0.map { "\(keepalivePath).\($0)" } ?? "default" })
-        // The largest schedule, (32767 + 32767 × 127) s, saturates at TCP_USER_TIMEOUT's limit.
-        #expect(options[4].option == userTimeout(userTimeoutMilliseconds, .listening))
-        #expect(options[4].source == derivedSource)
-        #expect(options.map(\.overrides) == Array(repeating: [], count: 5))
     }
 
     @Test func enabledFalseLeavesOnlySoKeepaliveOff() throws {
         for tcpKeepalive in ["{ enabled: false }", "{ enabled: false, keepalive_time: 30, keepalive_probes: 5 }"] {
             let options = try listenerKeepalive("tcp_keepalive: \(tcpKeepalive)")
-            #expect(options.map(\.option) == [keepalive(0, .listening)])
+            #expect(options.map(\.option) == [keepalive(0, .prebind)])
             #expect(options.map(\.source) == ["\(keepalivePath).enabled"])
         }
     }
 
+    /// A configured user timeout alone does not speak about keepalive: the default schedule stays, without the
+    /// derived user timeout.
     @Test(arguments: [("45s", 45000), ("0s", 0), ("0.25s", 250), ("2147483.647s", Int32.max)] as [(String, Int32)])
     func aConfiguredUserTimeoutReplacesTheDerivedOne(_ text: String, _ milliseconds: Int32) throws {
         let options = try listenerKeepalive("tcp_user_timeout: \(text)")
         #expect(
-            options.map(\.option) == defaultKeepalive(.listening).dropLast() + [userTimeout(milliseconds, .listening)]
+            options.map(\.option) == [userTimeout(milliseconds, .prebind)] + defaultKeepalive(.listening).dropLast()
         )
         #expect(
             options.map(\.source) == [
-                "default", "default", "default", "default", "static_resources.listeners[0].tcp_user_timeout",
+                "static_resources.listeners[0].tcp_user_timeout", "default", "default", "default", "default",
             ]
         )
-        #expect(options.map(\.overrides) == Array(repeating: [], count: 5))
     }
 
-    @Test func aConfiguredUserTimeoutIsNotTheKeepaliveBound() throws {
+    @Test func anExplicitUserTimeoutAloneKeepsTheDefaultSchedule() throws {
+        let options = try listenerKeepalive(
+            "",
+            socketOptions: "- { level: IPPROTO_TCP, name: TCP_USER_TIMEOUT, int_value: 0, state: STATE_LISTENING }"
+        )
+        #expect(options.map(\.option) == defaultKeepalive(.listening).dropLast() + [userTimeout(0, .listening)])
+    }
+
+    @Test func aConfiguredUserTimeoutStaysBesideTcpKeepalive() throws {
         let options = try listenerKeepalive("tcp_keepalive: { keepalive_time: 30 }\ntcp_user_timeout: 10s")
         #expect(
-            options.map(\.option) == [
-                keepalive(1, .listening), keepIdle(30, .listening), keepInterval(15, .listening),
-                keepCount(3, .listening), userTimeout(10000, .listening),
-            ]
+            options.map(\.option) == [keepalive(1, .prebind), keepIdle(30, .prebind), userTimeout(10000, .prebind)]
         )
         #expect(
             options.map(\.source) == [
-                keepalivePath, "\(keepalivePath).keepalive_time", "default", "default",
-                "static_resources.listeners[0].tcp_user_timeout",
+                keepalivePath, "\(keepalivePath).keepalive_time", "static_resources.listeners[0].tcp_user_timeout",
             ]
-        )
-    }
-
-    @Test func aConfiguredUserTimeoutStaysWhenKeepaliveIsOff() throws {
-        let options = try listenerKeepalive("tcp_keepalive: { enabled: false }\ntcp_user_timeout: 45s")
-        #expect(options.map(\.option) == [keepalive(0, .listening), userTimeout(45000, .listening)])
-        #expect(
-            options.map(\.source) == ["\(keepalivePath).enabled", "static_resources.listeners[0].tcp_user_timeout"]
         )
     }
 
     @Test func camelCaseSpellingsAreSourcesAsWritten() throws {
         let options = try listenerKeepalive(
             "tcpKeepalive: { keepaliveTime: 30, keepaliveInterval: 10, keepaliveProbes: 5 }\ntcpUserTimeout: 45s"
-        )
-        #expect(
-            options.map(\.option) == [
-                keepalive(1, .listening), keepIdle(30, .listening), keepInterval(10, .listening),
-                keepCount(5, .listening), userTimeout(45000, .listening),
-            ]
         )
         let camel = "static_resources.listeners[0].tcpKeepalive"
         #expect(
@@ -149,9 +212,10 @@ struct KeepalivePlanTests {
                 "static_resources.listeners[0].tcpUserTimeout",
             ]
         )
+        #expect(options.map(\.option.value) == [1, 30, 10, 5, 45000].map { .int($0) })
     }
 
-    @Test func aClustersKeepaliveAndUserTimeoutApplyBeforeConnect() throws {
+    @Test func aClustersKeepaliveSetsWhatItNamesBeforeConnect() throws {
         let options = try upstreamKeepalive(
             """
             upstream_connection_options:
@@ -161,32 +225,25 @@ struct KeepalivePlanTests {
         #expect(
             options.map(\.option) == [
                 keepalive(1, .prebind), keepIdle(30, .prebind), keepInterval(10, .prebind), keepCount(5, .prebind),
-                userTimeout(80000, .prebind),
             ]
         )
         #expect(
             options.map(\.source) == [
                 "\(upstreamPath).tcp_keepalive", "\(upstreamPath).tcp_keepalive.keepalive_time",
                 "\(upstreamPath).tcp_keepalive.keepalive_interval", "\(upstreamPath).tcp_keepalive.keepalive_probes",
-                derivedSource,
             ]
         )
     }
 
-    @Test func aClustersPartialKeepaliveKeepsTheOtherDefaults() throws {
+    @Test func aClustersEmptyKeepaliveIsSoKeepaliveAlone() throws {
+        let options = try upstreamKeepalive("upstream_connection_options: { tcp_keepalive: {} }")
+        #expect(options.map(\.option) == [keepalive(1, .prebind)])
+        #expect(options.map(\.source) == ["\(upstreamPath).tcp_keepalive"])
+    }
+
+    @Test func aClustersPartialKeepaliveLeavesTheRestToTheKernel() throws {
         let options = try upstreamKeepalive("upstream_connection_options: { tcp_keepalive: { keepalive_probes: 1 } }")
-        #expect(
-            options.map(\.option) == [
-                keepalive(1, .prebind), keepIdle(15, .prebind), keepInterval(15, .prebind), keepCount(1, .prebind),
-                userTimeout(30000, .prebind),
-            ]
-        )
-        #expect(
-            options.map(\.source) == [
-                "\(upstreamPath).tcp_keepalive", "default", "default", "\(upstreamPath).tcp_keepalive.keepalive_probes",
-                derivedSource,
-            ]
-        )
+        #expect(options.map(\.option) == [keepalive(1, .prebind), keepCount(1, .prebind)])
     }
 
     @Test func aClustersKeepaliveCanBeTurnedOff() throws {
@@ -198,14 +255,9 @@ struct KeepalivePlanTests {
     @Test(arguments: [("45s", 45000), ("0s", 0)] as [(String, Int32)])
     func aClustersUserTimeout(_ text: String, _ milliseconds: Int32) throws {
         let options = try upstreamKeepalive("upstreamConnectionOptions: { tcpUserTimeout: \(text) }")
+        // Lifeline's defaults are applied first within a state, so the configured value comes after them.
         #expect(options.map(\.option) == defaultKeepalive(.prebind).dropLast() + [userTimeout(milliseconds, .prebind)])
-        #expect(
-            options.map(\.source) == [
-                "default", "default", "default", "default",
-                "static_resources.clusters[0].upstreamConnectionOptions"
-                    + ".tcpUserTimeout",
-            ]
-        )
+        #expect(options.last?.source == "static_resources.clusters[0].upstreamConnectionOptions.tcpUserTimeout")
     }
 
     @Test func anEmptyUpstreamConnectionOptionsIsTheDefaults() throws {
@@ -222,10 +274,9 @@ struct KeepalivePlanTests {
             )
         )
         let listener = try #require(plan.listeners.first)
-        #expect(listener.socketOptions.map(\.option) == [reuseAddress(), reusePort(), keepalive(0, .listening)])
+        #expect(listener.socketOptions.map(\.option) == [reuseAddress(), reusePort(), keepalive(0, .prebind)])
         let cluster = try #require(plan.clusters.first)
-        #expect(cluster.upstreamSocketOptions.map(\.option.value) == [1, 5, 15, 3, 50000].map { .int($0) })
-        #expect(cluster.upstreamSocketOptions.allSatisfy { $0.option.state == .prebind })
+        #expect(cluster.upstreamSocketOptions.map(\.option) == [keepalive(1, .prebind), keepIdle(5, .prebind)])
     }
 
     @Test func eachListenerAndClusterHasItsOwnSettings() throws {
@@ -252,7 +303,7 @@ struct KeepalivePlanTests {
         )
         #expect(
             plan.listeners.map { $0.socketOptions.map(\.option.value) } == [
-                [1, 1, 1, 20, 15, 3, 65000].map { .int($0) }, [1, 1, 1, 15, 15, 3, 60000].map { .int($0) },
+                [1, 1, 1, 20].map { .int($0) }, [1, 1, 1, 15, 15, 3, 60000].map { .int($0) },
             ]
         )
         #expect(
@@ -263,10 +314,6 @@ struct KeepalivePlanTests {
                 [1, 15, 15, 3, 1000].map { .int($0) }, [1, 15, 15, 3, 60000].map { .int($0) },
             ]
         )
-        #expect(
-            plan.clusters[0].upstreamSocketOptions[4].source
-                == "static_resources.clusters[0].upstream_connection_options.tcp_user_timeout"
-        )
     }
 
     @Test func theStagedOptionsAreThePlannedOnesWithTheirSources() throws {
@@ -276,6 +323,6 @@ struct KeepalivePlanTests {
             listener.stagedOptions
                 == listener.socketOptions.map { StagedSocketOption(option: $0.option, source: $0.source) }
         )
-        #expect(listener.stagedOptions.last?.option == userTimeout(75000, .listening))
+        #expect(listener.stagedOptions.last?.option == keepCount(4, .prebind))
     }
 }

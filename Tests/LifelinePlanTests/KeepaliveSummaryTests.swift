@@ -34,8 +34,9 @@ struct KeepaliveSummaryTests {
         let (plan, warnings) = try planWithWarnings(keepaliveYAML)
         #expect(
             warnings.map(\.description) == [
-                "warning: static_resources.listeners[0].socket_options[0]: IPPROTO_TCP/TCP_KEEPIDLE=30 overrides 20 "
-                    + "from static_resources.listeners[0].tcp_keepalive.keepalive_time (x.yaml:9:7)"
+                "warning: static_resources.listeners[0].socket_options[0]: IPPROTO_TCP/TCP_KEEPIDLE=30 at "
+                    + "STATE_LISTENING replaces 20 at STATE_PREBIND from "
+                    + "static_resources.listeners[0].tcp_keepalive.keepalive_time, which is applied before it (x.yaml:9:7)"
             ]
         )
         #expect(
@@ -54,34 +55,32 @@ struct KeepaliveSummaryTests {
                       name: 2
                       int_value: 1
                       source: default
-                    STATE_LISTENING:
                     - option: SOL_SOCKET/SO_KEEPALIVE
                       level: 1
                       name: 9
                       int_value: 1
                       source: "static_resources.listeners[0].tcp_keepalive"
-                    - option: IPPROTO_TCP/TCP_KEEPINTVL
+                    - option: IPPROTO_TCP/TCP_KEEPIDLE
                       level: 6
-                      name: 5
-                      int_value: 15
-                      source: default
+                      name: 4
+                      int_value: 20
+                      source: "static_resources.listeners[0].tcp_keepalive.keepalive_time"
+                      kept: false
+                      replaced_by: "30 at STATE_LISTENING from static_resources.listeners[0].socket_options[0]"
                     - option: IPPROTO_TCP/TCP_KEEPCNT
                       level: 6
                       name: 6
                       int_value: 4
                       source: "static_resources.listeners[0].tcp_keepalive.keepalive_probes"
-                    - option: IPPROTO_TCP/TCP_USER_TIMEOUT
-                      level: 6
-                      name: 18
-                      int_value: 90000
-                      source: default (keepalive_time + keepalive_interval × keepalive_probes)
+                    STATE_LISTENING:
                     - option: IPPROTO_TCP/TCP_KEEPIDLE
                       level: 6
                       name: 4
                       int_value: 30
                       source: "static_resources.listeners[0].socket_options[0]"
+                      kept: true
                       overrides:
-                      - "20 from static_resources.listeners[0].tcp_keepalive.keepalive_time"
+                      - "20 at STATE_PREBIND from static_resources.listeners[0].tcp_keepalive.keepalive_time"
                   tcp_proxy:
                     stat_prefix: ingress
                     cluster: backend
@@ -120,9 +119,10 @@ struct KeepaliveSummaryTests {
         )
         #expect(
             listening.map { $0["overrides"] as? [String] } == [
-                nil, nil, nil, nil, ["20 from static_resources.listeners[0].tcp_keepalive.keepalive_time"],
+                ["20 at STATE_PREBIND from static_resources.listeners[0].tcp_keepalive.keepalive_time"]
             ]
         )
+        #expect(listening.map { $0["kept"] as? Bool } == [true])
         let cluster = try #require((root["clusters"] as? [[String: Any]])?.first)
         let upstream = try #require(cluster["upstream_socket_options"] as? [[String: Any]])
         #expect(

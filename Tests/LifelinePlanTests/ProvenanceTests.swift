@@ -41,12 +41,12 @@ struct ProvenanceTests {
         let options = try #require(plan.listeners.first).socketOptions
         #expect(
             options.map(\.source) == [
-                "default", "default", "default", "default", derivedSource, "\(listenerPath).socket_options[0]",
+                "default", "\(listenerPath).socket_options[0]",
                 "EnvoyFilter istio-system/keepalive patch 0 (static_resources.listeners[0].socket_options[1])",
             ]
         )
         #expect(options.last?.written == "level 6 name 4")
-        #expect(options.last?.overrides == ["15 from default"])
+        #expect(options.last?.overrides == [])
         #expect(options.last?.staged.source == options.last?.source)
     }
 
@@ -59,11 +59,11 @@ struct ProvenanceTests {
         let (plan, warnings) = try planTree(tree)
         #expect(warnings.isEmpty)
         let options = try #require(plan.listeners.first).socketOptions
-        #expect(options.map(\.option.name) == [2, 15, 9, 4, 5, 6, 18, 8])
+        #expect(options.map(\.option.name) == [2, 15, 9, 4, 6, 18, 8])
         #expect(
             options.map(\.source) == [
                 "default", "enable_reuse_port", "\(patch1) (\(listenerPath).tcp_keepalive)",
-                "\(patch1) (\(listenerPath).tcp_keepalive.keepalive_time)", "default",
+                "\(patch1) (\(listenerPath).tcp_keepalive.keepalive_time)",
                 "\(patch1) (\(listenerPath).tcp_keepalive.keepalive_probes)",
                 "\(patch1) (\(listenerPath).tcp_user_timeout)", "\(patch1) (\(listenerPath).socket_options[0])",
             ]
@@ -80,10 +80,10 @@ struct ProvenanceTests {
         #expect(
             options.map(\.source) == [
                 "default", "\(listenerPath).tcp_keepalive", "\(listenerPath).tcp_keepalive.keepalive_time",
-                "\(patch0) (\(listenerPath).tcp_keepalive.keepalive_interval)", "default", derivedSource,
+                "\(patch0) (\(listenerPath).tcp_keepalive.keepalive_interval)",
             ]
         )
-        #expect(options.map(\.option.value) == [1, 1, 20, 5, 3, 35000].map { .int($0) })
+        #expect(options.map(\.option.value) == [1, 1, 20, 5].map { .int($0) })
     }
 
     @Test func aNodesOwnProvenanceBeatsTheInheritedOne() throws {
@@ -98,8 +98,8 @@ struct ProvenanceTests {
         #expect(
             options.map(\.source) == [
                 "default", "\(patch0) (\(listenerPath).tcp_keepalive)",
-                "\(patch0) (\(listenerPath).tcp_keepalive.keepalive_time)", "default",
-                "\(patch1) (\(listenerPath).tcp_keepalive.keepalive_probes)", derivedSource,
+                "\(patch0) (\(listenerPath).tcp_keepalive.keepalive_time)",
+                "\(patch1) (\(listenerPath).tcp_keepalive.keepalive_probes)",
             ]
         )
     }
@@ -110,7 +110,7 @@ struct ProvenanceTests {
             [("\(listenerPath).tcp_keepalive.enabled", patch0)]
         )
         let options = try #require(try planTree(tree).0.listeners.first).socketOptions
-        #expect(options.map(\.option) == [reuseAddress(), keepalive(0, .listening)])
+        #expect(options.map(\.option) == [reuseAddress(), keepalive(0, .prebind)])
         #expect(options.map(\.source) == ["default", "\(patch0) (\(listenerPath).tcp_keepalive.enabled)"])
     }
 
@@ -127,12 +127,12 @@ struct ProvenanceTests {
         let cluster = try #require(try planTree(tree).0.clusters.first)
         #expect(
             cluster.upstreamSocketOptions.map(\.source) == [
-                "\(patch1) (\(upstream).tcp_keepalive)", "default",
+                "\(patch1) (\(upstream).tcp_keepalive)",
                 "\(patch1) (\(upstream).tcp_keepalive.keepalive_interval)",
-                "default", "\(patch1) (\(upstream).tcp_user_timeout)",
+                "\(patch1) (\(upstream).tcp_user_timeout)",
             ]
         )
-        #expect(cluster.upstreamSocketOptions.map(\.option.value) == [1, 15, 10, 3, 0].map { .int($0) })
+        #expect(cluster.upstreamSocketOptions.map(\.option.value) == [1, 10, 0].map { .int($0) })
     }
 
     @Test func aPatchedOptionOverridingTheBootstrapIsWarnedAboutWithThePatch() throws {
@@ -144,13 +144,14 @@ struct ProvenanceTests {
         let (plan, warnings) = try planTree(tree)
         #expect(
             warnings.map(\.description) == [
-                "warning: static_resources.listeners[0].socket_options[0]: IPPROTO_TCP/TCP_KEEPIDLE=30 overrides 20 "
-                    + "from static_resources.listeners[0].tcp_keepalive.keepalive_time "
+                "warning: static_resources.listeners[0].socket_options[0]: IPPROTO_TCP/TCP_KEEPIDLE=30 at "
+                    + "STATE_LISTENING replaces 20 at STATE_PREBIND from "
+                    + "static_resources.listeners[0].tcp_keepalive.keepalive_time, which is applied before it "
                     + "(from EnvoyFilter istio-system/keepalive patch 0, x.yaml:7:7)"
             ]
         )
         #expect(warnings.map(\.provenance) == [patch0])
-        let idle = try #require(plan.listeners.first?.socketOptions.first { $0.option.name == 4 })
+        let idle = try #require(plan.listeners.first?.socketOptions.last { $0.option.name == 4 })
         #expect(idle.source == "\(patch0) (\(listenerPath).socket_options[0])")
     }
 
@@ -163,14 +164,17 @@ struct ProvenanceTests {
         let (plan, warnings) = try planTree(tree)
         #expect(
             warnings.map(\.description) == [
-                "warning: static_resources.listeners[0].socket_options[0]: IPPROTO_TCP/TCP_KEEPIDLE=30 overrides 20 "
-                    + "from EnvoyFilter istio-system/keepalive patch 1 "
-                    + "(static_resources.listeners[0].tcp_keepalive.keepalive_time) (x.yaml:7:7)"
+                "warning: static_resources.listeners[0].socket_options[0]: IPPROTO_TCP/TCP_KEEPIDLE=30 at "
+                    + "STATE_LISTENING replaces 20 at STATE_PREBIND from EnvoyFilter istio-system/keepalive patch 1 "
+                    + "(static_resources.listeners[0].tcp_keepalive.keepalive_time), which is applied before it "
+                    + "(x.yaml:7:7)"
             ]
         )
         #expect(warnings.map(\.provenance) == [nil])
-        let idle = try #require(plan.listeners.first?.socketOptions.first { $0.option.name == 4 })
-        #expect(idle.overrides == ["20 from \(patch1) (\(listenerPath).tcp_keepalive.keepalive_time)"])
+        let idle = try #require(plan.listeners.first?.socketOptions.last { $0.option.name == 4 })
+        #expect(
+            idle.overrides == ["20 at STATE_PREBIND from \(patch1) (\(listenerPath).tcp_keepalive.keepalive_time)"]
+        )
     }
 
     @Test func aPlanErrorAboutAPatchedOptionNamesThePatch() throws {
@@ -238,10 +242,6 @@ struct ProvenanceTests {
                         ConfigTree.Entry(
                             key: "source",
                             value: ConfigTree(.string("\(patch0) (\(listenerPath).socket_options[0])"))
-                        ),
-                        ConfigTree.Entry(
-                            key: "overrides",
-                            value: ConfigTree(.array([ConfigTree(.string("15 from default"))]))
                         ),
                     ])
                 )

@@ -1,5 +1,6 @@
 import Foundation
 import LifelineProxy
+import LifelineSocket
 import NIOCore
 import NIOPosix
 import Testing
@@ -20,12 +21,13 @@ extension LiveProxyTests {
             try runSS(["-tnoH", "state", "established", "( sport = :\(port) )"])
         }
 
-        /// The seconds left on `timer:(keepalive,14sec,0)`, or nil.
+        /// The seconds left on `timer:(keepalive,14sec,0)` (or `119min`, which ss prints past an hour), or nil.
         private func keepaliveSeconds(_ line: Substring) -> Int? {
             guard let range = line.range(of: "timer:(keepalive,") else { return nil }
             let rest = line[range.upperBound...]
             let digits = rest.prefix { $0.isNumber }
-            return Int(digits)
+            guard let number = Int(digits) else { return nil }
+            return rest.dropFirst(digits.count).hasPrefix("min") ? number * 60 : number
         }
 
         /// `ss` lines of the gateway's side of one proxied connection (after a byte went through and came back),
@@ -47,6 +49,34 @@ extension LiveProxyTests {
             #expect(lines.count == 1, "\(lines)")
             let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
             #expect((10...15).contains(seconds), "\(lines)")
+        }
+
+        /// Envoy's order: STATE_PREBIND is applied before STATE_LISTENING, so the accepted socket keeps 15 s whatever
+        /// order the config lists them in.
+        @Test(arguments: [false, true])
+        func theListeningValueIsKeptOverThePrebindOne(prebindFirst: Bool) async throws {
+            let prebind = "    - { level: IPPROTO_TCP, name: TCP_KEEPIDLE, int_value: 120, state: STATE_PREBIND }"
+            let listening = "    - { level: IPPROTO_TCP, name: TCP_KEEPIDLE, int_value: 15, state: STATE_LISTENING }"
+            let lines = try await proxiedConnectionLines(
+                listenerExtra: """
+                        socket_options:
+                        - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
+                    \(prebindFirst ? prebind : listening)
+                    \(prebindFirst ? listening : prebind)
+                    """
+            )
+            let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
+            #expect((10...15).contains(seconds), "\(lines)")
+        }
+
+        /// `tcp_keepalive: {}` means what it means in Envoy: SO_KEEPALIVE with the kernel's idle time.
+        @Test func anEmptyTcpKeepaliveRunsOnTheKernelsIdleTime() async throws {
+            let kernelTime = KernelKeepalive.current().time
+            let lines = try await proxiedConnectionLines(listenerExtra: "    tcp_keepalive: {}")
+            let seconds = try #require(lines.first.flatMap(keepaliveSeconds), "no keepalive timer in \(lines)")
+            // ss rounds to whole minutes past 60 s.
+            let slack = kernelTime > 60 ? 65 : 5
+            #expect((kernelTime - slack...kernelTime).contains(seconds), "\(lines)")
         }
 
         @Test func keepaliveTurnedOffLeavesNoKeepaliveTimer() async throws {
