@@ -55,7 +55,7 @@ def main() -> int:
                 print_result(result)
                 results.append(result)
     print(f"\n{len(results)} cases in {time.monotonic() - started:.0f} s; failed: "
-          + (", ".join(r.case.split(":")[0] for r in results if not r.ok) or "none"))
+          + (", ".join(r.case for r in results if not r.ok) or "none"))
     print(summary(results), flush=True)
     return 0 if all(r.ok for r in results) else 1
 

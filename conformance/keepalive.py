@@ -71,7 +71,7 @@ def problems(expected: Keepalive, seen: SocketView, kernel: KernelDefaults, wait
         read_back = (opts.idle, opts.interval, opts.probes)
         if read_back != (want.idle, want.interval, want.probes):
             found.append(
-                f"idle/interval/probes {'/'.join(map(str, read_back))}, "
+                f"read back idle/interval/probes {'/'.join(map(str, read_back))}, "
                 f"expected {want.idle}/{want.interval}/{want.probes}"
             )
     elif seen.timer == "keepalive":

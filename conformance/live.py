@@ -89,10 +89,10 @@ class LiveRun:
         return [self._judge(scenario, observations, binary, waited + 0.2) for binary in ("envoy", "lifeline")]
 
     def _judge(self, scenario: Scenario, observations: dict, binary: str, waited: float) -> Result:
-        case = f"live {scenario.id} {binary}: {scenario.title}"
+        case = f"live {scenario.id} {binary}"
         seen = observations[binary]
         if seen.error:
-            return Result(case, False, seen.error)
+            return Result(case, False, seen.error, scenario.title)
         lines, ok = [], True
         for side in ("downstream", "upstream"):
             seen_side: SocketView = getattr(seen, side)
@@ -108,7 +108,7 @@ class LiveRun:
             lines.append(f"{side}: {timer}, {seen_side.options}; expected {expected.resolved(self.kernel)}{note}")
             lines += [f"  ✗ {p}" for p in found]
             ok = ok and not found
-        return Result(case, ok, "\n".join(lines))
+        return Result(case, ok, "\n".join(lines), scenario.title)
 
 
 def _view(pid: int, **where) -> SocketView:

@@ -5,13 +5,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Result:
-    case: str
+    case: str  # short and unique, e.g. "validate examples/quickstart.yaml" or "live a1 lifeline"
     ok: bool
-    detail: str
+    detail: str  # what each binary did, and what differs; several lines
+    title: str = ""
 
 
 def print_result(result: Result):
-    print(f"{'PASS' if result.ok else 'FAIL'}  {result.case}", flush=True)
+    title = f": {result.title}" if result.title else ""
+    print(f"{'PASS' if result.ok else 'FAIL'}  {result.case}{title}", flush=True)
     for line in result.detail.splitlines():
         print(f"      {line}", flush=True)
 

@@ -52,26 +52,28 @@ def judge(config: str, expect: str | None, envoy: Envoy, lifeline: Lifeline, uns
     by_envoy = envoy.validate(full)
     by_lifeline = lifeline.check(full)
     detail = f"envoy:    {by_envoy.summary}\nlifeline: {by_lifeline.summary}"
-    case = f"validate {config}" + (f" (Envoy: {expect})" if expect else "")
+    case = f"validate {config}"
+    title = f"Envoy: {expect}" if expect else ""
 
     if expect == "valid" and not by_envoy.accepted:
-        return Result(case, False, detail + "\n✗ the fixture is meant to be valid Envoy config, and Envoy rejects it")
+        return Result(case, False, detail + "\n✗ the fixture is meant to be valid, and Envoy rejects it", title)
     if expect == "invalid" and by_envoy.accepted:
-        return Result(case, False, detail + "\n✗ the fixture is meant to be invalid, and Envoy accepts it")
+        return Result(case, False, detail + "\n✗ the fixture is meant to be invalid, and Envoy accepts it", title)
     if by_envoy.accepted == by_lifeline.accepted:
-        return Result(case, True, detail)
+        return Result(case, True, detail, title)
     if by_lifeline.accepted:
-        return Result(case, False, detail + "\n✗ Lifeline accepts a config Envoy rejects")
+        return Result(case, False, detail + "\n✗ Lifeline accepts a config Envoy rejects", title)
     listed = [d for d in by_lifeline.diagnostics
               if d.message == NOT_SUPPORTED and field_pattern(d.path) in unsupported]
     others = [d for d in by_lifeline.diagnostics if d not in listed]
     if by_lifeline.diagnostics and not others:
-        return Result(case, True, detail + "\n  (every rejected field is on conformance/unsupported.txt)")
+        return Result(case, True, detail + "\n  (every rejected field is on conformance/unsupported.txt)", title)
     reasons = [
         f"{d.path}: not on conformance/unsupported.txt" if d.message == NOT_SUPPORTED else f"{d.path}: {d.message}"
         for d in others
     ] or ["no path-named error"]
-    return Result(case, False, detail + "\n✗ Lifeline rejects as invalid a config Envoy accepts: " + "; ".join(reasons))
+    detail += "\n✗ Lifeline rejects as invalid a config Envoy accepts: " + "; ".join(reasons)
+    return Result(case, False, detail, title)
 
 
 def run(envoy: Envoy, lifeline: Lifeline) -> list[Result]:
