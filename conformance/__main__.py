@@ -14,7 +14,7 @@ import time
 from . import validation
 from .binaries import Envoy, Lifeline
 from .live import LiveRun
-from .report import print_result, summary
+from .report import Result, print_result, summary
 from .scenarios import SCENARIOS
 
 
@@ -51,7 +51,12 @@ def main() -> int:
         print("\n--- live sockets: the gateway's accepted and upstream sockets, Envoy vs Lifeline", flush=True)
         live = LiveRun(envoy, lifeline, workdir)
         for scenario in scenarios:
-            for result in live.run(scenario):
+            try:
+                outcome = live.run(scenario)
+            except Exception as failure:  # one broken scenario must not hide the others' results
+                outcome = [Result(f"live {scenario.id} {binary}", False, f"{type(failure).__name__}: {failure}",
+                                  scenario.title) for binary in ("envoy", "lifeline")]
+            for result in outcome:
                 print_result(result)
                 results.append(result)
     print(f"\n{len(results)} cases in {time.monotonic() - started:.0f} s; failed: "

@@ -74,7 +74,13 @@ class LiveRun:
                     observations[binary].error = str(failure)
                     continue
                 gateways[binary] = (gateway, upstream)
-            clients = {binary: stack.enter_context(connect_client(gw.port)) for binary, (gw, _) in gateways.items()}
+            clients = {}
+            for binary, (gateway, _) in list(gateways.items()):
+                try:
+                    clients[binary] = stack.enter_context(connect_client(gateway.port))
+                except OSError as failure:
+                    observations[binary].error = f"connecting to :{gateway.port}: {failure}; log: {gateway.log_tail()}"
+                    del gateways[binary]
             started = time.monotonic()
             time.sleep(WAIT)
             waited = time.monotonic() - started

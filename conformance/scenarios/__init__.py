@@ -8,6 +8,7 @@ from . import (
     e_cluster_keepalive_time,
     f_keepalive_off,
     g_silent,
+    h_listener_tcp_keepalive,
 )
 
 SCENARIOS = [
@@ -19,4 +20,5 @@ SCENARIOS = [
     e_cluster_keepalive_time.SCENARIO,
     f_keepalive_off.SCENARIO,
     g_silent.SCENARIO,
+    h_listener_tcp_keepalive.SCENARIO,
 ]
