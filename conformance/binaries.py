@@ -35,7 +35,7 @@ class Envoy:
     def validate(self, config: str) -> Verdict:
         proc = subprocess.run(
             [self.path, "--mode", "validate", "-c", config, "-l", "critical"],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True, text=True, timeout=60,
         )
         if proc.returncode == 0:
             return Verdict(True, "accepted")
@@ -63,7 +63,7 @@ class Lifeline:
         self.path = path
 
     def check(self, config: str) -> Verdict:
-        proc = subprocess.run([self.path, "check", "--config", config], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([self.path, "check", "--config", config], capture_output=True, text=True, timeout=60)
         # Warnings go to stderr with exit 0: that is acceptance.
         if proc.returncode == 0:
             return Verdict(True, "accepted")
