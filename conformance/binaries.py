@@ -4,7 +4,8 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-NOT_SUPPORTED = "Envoy field not supported by Lifeline"
+# The wording of `lifeline check` for an Envoy field it knowingly does not run ("Envoy field not supported by Lifeline").
+NOT_SUPPORTED = "not supported by Lifeline"
 
 # `lifeline check` reports each error as `path: message (file:line:column)`.
 _LIFELINE_ERROR = re.compile(r"^(?P<path>[^\s:]*): (?P<message>.*?)(?: \((?P<where>[^()]*:\d+:\d+)\))?$")
