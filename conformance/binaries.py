@@ -4,7 +4,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-# The wording of `lifeline check` for an Envoy field it knowingly does not run ("Envoy field not supported by Lifeline").
+# How `lifeline check` words an Envoy field it knowingly does not run ("Envoy field not supported by Lifeline").
 NOT_SUPPORTED = "not supported by Lifeline"
 
 # `lifeline check` reports each error as `path: message (file:line:column)`.
