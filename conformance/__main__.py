@@ -1,0 +1,78 @@
+"""python3 -m conformance [--only validation,a1,g] [--envoy PATH] [--lifeline PATH]
+
+Runs the validation cases and the live scenarios, prints one PASS/FAIL line per case with what each binary did, and
+ends with `N passed, N failed` alone on a line; exit status 1 if anything failed. Configs and gateway logs of the live
+scenarios stay in a fresh /tmp/conformance-* directory."""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+from . import validation
+from .binaries import Envoy, Lifeline
+from .live import LiveRun
+from .report import Result, print_result, summary
+from .scenarios import SCENARIOS
+
+# Live scenarios still to run when this many seconds have passed are failed unrun, so a gateway that hangs cannot hold
+# CI: a scenario takes about a second; each gateway may take up to 30 s to listen.
+BUDGET = 150
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="conformance", description=__doc__.split("\n\n")[1])
+    parser.add_argument("--only", help="comma-separated: 'validation' and/or live scenario ids "
+                        f"({', '.join(s.id for s in SCENARIOS)})")
+    parser.add_argument("--envoy", default=shutil.which("envoy"), help="the Envoy binary (default: envoy on PATH)")
+    parser.add_argument("--lifeline", default=os.path.join(validation.ROOT, ".build", "release", "lifeline"),
+                        help="the Lifeline binary (default: .build/release/lifeline)")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    known = {"validation"} | {s.id for s in SCENARIOS}
+    if only and only - known:
+        parser.error(f"unknown case(s) {', '.join(sorted(only - known))}; known: {', '.join(sorted(known))}")
+    for name, path in (("envoy", args.envoy), ("lifeline", args.lifeline)):
+        if not path or not os.access(path, os.X_OK):
+            parser.error(f"no {name} binary ({path or 'not on PATH'})")
+    if not shutil.which("ss"):
+        parser.error("needs ss (iproute2)")
+
+    envoy, lifeline = Envoy(args.envoy), Lifeline(args.lifeline)
+    workdir = tempfile.mkdtemp(prefix="conformance-")
+    print(f"envoy {envoy.version()} ({args.envoy}); lifeline {args.lifeline}; work directory {workdir}", flush=True)
+    started = time.monotonic()
+    results = []
+    if only is None or "validation" in only:
+        print("\n--- validation: envoy --mode validate vs lifeline check", flush=True)
+        for result in validation.run(envoy, lifeline):
+            print_result(result)
+            results.append(result)
+    scenarios = [s for s in SCENARIOS if only is None or s.id in only]
+    if scenarios:
+        print("\n--- live sockets: the gateway's accepted and upstream sockets, Envoy vs Lifeline", flush=True)
+        live = LiveRun(envoy, lifeline, workdir)
+        for scenario in scenarios:
+            if time.monotonic() - started > BUDGET:
+                outcome = [Result(f"live {scenario.id} {binary}", False,
+                                  f"not run: the suite's {BUDGET} s were used up", scenario.title)
+                           for binary in ("envoy", "lifeline")]
+            else:
+                try:
+                    outcome = live.run(scenario)
+                except Exception as failure:  # one broken scenario must not hide the others' results
+                    outcome = [Result(f"live {scenario.id} {binary}", False, f"{type(failure).__name__}: {failure}",
+                                      scenario.title) for binary in ("envoy", "lifeline")]
+            for result in outcome:
+                print_result(result)
+                results.append(result)
+    print(f"\n{len(results)} cases in {time.monotonic() - started:.0f} s; failed: "
+          + (", ".join(r.case for r in results if not r.ok) or "none"))
+    print(summary(results), flush=True)
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

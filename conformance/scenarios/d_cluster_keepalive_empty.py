@@ -1,0 +1,13 @@
+"""(d) A cluster's `upstream_connection_options.tcp_keepalive: {}`: Envoy turns keepalive on for upstream connections
+and sets none of the three values, so they are the kernel's."""
+
+from ..keepalive import Keepalive
+from ..live import Scenario
+
+SCENARIO = Scenario(
+    id="d",
+    title="cluster upstream_connection_options.tcp_keepalive: {}",
+    cluster={"upstream_connection_options": {"tcp_keepalive": {}}},
+    downstream=None,
+    upstream=Keepalive(True),
+)
