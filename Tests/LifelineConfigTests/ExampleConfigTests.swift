@@ -15,11 +15,9 @@ import Testing
         #expect(warnings.isEmpty)
         let listener = try #require(bootstrap.listeners.first)
         #expect(listener.name == "0.0.0.0_10000")
-        #expect(
-            listener.socketOptions.map(\.name) == [
-                .symbol("SO_KEEPALIVE"), .symbol("TCP_KEEPIDLE"), .symbol("TCP_KEEPINTVL"), .symbol("TCP_KEEPCNT"),
-            ]
-        )
+        // Numbers, as Envoy requires: SO_KEEPALIVE (1/9), TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (6/4, 6/5, 6/6).
+        #expect(listener.socketOptions.map(\.level) == [.number(1), .number(6), .number(6), .number(6)])
+        #expect(listener.socketOptions.map(\.name) == [.number(9), .number(4), .number(5), .number(6)])
         #expect(listener.socketOptions.map(\.value) == [.int(1), .int(15), .int(15), .int(3)])
         #expect(listener.socketOptions.allSatisfy { $0.state == .listening })
     }
