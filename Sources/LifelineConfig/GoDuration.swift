@@ -38,8 +38,9 @@ public enum GoDuration {
             guard bytes[index] == UInt8(ascii: ".") || isDigit(bytes[index]),
                 let component = component(bytes, from: &index)
             else { return nil }
-            total += component
-            guard total <= limit else { return nil }
+            let (sum, overflow) = total.addingReportingOverflow(component)
+            guard !overflow, sum <= limit else { return nil }
+            total = sum
         }
         if negative {
             return .nanoseconds(total == limit ? Int64.min : -Int64(total))

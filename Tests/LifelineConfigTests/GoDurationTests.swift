@@ -44,6 +44,7 @@ struct GoDurationTests {
         "1s ", "1e3s", "1.5", "1h30", "1..5s", "0x10s", "1_000s", "\u{2212}1s",
         // Past Go's 2^63 - 1 nanoseconds.
         "9223372036854775808ns", "2562048h", "9223372036854775807ns1ns", "99999999999999999999s",
+        "9223372036854775808ns9223372036854775808ns",
     ])
     func rejectsWhatGoRejects(_ text: String) {
         #expect(GoDuration.parse(text) == nil)
