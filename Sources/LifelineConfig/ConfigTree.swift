@@ -31,7 +31,8 @@ public struct ConfigTree: Sendable, CustomStringConvertible {
     public var value: Value
     public var location: SourceLocation?
     /// Who put this value here when it was not the bootstrap file itself, e.g.
-    /// `EnvoyFilter istio-system/keepalive patch 0`. Values below inherit it unless they carry their own.
+    /// `EnvoyFilter istio-system/keepalive patch 0`. Values below inherit it unless they carry their own. Only
+    /// EnvoyFilter patches set it, so it also says which parser the value was written for (``ProtoJSONDialect``).
     public var provenance: String?
 
     public init(_ value: Value, location: SourceLocation? = nil, provenance: String? = nil) {

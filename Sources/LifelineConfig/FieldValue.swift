@@ -65,14 +65,25 @@ struct FieldValue {
         return number
     }
 
-    /// A `google.protobuf.Duration` in proto-JSON form: `"1s"`, `"0.25s"`, `"1.5s"`, non-negative.
+    /// The parser this value was written for: istiod's when an EnvoyFilter patch wrote it, else Envoy's.
+    var dialect: ProtoJSONDialect { ProtoJSONDialect(provenance: provenance) }
+
+    /// A non-negative `google.protobuf.Duration` in this value's dialect: `"1.5s"` in a bootstrap, a Go duration
+    /// (`"1h30m"`, `"300ms"`) in an EnvoyFilter value.
     func duration() -> Duration? {
+        let dialect = dialect
         guard case .string(let text) = tree.value else {
-            error("expected a duration string such as \"1.5s\", found \(tree.kindDescription)")
+            let example = dialect == .envoy ? "\"1.5s\"" : "\"90s\""
+            error("expected a duration string such as \(example), found \(tree.kindDescription)")
             return nil
         }
-        guard let duration = ProtoDuration.parse(text) else {
-            error("invalid duration \(JSONText.quote(text)): write seconds with an s suffix, e.g. \"15s\" or \"0.25s\"")
+        guard let duration = dialect.duration(text) else {
+            error("invalid duration \(JSONText.quote(text))\(dialect.placeDescription): \(dialect.durationAdvice)")
+            return nil
+        }
+        guard duration >= .zero else {
+            // istiod reads a negative duration; Envoy then rejects the config.
+            error("duration \(JSONText.quote(text)) is negative; Envoy accepts only durations of 0s or more")
             return nil
         }
         return duration
@@ -89,13 +100,21 @@ struct FieldValue {
         return duration
     }
 
-    /// An enum given by name or number; returns the number.
+    /// An enum given by name or number; returns the number. Names are matched as this value's dialect matches them:
+    /// in any case in a bootstrap (Envoy), exactly in an EnvoyFilter value (istiod).
     func enumeration(_ type: String, _ cases: KeyValuePairs<String, Int>) -> Int? {
+        let dialect = dialect
         switch tree.value {
         case .string(let text):
-            if let match = cases.first(where: { $0.key == text }) { return match.value }
+            if let number = dialect.enumNumber(named: text, in: cases) { return number }
             let names = cases.map(\.key).joined(separator: ", ")
-            error("unknown \(type) \(JSONText.quote(text)); expected one of \(names)")
+            var message = "unknown \(type) \(JSONText.quote(text))\(dialect.placeDescription); expected one of \(names)"
+            if let number = ProtoJSONDialect.envoy.enumNumber(named: text, in: cases),
+                let name = cases.first(where: { $0.value == number })?.key
+            {
+                message += " (istiod reads enum names exactly as declared: write \(name))"
+            }
+            error(message)
             return nil
         case .number(let text):
             if let number = Int(text), cases.contains(where: { $0.value == number }) { return number }

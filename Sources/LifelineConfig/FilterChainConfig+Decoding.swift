@@ -25,29 +25,40 @@ extension FilterChainConfig {
 }
 
 extension NetworkFilterConfig {
-    static let supported = [TcpProxyConfig.filterName, "envoy.tcp_proxy"]
-
+    /// Reads a network filter as Envoy does: the extension is the one `typed_config`'s `@type` names, whatever the
+    /// filter's `name` (which must only be non-empty). Without an `@type` Envoy finds no extension, whatever the name.
     static func decode(_ field: FieldValue) -> NetworkFilterConfig? {
         guard var reader = field.object() else { return nil }
         let nameField = reader.field("name")
         let name = nameField?.name()
         let typedConfig = reader.field("typed_config")
+        let discovered = reader.has("config_discovery")
         reader.finish(envoyFields: ["config_discovery"])
-        guard let name else {
-            if nameField == nil { field.error("a filter needs a name") }
+        if nameField == nil { field.error("a filter needs a name") }
+        guard let typedConfig else {
+            if !discovered {
+                field.error("a filter needs a typed_config whose @type names it, e.g. \(TcpProxyConfig.typeURL)")
+            }
             return nil
         }
-        guard supported.contains(name) else {
-            nameField?.error(
-                "unknown network filter \(JSONText.quote(name)); Lifeline supports \(TcpProxyConfig.filterName)"
+        // Read here only to pick the filter; the filter's own decoder reads every field.
+        guard var typed = typedConfig.object() else { return nil }
+        guard let typeField = typed.field("@type") else {
+            typedConfig.error(
+                "typed_config needs an @type: Envoy picks the filter by its type, not by its name "
+                    + "(e.g. \(TcpProxyConfig.typeURL))"
             )
             return nil
         }
-        guard let typedConfig else {
-            field.error("\(name) needs a typed_config")
+        guard let type = typeField.string() else { return nil }
+        guard type == TcpProxyConfig.typeURL else {
+            typeField.error(
+                "network filter \(JSONText.quote(type)) is not supported by Lifeline, "
+                    + "which runs \(TcpProxyConfig.typeURL)"
+            )
             return nil
         }
-        guard let proxy = TcpProxyConfig.decode(typedConfig) else { return nil }
+        guard let proxy = TcpProxyConfig.decode(typedConfig), let name else { return nil }
         return NetworkFilterConfig(name: name, kind: .tcpProxy(proxy), origin: field.origin)
     }
 }
@@ -62,9 +73,8 @@ extension TcpProxyConfig {
 
     static func decode(_ field: FieldValue) -> TcpProxyConfig? {
         guard var reader = field.object() else { return nil }
-        if let typeField = reader.field("@type"), let type = typeField.string(), type != typeURL {
-            typeField.error("expected @type \(typeURL), found \(JSONText.quote(type))")
-        }
+        // The filter was picked by this @type (see NetworkFilterConfig.decode).
+        _ = reader.field("@type")
         let statPrefixField = reader.field("stat_prefix")
         let statPrefix = statPrefixField?.name()
         let clusterField = reader.field("cluster")

@@ -13,14 +13,16 @@ public struct FilterChainConfig: Sendable {
     }
 }
 
-/// `envoy.config.listener.v3.Filter`: a network filter with its `typed_config`.
+/// `envoy.config.listener.v3.Filter`: a network filter with its `typed_config`. As in Envoy, the `@type` of
+/// `typed_config` decides which filter it is; the name is free.
 public struct NetworkFilterConfig: Sendable {
     public enum Kind: Sendable {
-        /// `envoy.filters.network.tcp_proxy`.
+        /// `type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`.
         case tcpProxy(TcpProxyConfig)
     }
 
-    /// `name`, e.g. `envoy.filters.network.tcp_proxy`.
+    /// `name`, e.g. `envoy.filters.network.tcp_proxy`; any non-empty name (it names the filter in stats and
+    /// EnvoyFilter matches, it does not pick it).
     public var name: String
     /// The decoded `typed_config`.
     public var kind: Kind
@@ -36,6 +38,7 @@ public struct NetworkFilterConfig: Sendable {
 /// `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`.
 public struct TcpProxyConfig: Sendable {
     public static let typeURL = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
+    /// The canonical name of the filter, which Istio gives it and EnvoyFilters match.
     public static let filterName = "envoy.filters.network.tcp_proxy"
     /// Envoy's default `idle_timeout`: one hour.
     public static let defaultIdleTimeout: Duration = .seconds(3600)

@@ -21,7 +21,8 @@ extension EnvoyFilter.ConfigPatch {
         return parts.joined(separator: ", ")
     }
 
-    /// Why the patch could not have matched anything, when that is known without looking at the config.
+    /// Why the patch could not have matched anything, or what it likely meant, when that is known without looking at
+    /// the config.
     var unmatchedReason: String? {
         if !match.context.matchesGateway {
             return "context \(match.context.rawValue) never matches a gateway"
@@ -30,6 +31,9 @@ extension EnvoyFilter.ConfigPatch {
             match.listener?.filterChain?.filterName == nil
         {
             return "\(operation.rawValue) needs match.listener.filterChain.filter.name"
+        }
+        if let filter = match.listener?.filterChain?.filterName, let canonical = NetworkFilterNames.canonical[filter] {
+            return "\(filter) is a deprecated filter name and istiod matches names exactly: match \(canonical)"
         }
         return nil
     }

@@ -49,16 +49,22 @@ struct ConfigErrorTests {
         )
     }
 
-    @Test func unknownFilter() {
+    @Test(arguments: [
+        "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+        "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v2.TcpProxy",
+        "type.googleapis.com/example.Unknown",
+    ])
+    func aFilterTypeLifelineDoesNotRunIsNamed(_ type: String) {
+        // The name is tcp_proxy's, but the @type decides, as in Envoy.
         expectSingleError(
             singleListenerConfig().replacingFirst(
-                "envoy.filters.network.tcp_proxy",
-                with: "envoy.filters.network.http_connection_manager"
+                "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                with: type
             ),
-            path: "static_resources.listeners[0].filter_chains[0].filters[0].name",
-            message: "unknown network filter \"envoy.filters.network.http_connection_manager\"; "
-                + "Lifeline supports envoy.filters.network.tcp_proxy",
-            line: 9
+            path: "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.@type",
+            message: "network filter \"\(type)\" is not supported by Lifeline, which runs "
+                + "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+            line: 11
         )
     }
 
@@ -259,7 +265,7 @@ struct ConfigErrorTests {
             singleListenerConfig().replacingFirst(
                 "    - filters:\n",
                 with:
-                    "    - filters:\n      - { name: envoy.tcp_proxy, typed_config: { stat_prefix: x, cluster: backend } }\n"
+                    "    - filters:\n      - { name: envoy.tcp_proxy, typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: x, cluster: backend } }\n"
             )
         )
         #expect(
@@ -291,7 +297,8 @@ struct ConfigErrorTests {
                 filter_chains: [{ filters: [{ name: envoy.filters.network.tcp_proxy }] }]
             """,
             path: "static_resources.listeners[0].filter_chains[0].filters[0]",
-            message: "envoy.filters.network.tcp_proxy needs a typed_config",
+            message: "a filter needs a typed_config whose @type names it, "
+                + "e.g. type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
             line: 4
         )
     }

@@ -98,7 +98,8 @@ struct DurationTests {
                   "per_connection_buffer_limit_bytes": "8192",
                   "tcp_backlog_size": "64",
                   "filter_chains": [{"filters": [{"name": "envoy.filters.network.tcp_proxy",
-                    "typed_config": {"stat_prefix": "p", "cluster": "c"}}]}]
+                    "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                      "stat_prefix": "p", "cluster": "c"}}]}]
                 }],
                 "clusters": [{"name": "c", "type": 0, "lb_policy": 3, "per_connection_buffer_limit_bytes": "4096",
                   "load_assignment": {"endpoints": [{"lb_endpoints": [{"endpoint": {"address":

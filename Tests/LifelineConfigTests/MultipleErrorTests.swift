@@ -22,6 +22,7 @@ struct MultipleErrorTests {
                 - filters:
                   - name: envoy.filters.network.tcp_proxy
                     typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                       stat_prefix: ingress
                       cluster: backend
               clusters:
@@ -53,7 +54,7 @@ struct MultipleErrorTests {
             ]
         )
         #expect(diagnostics.map { $0.location?.file } == ["bootstrap.yaml", "bootstrap.yaml", "bootstrap.yaml"])
-        #expect(diagnostics.map { $0.location?.line } == [10, 11, 20])
+        #expect(diagnostics.map { $0.location?.line } == [10, 11, 21])
         #expect(diagnostics.map { $0.location?.column } == [14, 5, 22])
     }
 
@@ -82,7 +83,8 @@ struct MultipleErrorTests {
                   "name": "a",
                   "address": {"socketAddress": {"address": "0.0.0.0", "portValue": 70000}},
                   "filterChains": [{"filters": [{"name": "envoy.filters.network.tcp_proxy",
-                    "typedConfig": {"statPrefix": "a", "cluster": "c"}}]}]
+                    "typedConfig": {"@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                      "statPrefix": "a", "cluster": "c"}}]}]
                 }],
                 "clusters": [{"name": "c", "lbPolicy": "MAGLEV", "colour": "blue",
                   "loadAssignment": {"endpoints": [{"lbEndpoints": [{"endpoint": {"address":
@@ -97,8 +99,8 @@ struct MultipleErrorTests {
                 "staticResources.listeners[0].address.socketAddress.portValue: 70000 is out of range 0...65535 "
                     + "(x.json:5:72)",
                 "staticResources.clusters[0].lbPolicy: unknown lb_policy \"MAGLEV\"; expected one of ROUND_ROBIN, "
-                    + "RANDOM (x.json:9:44)",
-                "staticResources.clusters[0].colour: unknown field (x.json:9:54)",
+                    + "RANDOM (x.json:10:44)",
+                "staticResources.clusters[0].colour: unknown field (x.json:10:54)",
             ]
         )
     }
@@ -110,10 +112,10 @@ struct MultipleErrorTests {
               listeners:
               - name: same
                 address: { socket_address: { address: localhost, port_value: 1 } }
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: a, cluster: x } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: a, cluster: x } }] }]
               - name: same
                 address: { socket_address: { address: 127.0.0.1, port_value: 2 } }
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: b, cluster: x } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: b, cluster: x } }] }]
               clusters:
               - name: x
                 type: STRICT_DNS

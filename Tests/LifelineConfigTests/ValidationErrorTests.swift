@@ -15,10 +15,10 @@ private func twoListeners(
       listeners:
       - name: \(nameA)
         address: { socket_address: { address: "\(addressA)", port_value: \(portA) } }
-        filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: a, cluster: backend } }] }]
+        filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: a, cluster: backend } }] }]
       - name: \(nameB)
         address: { socket_address: { address: "\(addressB)", port_value: \(portB) } }
-        filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: b, cluster: backend } }] }]
+        filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: b, cluster: backend } }] }]
       clusters:
       - name: backend
         load_assignment:

@@ -20,7 +20,10 @@ struct MergeTests {
             filter_chains:
             - filters:
               - name: envoy.filters.network.tcp_proxy
-                typed_config: { stat_prefix: public, cluster: backend }
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                  stat_prefix: public
+                  cluster: backend
           clusters:
           - name: backend
             load_assignment:

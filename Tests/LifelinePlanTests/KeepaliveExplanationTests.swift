@@ -25,7 +25,7 @@ import Testing
                 filter_chains:
                 - filters:
                   - name: envoy.filters.network.tcp_proxy
-                    typed_config: { stat_prefix: s, cluster: backend }
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: s, cluster: backend }
               clusters:
               - name: backend
             \(clusterExtra)

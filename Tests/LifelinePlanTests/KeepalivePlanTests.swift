@@ -287,10 +287,10 @@ struct KeepalivePlanTests {
               - name: a
                 address: { socket_address: { address: 0.0.0.0, port_value: 1 } }
                 tcp_keepalive: { keepalive_time: 20 }
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: a, cluster: c } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: a, cluster: c } }] }]
               - name: b
                 address: { socket_address: { address: 0.0.0.0, port_value: 2 } }
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: b, cluster: d } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: b, cluster: d } }] }]
               clusters:
               - name: c
                 upstream_connection_options: { tcp_user_timeout: 1s }

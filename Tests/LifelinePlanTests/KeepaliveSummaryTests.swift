@@ -16,7 +16,7 @@ private let keepaliveYAML = """
         filter_chains:
         - filters:
           - name: envoy.filters.network.tcp_proxy
-            typed_config: { stat_prefix: ingress, cluster: backend }
+            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: ingress, cluster: backend }
       clusters:
       - name: backend
         upstream_connection_options:

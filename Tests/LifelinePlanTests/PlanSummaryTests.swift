@@ -24,6 +24,7 @@ private let gatewayYAML = """
         - filters:
           - name: envoy.filters.network.tcp_proxy
             typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
               stat_prefix: ingress
               cluster: backend
               idle_timeout: 0s

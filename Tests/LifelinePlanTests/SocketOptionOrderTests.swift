@@ -190,12 +190,12 @@ struct SocketOptionOrderTests {
                 address: { socket_address: { address: 0.0.0.0, port_value: 1 } }
                 tcp_keepalive: { keepalive_probes: 4 }
                 socket_options: [{ level: IPPROTO_TCP, name: TCP_KEEPCNT, int_value: 6, state: STATE_LISTENING }]
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: a, cluster: c } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: a, cluster: c } }] }]
               - name: b
                 address: { socket_address: { address: 0.0.0.0, port_value: 2 } }
                 tcp_user_timeout: 1s
                 socket_options: [{ level: 6, name: 18, int_value: 2000 }]
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: b, cluster: c } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: b, cluster: c } }] }]
               clusters:
               - name: c
                 load_assignment:

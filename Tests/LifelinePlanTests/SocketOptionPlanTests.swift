@@ -159,12 +159,12 @@ struct SocketOptionPlanTests {
                 - { level: SOL_SOCKET, name: SO_NOPE, int_value: 1 }
                 - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1 }
                 - { level: SOL_NOPE, name: SO_NOPE, int_value: 1 }
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: a, cluster: c } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: a, cluster: c } }] }]
               - name: b
                 address: { socket_address: { address: 0.0.0.0, port_value: 2 } }
                 socket_options:
                 - { level: IPPROTO_TCP, name: SO_RCVBUF, int_value: 1 }
-                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { stat_prefix: b, cluster: c } }] }]
+                filter_chains: [{ filters: [{ name: envoy.tcp_proxy, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: b, cluster: c } }] }]
               clusters:
               - name: c
                 load_assignment:

@@ -85,6 +85,7 @@ func listenerConfig(socketOptions: String = "", listenerFields: String = "", clu
         - filters:
           - name: envoy.filters.network.tcp_proxy
             typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
               stat_prefix: main
               cluster: backend
       clusters:

@@ -26,7 +26,7 @@ extension LiveProxyTests {
                 filter_chains:
                 - filters:
                   - name: envoy.filters.network.tcp_proxy
-                    typed_config: { stat_prefix: s, cluster: backend }
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: s, cluster: backend }
             """
         }
 
