@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "LifelineServer",
                 "LifelineConfig",
+                "LifelineEnvoyFilter",
                 "LifelinePlan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,14 +6,15 @@ import Yams
 /// JSON is read by the same parser (JSON is YAML's flow style), so both formats give positions. Plain YAML scalars
 /// resolve as in JSON: `true`/`false`, `null`/`~`, numbers; everything else, and every quoted scalar, is a string.
 public enum ConfigLoader {
-    /// Loads every document in a file (`---` separated).
-    public static func loadDocuments(path: String) throws(ConfigError) -> [ConfigTree] {
+    /// Loads every document in a file (`---` separated). `noun` names the file in the error when it cannot be read:
+    /// `cannot read <noun> <path>: No such file or directory`.
+    public static func loadDocuments(path: String, noun: String = "config file") throws(ConfigError) -> [ConfigTree] {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigError(diagnostics: [
-                ConfigDiagnostic(path: "", message: "cannot read config file \(path): \(Self.reason(error))")
+                ConfigDiagnostic(path: "", message: "cannot read \(noun) \(path): \(Self.reason(error))")
             ])
         }
         return try parseDocuments(text, file: path)
@@ -156,10 +157,16 @@ public enum ConfigLoader {
         }
     }
 
+    /// The operating system's words for why a file could not be read (`No such file or directory`), when Foundation
+    /// passes them on; its own sentence otherwise.
     private static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
-        {
+        let underlying = nsError.userInfo[NSUnderlyingErrorKey]
+        // Newer Foundation passes the errno on as a POSIXError, older as an NSError in NSPOSIXErrorDomain.
+        if let posix = underlying as? POSIXError {
+            return String(cString: strerror(posix.code.rawValue))
+        }
+        if let underlying = underlying as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))
         }
         return nsError.localizedDescription

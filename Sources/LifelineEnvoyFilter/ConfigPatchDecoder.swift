@@ -13,8 +13,13 @@ enum ConfigPatchDecoder {
     ]
     static let httpKinds: Set<String> = ["HTTP_FILTER", "ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE"]
 
-    static func decode(_ field: SpecValue, _ diagnostics: inout Diagnostics) -> EnvoyFilter.ConfigPatch? {
-        guard var object = field.object(&diagnostics) else { return nil }
+    /// Decodes entry `index`. The entry always comes back, with as much of its `match` as could be read, so that
+    /// whether it applies to the gateway can be decided even when it has errors.
+    static func decode(_ field: SpecValue, index: Int, _ diagnostics: inout Diagnostics) -> EnvoyFilter.PatchEntry {
+        let origin = ConfigOrigin(path: field.path.description, location: field.tree.location)
+        guard var object = field.object(&diagnostics) else {
+            return EnvoyFilter.PatchEntry(index: index, match: EnvoyFilter.ObjectMatch(), patch: nil, origin: origin)
+        }
         let applyToField = object.take("apply_to", &diagnostics)
         let applyTo = applyToField.flatMap { decodeApplyTo($0, &diagnostics) }
         if applyToField == nil {
@@ -35,14 +40,17 @@ enum ConfigPatchDecoder {
             } ?? EnvoyFilter.ObjectMatch()
         object.finish(&diagnostics)
 
-        guard let applyTo, let operation else { return nil }
-        return EnvoyFilter.ConfigPatch(
+        guard let applyTo, let operation else {
+            return EnvoyFilter.PatchEntry(index: index, match: match, patch: nil, origin: origin)
+        }
+        let patch = EnvoyFilter.ConfigPatch(
             applyTo: applyTo,
             match: match,
             operation: operation,
             value: value?.tree,
-            origin: ConfigOrigin(path: field.path.description, location: field.tree.location)
+            origin: origin
         )
+        return EnvoyFilter.PatchEntry(index: index, match: match, patch: patch, origin: origin)
     }
 
     private static func decodeApplyTo(_ field: SpecValue, _ diagnostics: inout Diagnostics) -> EnvoyFilter.ApplyTo? {

@@ -1,7 +1,7 @@
 extension EnvoyFilter {
-    /// `EnvoyFilter.ApplyTo`: the kinds of Envoy object Lifeline can patch. ``EnvoyFilterLoader`` rejects the other
-    /// kinds Istio has (HTTP_FILTER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE, LISTENER_FILTER,
-    /// EXTENSION_CONFIG, BOOTSTRAP).
+    /// `EnvoyFilter.ApplyTo`: the kinds of Envoy object Lifeline can patch. A patch of the other kinds Istio has
+    /// (HTTP_FILTER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE, LISTENER_FILTER, EXTENSION_CONFIG, BOOTSTRAP) is
+    /// an error if it applies to the gateway.
     public enum ApplyTo: String, Sendable, Hashable, CaseIterable {
         /// `LISTENER` (1): an entry of `static_resources.listeners`.
         case listener = "LISTENER"

@@ -24,9 +24,6 @@ extension EnvoyFilter.ConfigPatch {
     /// Why the patch could not have matched anything, or what it likely meant, when that is known without looking at
     /// the config.
     var unmatchedReason: String? {
-        if !match.context.matchesGateway {
-            return "context \(match.context.rawValue) never matches a gateway"
-        }
         if applyTo == .networkFilter, operation == .replace || operation == .remove,
             match.listener?.filterChain?.filterName == nil
         {

@@ -1,6 +1,6 @@
 extension EnvoyFilter {
     /// `EnvoyFilter.PatchContext`: the kind of proxy configuration a patch is meant for. Lifeline is a gateway, so
-    /// `GATEWAY` and `ANY` patches apply and the others never match.
+    /// `GATEWAY` and `ANY` patches apply and the others are not selected.
     public enum PatchContext: String, Sendable, Hashable, CaseIterable {
         /// `ANY` (0), the default: gateways and sidecars.
         case any = "ANY"

@@ -2,47 +2,53 @@ import LifelineConfig
 
 /// Decodes one EnvoyFilter resource: `apiVersion`, `kind`, `metadata` and `spec`.
 enum EnvoyFilterDecoder {
-    /// Reports errors into `diagnostics`; the filter's warnings go into the filter, to be reported if it applies.
+    /// Reports what makes the resource unusable whichever gateway reads it (`apiVersion`, `metadata`) into
+    /// `diagnostics`. Everything found in the rest goes into the filter's ``EnvoyFilter/specDiagnostics``, to be
+    /// reported if the filter applies to the gateway.
     static func decode(
         _ tree: ConfigTree,
         document: String?,
         sourceOrder: Int,
         _ diagnostics: inout Diagnostics
     ) -> EnvoyFilter? {
-        var found = Diagnostics()
+        var resource = Diagnostics()
+        var spec = SpecDiagnostics()
         let root = SpecValue(tree: tree, path: FilterFieldPath(document: document))
-        guard var object = root.object(&found) else {
-            diagnostics.append(contentsOf: found.all)
+        guard var object = root.object(&resource) else {
+            diagnostics.append(contentsOf: resource.all)
             return nil
         }
-        if let apiVersion = object.take("api_version", &found) {
-            if let version = apiVersion.string(&found), !EnvoyFilterLoader.apiVersions.contains(version) {
+        if let apiVersion = object.take("api_version", &resource) {
+            if let version = apiVersion.string(&resource), version != EnvoyFilterLoader.apiVersion {
                 apiVersion.error(
-                    "EnvoyFilter apiVersion \(JSONText.quote(version)) is not one of "
-                        + EnvoyFilterLoader.apiVersions.joined(separator: ", "),
-                    &found
+                    "Istio serves EnvoyFilter only as \(EnvoyFilterLoader.apiVersion), not \(JSONText.quote(version))",
+                    &resource
                 )
             }
         } else {
-            root.error("needs apiVersion: \(EnvoyFilterLoader.apiVersions[0])", &found)
+            root.error("needs apiVersion: \(EnvoyFilterLoader.apiVersion)", &resource)
         }
-        _ = object.take("kind", &found)
-        let metadata = object.take("metadata", &found)
-        let (name, namespace) = decodeMetadata(metadata, root: root, &found)
+        _ = object.take("kind", &resource)
+        let metadata = object.take("metadata", &resource)
+        let (name, namespace) = decodeMetadata(metadata, root: root, &resource)
         var filter = EnvoyFilter(
             name: name ?? "",
             namespace: namespace,
             sourceOrder: sourceOrder,
             origin: ConfigOrigin(path: document ?? "", location: tree.location)
         )
-        if let spec = object.take("spec", &found) {
-            decodeSpec(spec, into: &filter, &found)
+        var rest = Diagnostics()
+        if let specField = object.take("spec", &rest) {
+            spec.append(rest)
+            rest = Diagnostics()
+            decodeSpec(specField, into: &filter, &spec)
         }
         // The API server's status block (`kubectl get -o yaml` writes it) says nothing about the patches.
-        _ = object.take("status", &found)
-        object.finish(&found)
-        diagnostics.append(contentsOf: found.errors)
-        filter.warnings = found.warnings
+        _ = object.take("status", &rest)
+        object.finish(&rest)
+        spec.append(rest)
+        diagnostics.append(contentsOf: resource.all)
+        filter.specDiagnostics = spec.all
         return name == nil ? nil : filter
     }
 
@@ -70,8 +76,9 @@ enum EnvoyFilterDecoder {
         return (name, namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default")
     }
 
-    private static func decodeSpec(_ spec: SpecValue, into filter: inout EnvoyFilter, _ diagnostics: inout Diagnostics)
-    {
+    private static func decodeSpec(_ spec: SpecValue, into filter: inout EnvoyFilter, _ found: inout SpecDiagnostics) {
+        var diagnostics = Diagnostics()
+        defer { found.append(diagnostics) }
         guard var object = spec.object(&diagnostics) else { return }
         if let selector = object.take("workload_selector", &diagnostics),
             var selectorObject = selector.object(&diagnostics)
@@ -83,7 +90,14 @@ enum EnvoyFilterDecoder {
             filter.priority = priority.integer(in: Int64(Int32.min)...Int64(Int32.max), &diagnostics).map(Int.init) ?? 0
         }
         if let patches = object.take("config_patches", &diagnostics)?.elements(&diagnostics) {
-            filter.configPatches = patches.compactMap { ConfigPatchDecoder.decode($0, &diagnostics) }
+            found.append(diagnostics)
+            diagnostics = Diagnostics()
+            filter.patchEntries = patches.enumerated().map { index, field in
+                var patchDiagnostics = Diagnostics()
+                let entry = ConfigPatchDecoder.decode(field, index: index, &patchDiagnostics)
+                found.append(patchDiagnostics, patchIndex: index)
+                return entry
+            }
         }
         object.reject(
             "target_refs",
@@ -91,5 +105,14 @@ enum EnvoyFilterDecoder {
             &diagnostics
         )
         object.finish(&diagnostics)
+    }
+}
+
+/// A filter's spec diagnostics in the order found, each marked with the patch it belongs to.
+private struct SpecDiagnostics {
+    private(set) var all: [EnvoyFilter.SpecDiagnostic] = []
+
+    mutating func append(_ diagnostics: Diagnostics, patchIndex: Int? = nil) {
+        all += diagnostics.all.map { EnvoyFilter.SpecDiagnostic($0, patchIndex: patchIndex) }
     }
 }

@@ -1,25 +1,34 @@
 public import LifelineConfig
 
-/// Reads Istio `EnvoyFilter` resources from YAML or JSON files.
+/// Reads Istio `EnvoyFilter` resources from YAML or JSON files, as operators have them: one resource, several
+/// documents (`---`), or a `kind: List` with `items` as `kubectl get envoyfilter -A -o yaml` prints it.
 ///
-/// A file may hold several documents (`---`), and `kind: List` documents with `items` as `kubectl get -o yaml`
-/// writes them; every resource must be an `EnvoyFilter` of `networking.istio.io/v1alpha3` or `v1beta1`. Fields may
-/// be spelled `snake_case` or `lowerCamelCase`, as proto-JSON allows. Every problem in every file is reported at once,
+/// Every EnvoyFilter must be `networking.istio.io/v1alpha3`, the only version Istio serves it as; a resource of
+/// another kind is skipped with a warning. Fields may be spelled `snake_case` or `lowerCamelCase`, as proto-JSON
+/// allows. Kubernetes bookkeeping (`status`, `metadata.uid`, `resourceVersion`, `annotations`, …) is ignored.
+///
+/// What makes a resource unusable whatever gateway reads it (an unreadable file, bad YAML, a wrong `apiVersion`, a
+/// missing name, a filter defined twice) is an error here. What is wrong in a filter's `spec` is kept on the filter
+/// (``EnvoyFilter/specDiagnostics``) and reported by ``EnvoyFilterApplier`` only if the filter applies to the
+/// gateway, so that filters meant for other workloads never fail it. Either way every problem in every file is
 /// named by its path inside the filter document (`spec.configPatches[0].match.listener.portNumbr: unknown field`);
 /// when a file holds several filters, the path starts with the filter's `namespace/name` (or `document N` when that
 /// is not unique) so that it stays unambiguous.
 public enum EnvoyFilterLoader {
-    /// The `apiVersion`s an EnvoyFilter may have.
-    public static let apiVersions = ["networking.istio.io/v1alpha3", "networking.istio.io/v1beta1"]
+    /// The `apiVersion` of an EnvoyFilter: Istio serves the kind in no other version.
+    public static let apiVersion = "networking.istio.io/v1alpha3"
 
     /// Loads every EnvoyFilter in `paths`, numbering them in order (``EnvoyFilter/sourceOrder``): files in the
-    /// order given, then documents and `List` items in the order written.
-    public static func load(paths: [String]) throws(ConfigError) -> [EnvoyFilter] {
+    /// order given, then documents and `List` items in the order written. The warnings name the resources skipped
+    /// for not being EnvoyFilters.
+    public static func load(
+        paths: [String]
+    ) throws(ConfigError) -> (filters: [EnvoyFilter], warnings: [ConfigDiagnostic]) {
         var diagnostics = Diagnostics()
         var filters: [EnvoyFilter] = []
         for path in paths {
             do throws(ConfigError) {
-                let documents = try ConfigLoader.loadDocuments(path: path)
+                let documents = try ConfigLoader.loadDocuments(path: path, noun: "EnvoyFilter file")
                 filters += decode(documents, file: path, firstOrder: filters.count, &diagnostics)
             } catch {
                 diagnostics.append(contentsOf: error.diagnostics)
@@ -27,17 +36,20 @@ public enum EnvoyFilterLoader {
         }
         reportDuplicates(filters, &diagnostics)
         guard !diagnostics.hasErrors else { throw ConfigError(diagnostics: diagnostics.all) }
-        return filters
+        return (filters, diagnostics.warnings)
     }
 
     /// Parses the EnvoyFilters in `text`, read as the file `file`; they are numbered from 0.
-    public static func parse(_ text: String, file: String = "<envoyfilter>") throws(ConfigError) -> [EnvoyFilter] {
+    public static func parse(
+        _ text: String,
+        file: String = "<envoyfilter>"
+    ) throws(ConfigError) -> (filters: [EnvoyFilter], warnings: [ConfigDiagnostic]) {
         var diagnostics = Diagnostics()
         let documents = try ConfigLoader.parseDocuments(text, file: file)
         let filters = decode(documents, file: file, firstOrder: 0, &diagnostics)
         reportDuplicates(filters, &diagnostics)
         guard !diagnostics.hasErrors else { throw ConfigError(diagnostics: diagnostics.all) }
-        return filters
+        return (filters, diagnostics.warnings)
     }
 
     /// One resource to decode: a document, or an item of a `List` document.
@@ -90,6 +102,8 @@ public enum EnvoyFilterLoader {
         }
     }
 
+    /// Whether `tree` is an EnvoyFilter to decode. A resource of another kind is skipped with a warning (a `List`
+    /// from `kubectl get` may hold anything); one that names no kind is an error, since it cannot be told apart.
     private static func isEnvoyFilter(_ tree: ConfigTree, place: String, _ diagnostics: inout Diagnostics) -> Bool {
         guard tree.entries != nil else {
             diagnostics.error(place, "expected an EnvoyFilter, found \(tree.kindDescription)", location: tree.location)
@@ -100,10 +114,9 @@ public enum EnvoyFilterLoader {
             return false
         }
         guard kind.text == "EnvoyFilter" else {
-            diagnostics.error(
+            diagnostics.warning(
                 place,
-                "kind \(kind.text ?? kind.description) is not EnvoyFilter; an EnvoyFilter file holds only EnvoyFilter "
-                    + "resources (or a List of them)",
+                "skipped: kind \(kind.text ?? kind.description) is not EnvoyFilter",
                 location: kind.location
             )
             return false

@@ -23,11 +23,9 @@ enum ObjectMatchDecoder {
                 contextField.error("unknown context \(JSONText.quote(name)); expected one of \(known)", &diagnostics)
             }
         }
-        object.reject(
-            "proxy",
-            "proxy is not supported: Lifeline is not an Istio proxy and has no ISTIO_VERSION or node metadata to match",
-            &diagnostics
-        )
+        if let proxyField = object.take("proxy", &diagnostics) {
+            match.proxy = decodeProxy(proxyField, &diagnostics)
+        }
         object.reject("route_configuration", "routeConfiguration is \(unsupportedHTTP)", &diagnostics)
         object.reject("waypoint", "waypoint is not supported: Lifeline is a gateway", &diagnostics)
         let listenerField = object.take("listener", &diagnostics)
@@ -57,6 +55,24 @@ enum ObjectMatchDecoder {
             }
             match.cluster = decodeCluster(clusterField, operation: operation, &diagnostics)
         }
+        return match
+    }
+
+    /// `match.proxy`. A `proxyVersion` that is not a valid regular expression is an error, as in Istio's
+    /// validation; it surfaces only when the patch otherwise applies to the gateway.
+    private static func decodeProxy(_ field: SpecValue, _ diagnostics: inout Diagnostics) -> EnvoyFilter.ProxyMatch? {
+        guard var object = field.object(&diagnostics) else { return nil }
+        var match = EnvoyFilter.ProxyMatch()
+        if let versionField = object.take("proxy_version", &diagnostics),
+            let version = versionField.string(&diagnostics), !version.isEmpty
+        {
+            match.proxyVersion = version
+            if let problem = ProxyVersionPattern.problem(version) {
+                versionField.error("not a valid regular expression: \(problem)", &diagnostics)
+            }
+        }
+        match.metadata = object.take("metadata", &diagnostics)?.stringMap(&diagnostics) ?? [:]
+        object.finish(&diagnostics)
         return match
     }
 

@@ -6,19 +6,19 @@ struct PatchRun {
     private(set) var matched: Set<Int> = []
     private(set) var diagnostics = Diagnostics()
 
-    /// `filters` in the order they run.
+    /// `filters` in the order they run, each with only the patches selected for the gateway.
     init(filters: [EnvoyFilter]) {
         var patches: [ScheduledPatch] = []
         for filter in filters {
-            diagnostics.append(contentsOf: filter.warnings)
-            for (index, patch) in filter.configPatches.enumerated() {
+            for entry in filter.patchEntries {
+                guard let patch = entry.patch else { continue }
                 patches.append(
                     ScheduledPatch(
                         id: patches.count,
                         patch: patch,
                         filterName: filter.qualifiedName,
-                        index: index,
-                        provenance: filter.provenance(ofPatch: index)
+                        index: entry.index,
+                        provenance: filter.provenance(ofPatch: entry.index)
                     )
                 )
             }
@@ -26,9 +26,9 @@ struct PatchRun {
         self.patches = patches
     }
 
-    /// The patches for `applyTo` that apply to a gateway at all, in order.
+    /// The patches for `applyTo`, in order.
     func patches(_ applyTo: EnvoyFilter.ApplyTo) -> [ScheduledPatch] {
-        patches.filter { $0.patch.applyTo == applyTo && $0.patch.match.context.matchesGateway }
+        patches.filter { $0.patch.applyTo == applyTo }
     }
 
     mutating func markMatched(_ patch: ScheduledPatch) {

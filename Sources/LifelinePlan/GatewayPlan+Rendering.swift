@@ -3,12 +3,17 @@ import LifelineSocket
 
 extension GatewayPlan {
     /// The plan as a tree, for `lifeline check` (YAML or JSON): listeners with their socket options grouped by
-    /// state and named, clusters with their endpoints.
-    public func summary(eventLoops: Int) -> ConfigTree {
+    /// state and named, clusters with their endpoints, and, when there are any, the EnvoyFilters (or patches) that
+    /// do not apply to this gateway, one line each with the reason (`istio-system/foo: not selected: …`).
+    public func summary(eventLoops: Int, envoyFiltersNotSelected: [String] = []) -> ConfigTree {
         .object([
             ("admin", admin.map { .object([("address", .string($0.address.description))]) }),
             ("listeners", .array(listeners.map { $0.summary(eventLoops: eventLoops) })),
             ("clusters", .array(clusters.map(\.summary))),
+            (
+                "envoy_filters_not_selected",
+                envoyFiltersNotSelected.isEmpty ? nil : .array(envoyFiltersNotSelected.map { .string($0) })
+            ),
         ])
     }
 }

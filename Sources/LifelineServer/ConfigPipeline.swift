@@ -1,17 +1,20 @@
 public import LifelineConfig
-import LifelineEnvoyFilter
+public import LifelineEnvoyFilter
 public import LifelinePlan
 
 /// The whole config pipeline, one direction: files → tree → EnvoyFilter patches → typed bootstrap → plan.
 public enum ConfigPipeline {
-    /// Loads the bootstrap and the EnvoyFilter files, applies the filters that select `labels`, decodes, validates
-    /// and plans. Throws every error found in any of the files at once; returns the warnings of every stage.
+    /// Loads the bootstrap and the EnvoyFilter files, applies the filters and patches that select `gateway`, decodes,
+    /// validates and plans. Throws every error found in any of the files at once (for the EnvoyFilters: in those
+    /// that apply to the gateway); returns the warnings of every stage, and the filters and patches that do not
+    /// apply to the gateway, one line each (`istio-system/foo: not selected: <reason>`).
     public static func plan(
         configPath: String,
         envoyFilterPaths: [String] = [],
-        labels: [String: String] = [:]
-    ) throws(ConfigError) -> (GatewayPlan, warnings: [ConfigDiagnostic]) {
+        gateway: GatewayIdentity = GatewayIdentity()
+    ) throws(ConfigError) -> (GatewayPlan, warnings: [ConfigDiagnostic], notSelected: [String]) {
         var errors: [ConfigDiagnostic] = []
+        var warnings: [ConfigDiagnostic] = []
         var tree: ConfigTree?
         do {
             tree = try ConfigLoader.loadDocument(path: configPath)
@@ -21,21 +24,29 @@ public enum ConfigPipeline {
         var filters: [EnvoyFilter] = []
         if !envoyFilterPaths.isEmpty {
             do {
-                filters = try EnvoyFilterLoader.load(paths: envoyFilterPaths)
+                let loaded = try EnvoyFilterLoader.load(paths: envoyFilterPaths)
+                filters = loaded.filters
+                warnings += loaded.warnings
             } catch {
                 errors += error.diagnostics
             }
         }
         guard errors.isEmpty, var tree else { throw ConfigError(diagnostics: errors) }
 
-        var warnings: [ConfigDiagnostic] = []
-        if !filters.isEmpty {
-            let (patched, filterWarnings) = try EnvoyFilterApplier.apply(filters, to: tree, labels: labels)
-            tree = patched
-            warnings += filterWarnings
+        var notSelected: [String] = []
+        do {
+            if !filters.isEmpty {
+                let outcome = try EnvoyFilterApplier.apply(filters, to: tree, gateway: gateway)
+                tree = outcome.tree
+                warnings += outcome.warnings
+                notSelected = outcome.notSelected.map(\.description)
+            }
+            let (bootstrap, decodeWarnings) = try Bootstrap.decode(tree)
+            let (plan, planWarnings) = try GatewayPlanner.plan(bootstrap)
+            return (plan, warnings + decodeWarnings + planWarnings, notSelected)
+        } catch {
+            // The warnings so far (a resource skipped, a patch that matched nothing) may explain the errors.
+            throw ConfigError(diagnostics: warnings + error.diagnostics)
         }
-        let (bootstrap, decodeWarnings) = try Bootstrap.decode(tree)
-        let (plan, planWarnings) = try GatewayPlanner.plan(bootstrap)
-        return (plan, warnings + decodeWarnings + planWarnings)
     }
 }

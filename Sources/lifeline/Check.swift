@@ -8,12 +8,13 @@ struct Check: ParsableCommand {
         abstract: "Validate a config and print the effective plan.",
         discussion: """
             Prints every problem as one line, `path: message (file:line:column)`, and exits 1; \
-            otherwise prints the plan (listeners, socket options grouped by state with their names, clusters) \
-            and exits 0.
+            otherwise prints the plan (listeners, socket options grouped by state with their names, clusters, \
+            and the EnvoyFilters or patches that do not apply to this gateway, with the reason) and exits 0.
 
             Examples:
               lifeline check --config examples/quickstart.yaml
               lifeline check --config gateway.json --json
+              lifeline check --config gateway.yaml --envoy-filter all-envoyfilters.yaml --label istio=ingressgateway
             """
     )
 
@@ -26,8 +27,8 @@ struct Check: ParsableCommand {
     var eventLoops: Int = System.coreCount
 
     func run() throws {
-        let plan = try options.loadPlan()
-        let summary = plan.summary(eventLoops: eventLoops)
+        let (plan, notSelected) = try options.load()
+        let summary = plan.summary(eventLoops: eventLoops, envoyFiltersNotSelected: notSelected)
         print(json ? summary.jsonText : summary.yamlText, terminator: "")
     }
 }

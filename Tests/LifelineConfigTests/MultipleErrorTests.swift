@@ -200,7 +200,19 @@ struct MultipleErrorTests {
         #expect(error?.diagnostics.count == 1)
         #expect(error?.diagnostics.first?.path == "")
         #expect(
-            error?.diagnostics.first?.message.hasPrefix("cannot read config file /nonexistent/lifeline.yaml: ") == true
+            error?.diagnostics.first?.message
+                == "cannot read config file /nonexistent/lifeline.yaml: No such file or directory"
+        )
+    }
+
+    @Test func theUnreadableFileIsNamedAsTheCallerCallsIt() {
+        let error = #expect(throws: ConfigError.self) {
+            _ = try ConfigLoader.loadDocuments(path: "/nonexistent/filter.yaml", noun: "EnvoyFilter file")
+        }
+        #expect(
+            error?.diagnostics.map(\.message) == [
+                "cannot read EnvoyFilter file /nonexistent/filter.yaml: No such file or directory"
+            ]
         )
     }
 

@@ -184,8 +184,13 @@ struct LoaderErrorTests {
             "a filter match needs a name to match on"
         ),
         (
-            "proxy: { proxyVersion: '^1\\.2.*' }", "spec.configPatches[0].match.proxy",
-            "proxy is not supported: Lifeline is not an Istio proxy and has no ISTIO_VERSION or node metadata to match"
+            "proxy: { proxyVersion: '^1\\.(2' }", "spec.configPatches[0].match.proxy.proxyVersion",
+            "not a valid regular expression: expected ')'"
+        ),
+        (
+            "proxy: { metadata: { ROUTER_MODE: [sni-dnat] } }",
+            "spec.configPatches[0].match.proxy.metadata.ROUTER_MODE",
+            "expected a string, found a list"
         ),
         (
             "routeConfiguration: { vhost: { name: x } }", "spec.configPatches[0].match.routeConfiguration",
@@ -293,7 +298,11 @@ struct LoaderErrorTests {
     @Test(arguments: [
         (
             "apiVersion: networking.istio.io/v1\nkind: EnvoyFilter\nmetadata: { name: x }", "apiVersion",
-            "EnvoyFilter apiVersion \"networking.istio.io/v1\" is not one of networking.istio.io/v1alpha3, networking.istio.io/v1beta1"
+            "Istio serves EnvoyFilter only as networking.istio.io/v1alpha3, not \"networking.istio.io/v1\""
+        ),
+        (
+            "apiVersion: networking.istio.io/v1beta1\nkind: EnvoyFilter\nmetadata: { name: x }", "apiVersion",
+            "Istio serves EnvoyFilter only as networking.istio.io/v1alpha3, not \"networking.istio.io/v1beta1\""
         ),
         ("kind: EnvoyFilter\nmetadata: { name: x }", "", "needs apiVersion: networking.istio.io/v1alpha3"),
         (
@@ -306,20 +315,29 @@ struct LoaderErrorTests {
         expectSingleError(text, path: path, message: message)
     }
 
-    @Test func otherKindsNameTheFileAndDocument() {
+    @Test func otherKindsAreSkippedWithAWarningNamingTheFileAndDocument() throws {
         let text = [
             envoyFilter(spec: "{}"),
             "apiVersion: v1\nkind: Service\nmetadata: { name: gw }",
             "apiVersion: v1\nkind: List\nitems:\n- { apiVersion: v1, kind: ConfigMap }",
-            "[1, 2]",
         ].joined(separator: "\n---\n")
+        let (filters, warnings) = try EnvoyFilterLoader.parse(text, file: "filter.yaml")
+        #expect(filters.map(\.qualifiedName) == ["istio-system/gw"])
+        #expect(
+            warnings.map(\.description) == [
+                "warning: filter.yaml document 2: skipped: kind Service is not EnvoyFilter (filter.yaml:10:7)",
+                "warning: filter.yaml document 3 items[0]: skipped: kind ConfigMap is not EnvoyFilter (filter.yaml:16:27)",
+            ]
+        )
+    }
+
+    @Test func documentsThatAreNoResourceNameTheFileAndDocument() {
+        let text = [envoyFilter(spec: "{}"), "[1, 2]", "apiVersion: v1\nmetadata: { name: x }"]
+            .joined(separator: "\n---\n")
         #expect(
             loadErrors(text).map(\.description) == [
-                "filter.yaml document 2: kind Service is not EnvoyFilter; an EnvoyFilter file holds only EnvoyFilter "
-                    + "resources (or a List of them) (filter.yaml:10:7)",
-                "filter.yaml document 3 items[0]: kind ConfigMap is not EnvoyFilter; an EnvoyFilter file holds only "
-                    + "EnvoyFilter resources (or a List of them) (filter.yaml:16:27)",
-                "filter.yaml document 4: expected an EnvoyFilter, found a list (filter.yaml:18:1)",
+                "filter.yaml document 2: expected an EnvoyFilter, found a list (filter.yaml:9:1)",
+                "filter.yaml document 3: needs kind: EnvoyFilter (filter.yaml:11:1)",
             ]
         )
     }
@@ -334,10 +352,15 @@ struct LoaderErrorTests {
         )
         let unnamed = "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {}\nspec: { bogus: 1 }"
         #expect(
+            loadErrors([good, bad].joined(separator: "\n---\n")).map(\.description) == [
+                "istio-system/bad: spec.configPatches[0].match.listener.portNumbr: unknown field (filter.yaml:18:19)"
+            ]
+        )
+        // A filter without a name cannot be a resource at all, so that error stops loading; spec errors wait until
+        // a gateway selects a filter.
+        #expect(
             loadErrors([good, bad, unnamed].joined(separator: "\n---\n")).map(\.description) == [
-                "istio-system/bad: spec.configPatches[0].match.listener.portNumbr: unknown field (filter.yaml:18:19)",
-                "document 3: metadata: needs a name (filter.yaml:24:11)",
-                "document 3: spec.bogus: unknown field (filter.yaml:25:9)",
+                "document 3: metadata: needs a name (filter.yaml:24:11)"
             ]
         )
     }

@@ -3,7 +3,8 @@ import LifelineConfig
 import LifelineEnvoyFilter
 import Testing
 
-/// Istio's order: priority, then creation (for Lifeline: file and document order), then `name.namespace`.
+/// Istio's order: priority, then root namespace first, then creation (for Lifeline: file and document order), then
+/// `name.namespace`.
 @Suite("Order of application")
 struct OrderingTests {
     /// A filter appending one socket option named `option` to listener 0.0.0.0_8443; the options' order in the result
@@ -23,11 +24,17 @@ struct OrderingTests {
         )
     }
 
-    private func optionOrder(_ filters: [EnvoyFilter]) throws -> [String?] {
+    private func optionOrder(
+        _ filters: [EnvoyFilter],
+        gateway: GatewayIdentity = GatewayIdentity()
+    ) throws -> [String?] {
         let bootstrap = try ConfigLoader.parseDocument(gatewayBootstrap, file: "bootstrap.yaml")
-        let (tree, warnings) = try EnvoyFilterApplier.apply(filters, to: bootstrap, labels: [:])
-        #expect(warnings.isEmpty)
-        return tree.node("static_resources.listeners[0].socket_options")?.elements?.map { $0["name"]?.numberText } ?? []
+        let outcome = try EnvoyFilterApplier.apply(filters, to: bootstrap, gateway: gateway)
+        #expect(outcome.warnings.isEmpty)
+        #expect(outcome.notSelected.isEmpty)
+        return outcome.tree.node("static_resources.listeners[0].socket_options")?.elements?.map {
+            $0["name"]?.numberText
+        } ?? []
     }
 
     @Test func lowerPriorityFirst() throws {
@@ -51,12 +58,13 @@ struct OrderingTests {
     @Test func thenNameDotNamespaceWhenSourceOrderTies() throws {
         // Separate loads number from 0 each, so these tie on priority and source order.
         let filters = [
-            try parseFilters(Self.appending(1, name: "b", namespace: "a")),
-            try parseFilters(Self.appending(2, name: "a", namespace: "z")),
-            try parseFilters(Self.appending(3, name: "a", namespace: "b")),
+            try parseFilters(Self.appending(1, name: "b.x", namespace: "edge")),
+            try parseFilters(Self.appending(2, name: "c", namespace: "edge")),
+            try parseFilters(Self.appending(3, name: "b", namespace: "edge")),
         ].flatMap { $0 }
         #expect(filters.map(\.sourceOrder) == [0, 0, 0])
-        #expect(try optionOrder(filters) == ["3", "2", "1"])
+        // "b.edge" < "b.x.edge" < "c.edge", as istiod compares name.namespace.
+        #expect(try optionOrder(filters, gateway: GatewayIdentity(namespace: "edge")) == ["3", "1", "2"])
     }
 
     @Test func filesInTheOrderGiven() throws {
@@ -123,6 +131,6 @@ enum EnvoyFilterLoaderFiles {
             try text.write(to: url, atomically: true, encoding: .utf8)
             paths.append(url.path)
         }
-        return try EnvoyFilterLoader.load(paths: paths)
+        return try EnvoyFilterLoader.load(paths: paths).filters
     }
 }

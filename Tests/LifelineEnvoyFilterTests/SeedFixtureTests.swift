@@ -35,7 +35,7 @@ struct SeedFixtureTests {
 
     static func loadSeed() throws -> (filters: [EnvoyFilter], path: String) {
         let path = try fixtureURL("seed-envoyfilter.yaml").path
-        return (try EnvoyFilterLoader.load(paths: [path]), path)
+        return (try EnvoyFilterLoader.load(paths: [path]).filters, path)
     }
 
     @Test func loadsAsWritten() throws {
@@ -59,8 +59,10 @@ struct SeedFixtureTests {
     func appendsTheFourKeepaliveOptionsAfterTheListenersOwn(_ nameLine: String?) throws {
         let (filters, seedPath) = try Self.loadSeed()
         let bootstrap = try ConfigLoader.parseDocument(Self.bootstrap(nameLine: nameLine), file: "bootstrap.yaml")
-        let (patched, warnings) = try EnvoyFilterApplier.apply(filters, to: bootstrap, labels: [:])
-        #expect(warnings.isEmpty, "\(warnings)")
+        let outcome = try EnvoyFilterApplier.apply(filters, to: bootstrap)
+        let patched = outcome.tree
+        #expect(outcome.warnings.isEmpty, "\(outcome.warnings)")
+        #expect(outcome.notSelected.isEmpty)
 
         let (decoded, decodeWarnings) = try Bootstrap.decode(patched)
         #expect(decodeWarnings.isEmpty)
@@ -93,7 +95,8 @@ struct SeedFixtureTests {
         let (filters, seedPath) = try Self.loadSeed()
         let text = Self.bootstrap(nameLine: nil).replacingOccurrences(of: "port_value: 8443", with: "port_value: 9443")
         let bootstrap = try ConfigLoader.parseDocument(text, file: "bootstrap.yaml")
-        let (patched, warnings) = try EnvoyFilterApplier.apply(filters, to: bootstrap, labels: [:])
+        let outcome = try EnvoyFilterApplier.apply(filters, to: bootstrap)
+        let (patched, warnings) = (outcome.tree, outcome.warnings)
         #expect(patched == bootstrap)
         #expect(
             warnings.map(\.description) == [

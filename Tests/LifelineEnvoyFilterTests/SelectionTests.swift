@@ -67,7 +67,7 @@ struct SelectionTests {
     }
 
     @Test(arguments: ["SIDECAR_INBOUND", "SIDECAR_OUTBOUND", "WAYPOINT"])
-    func sidecarContextsNeverMatch(_ context: String) throws {
+    func sidecarContextsAreNotSelected(_ context: String) throws {
         for applyTo in ["LISTENER", "CLUSTER"] {
             let text = [
                 singlePatchFilter(
@@ -83,14 +83,14 @@ struct SelectionTests {
                     patch: "operation: ADD\nvalue: { name: x }"
                 ),
             ].joined(separator: "\n---\n")
-            let (tree, warnings) = try applyFilters(text)
-            #expect(tree == (try ConfigLoader.parseDocument(gatewayBootstrap)))
+            let outcome = try applyOutcome(text)
+            #expect(outcome.tree == (try ConfigLoader.parseDocument(gatewayBootstrap)))
+            // Not meant for a gateway, so neither applied nor warned about as matching nothing.
+            #expect(outcome.warnings.isEmpty)
             #expect(
-                warnings.map(\.message) == [
-                    "EnvoyFilter istio-system/merge patch 0 (applyTo \(applyTo)) matched nothing; "
-                        + "context \(context) never matches a gateway",
-                    "EnvoyFilter istio-system/add patch 0 (applyTo \(applyTo)) matched nothing; "
-                        + "context \(context) never matches a gateway",
+                outcome.notSelected.map(\.description) == [
+                    "istio-system/merge: not selected: context \(context) does not apply to a gateway",
+                    "istio-system/add: not selected: context \(context) does not apply to a gateway",
                 ]
             )
         }

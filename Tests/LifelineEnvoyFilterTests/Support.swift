@@ -6,10 +6,11 @@ import Testing
 
 /// Parses EnvoyFilter YAML as the file `file`.
 func parseFilters(_ text: String, file: String = "filter.yaml") throws -> [EnvoyFilter] {
-    try EnvoyFilterLoader.parse(text, file: file)
+    try EnvoyFilterLoader.parse(text, file: file).filters
 }
 
-/// The diagnostics of EnvoyFilter YAML that must not load; records an issue if it loads.
+/// The errors in EnvoyFilter YAML that must not load, or must not apply if the gateway selected every filter and
+/// patch in it: what the loader throws, or else the filters' spec errors. Records an issue if there are none.
 func loadErrors(
     _ text: String,
     file: String = "filter.yaml",
@@ -17,32 +18,44 @@ func loadErrors(
 ) -> [ConfigDiagnostic] {
     rejectionDiagnostics("expected the filter to be rejected", sourceLocation: sourceLocation) {
         () throws(ConfigError) in
-        _ = try EnvoyFilterLoader.parse(text, file: file)
+        let errors = try EnvoyFilterLoader.parse(text, file: file).filters.flatMap(\.errors)
+        if !errors.isEmpty { throw ConfigError(diagnostics: errors) }
     }
 }
 
-/// Applies the filters in `filterText` to the bootstrap `bootstrapText`.
+/// Applies the filters in `filterText` to the bootstrap `bootstrapText` for a gateway with `labels` (in
+/// `istio-system`, the root namespace).
 func applyFilters(
     _ filterText: String,
     to bootstrapText: String = gatewayBootstrap,
     labels: [String: String] = [:]
 ) throws -> (tree: ConfigTree, warnings: [ConfigDiagnostic]) {
+    let outcome = try applyOutcome(filterText, to: bootstrapText, gateway: GatewayIdentity(labels: labels))
+    return (outcome.tree, outcome.warnings)
+}
+
+/// Applies the filters in `filterText` to the bootstrap `bootstrapText` for `gateway`.
+func applyOutcome(
+    _ filterText: String,
+    to bootstrapText: String = gatewayBootstrap,
+    gateway: GatewayIdentity = GatewayIdentity()
+) throws -> EnvoyFilterApplier.Outcome {
     let filters = try parseFilters(filterText)
     let bootstrap = try ConfigLoader.parseDocument(bootstrapText, file: "bootstrap.yaml")
-    let (tree, warnings) = try EnvoyFilterApplier.apply(filters, to: bootstrap, labels: labels)
-    return (tree, warnings)
+    return try EnvoyFilterApplier.apply(filters, to: bootstrap, gateway: gateway)
 }
 
 /// The errors applying the filters raises; records an issue if it succeeds.
 func applyErrors(
     _ filterText: String,
     to bootstrapText: String = gatewayBootstrap,
+    gateway: GatewayIdentity = GatewayIdentity(),
     sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) throws -> [ConfigDiagnostic] {
     let filters = try parseFilters(filterText)
     let bootstrap = try ConfigLoader.parseDocument(bootstrapText, file: "bootstrap.yaml")
     do {
-        _ = try EnvoyFilterApplier.apply(filters, to: bootstrap, labels: [:])
+        _ = try EnvoyFilterApplier.apply(filters, to: bootstrap, gateway: gateway)
         Issue.record("expected applying to fail", sourceLocation: sourceLocation)
         return []
     } catch {

@@ -236,6 +236,29 @@ struct PlanSummaryTests {
         #expect(clusters.first?["connect_timeout"] as? String == "0.25s")
     }
 
+    @Test func envoyFiltersThatDoNotApplyAreListedLast() throws {
+        let plan = try planConfig(gatewayYAML)
+        #expect(plan.summary(eventLoops: 1)["envoy_filters_not_selected"] == nil)
+        let lines = [
+            "istio-system/stats: not selected: context SIDECAR_OUTBOUND does not apply to a gateway",
+            "bookinfo/lua: not selected: namespace bookinfo is neither the root namespace nor the gateway's, istio-system",
+        ]
+        let summary = plan.summary(eventLoops: 1, envoyFiltersNotSelected: lines)
+        #expect(summary.entries?.map(\.key) == ["admin", "listeners", "clusters", "envoy_filters_not_selected"])
+        #expect(
+            summary.yamlText.hasSuffix(
+                """
+                envoy_filters_not_selected:
+                - "istio-system/stats: not selected: context SIDECAR_OUTBOUND does not apply to a gateway"
+                - "bookinfo/lua: not selected: namespace bookinfo is neither the root namespace nor the gateway's, istio-system"
+
+                """
+            )
+        )
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(summary.jsonText.utf8)) as? [String: Any])
+        #expect(root["envoy_filters_not_selected"] as? [String] == lines)
+    }
+
     @Test func theSummaryRoundTripsThroughTheLoader() throws {
         let summary = try planConfig(gatewayYAML).summary(eventLoops: 4)
         #expect(try ConfigLoader.parseDocument(summary.yamlText) == summary)
