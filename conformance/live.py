@@ -29,6 +29,9 @@ class Scenario:
     upstream: Keepalive | None
     listener: dict = field(default_factory=dict)
     cluster: dict = field(default_factory=dict)
+    # What Lifeline's start-up warnings about unsafe keepalive must say, one fragment per warned socket; none at all
+    # when empty (a load balancer's idle timeout would not cut either side).
+    lifeline_warns: tuple[str, ...] = ()
 
     def expected(self, side: str, binary: str) -> Keepalive:
         envoy_view = getattr(self, side)
@@ -92,7 +95,9 @@ class LiveRun:
                     seen.upstream = _view(gateway.pid, peer_port=upstream.port)
                 except (RuntimeError, OSError) as failure:
                     seen.error = f"{failure}; log: {gateway.log_tail()}"
-        return [self._judge(scenario, observations, binary, waited + 0.2) for binary in ("envoy", "lifeline")]
+        results = [self._judge(scenario, observations, binary, waited + 0.2) for binary in ("envoy", "lifeline")]
+        log = os.path.join(self.workdir, f"{scenario.id}-lifeline.log")
+        return results + [_judge_warnings(scenario, log)]
 
     def _judge(self, scenario: Scenario, observations: dict, binary: str, waited: float) -> Result:
         case = f"live {scenario.id} {binary}"
@@ -139,3 +144,20 @@ def _timer_difference(mine: SocketView, envoys: SocketView) -> list[str]:
         if abs(mine.timer_left - envoys.timer_left) >= limit:
             return [f"keepalive timer {mine.timer_left:g} s, Envoy's {envoys.timer_left:g} s"]
     return []
+
+
+def _judge_warnings(scenario: Scenario, log_path: str) -> Result:
+    """`lifeline run` logs one warning per listener or cluster whose keepalive a load balancer would cut, naming the
+    field to set; and no such warning where keepalive is safe."""
+    try:
+        with open(log_path) as log:
+            warnings = [line.strip() for line in log if " warning " in line and "keepalive" in line]
+    except OSError as failure:
+        return Result(f"live {scenario.id} lifeline warnings", False, str(failure), "start-up keepalive warnings")
+    missing = [w for w in scenario.lifeline_warns if not any(w in line for line in warnings)]
+    ok = not missing and len(warnings) == len(scenario.lifeline_warns)
+    detail = [f"logged: {line}" for line in warnings] or ["logged: no keepalive warning"]
+    detail += [f"  ✗ expected a warning containing {w!r}" for w in missing]
+    if len(warnings) != len(scenario.lifeline_warns):
+        detail.append(f"  ✗ {len(warnings)} keepalive warnings, expected {len(scenario.lifeline_warns)}")
+    return Result(f"live {scenario.id} lifeline warnings", ok, "\n".join(detail), "start-up keepalive warnings")

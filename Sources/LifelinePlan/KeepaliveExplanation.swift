@@ -26,6 +26,8 @@ public struct KeepaliveExplanation: Sendable {
         /// The config field that sets this socket's keepalive idle time, for advice:
         /// `static_resources.listeners[0].tcp_keepalive.keepalive_time`, or the option that set it.
         public var timeField: String
+        /// The named keepalive setting of this socket: `static_resources.listeners[0].tcp_keepalive`.
+        public var keepaliveField: String
 
         /// One line for the log at start when the keepalive is unsafe behind a load balancer: what is wrong and the
         /// field to set. Nil when it is safe behind every load balancer considered.
@@ -41,8 +43,17 @@ public struct KeepaliveExplanation: Sendable {
             } else {
                 what = "\(side) keepalive is off (from \(settings.enabledSource))"
             }
+            let advice: String
+            if settings.isOn {
+                advice = "set \(timeField) below the load balancer's idle timeout"
+            } else if settings.enabled == nil {
+                advice =
+                    "add \(keepaliveField) or an SO_KEEPALIVE socket option: TCP_KEEP* options do nothing without it"
+            } else {
+                advice = "turn it on at \(settings.enabledSource), or remove that setting for Lifeline's default"
+            }
             return "\(kind) \(name): \(what): idle connections will be cut by load balancers with a shorter idle "
-                + "timeout (\(balancers)); set \(timeField) below the load balancer's idle timeout"
+                + "timeout (\(balancers)); \(advice)"
         }
     }
 
@@ -132,7 +143,8 @@ public struct KeepaliveExplanation: Sendable {
                 timeline: nil,
                 verdicts: verdicts,
                 warnings: warnings,
-                timeField: timeField
+                timeField: timeField,
+                keepaliveField: keepaliveField
             )
         }
         let time = settings.effectiveTime
@@ -174,7 +186,8 @@ public struct KeepaliveExplanation: Sendable {
             timeline: timeline,
             verdicts: verdicts,
             warnings: warnings,
-            timeField: timeField
+            timeField: timeField,
+            keepaliveField: keepaliveField
         )
     }
 }

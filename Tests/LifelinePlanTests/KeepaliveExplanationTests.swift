@@ -136,11 +136,30 @@ import Testing
 
     @Test func anExplicitIdleTimeIsNamedWhereItWasWritten() throws {
         let explanation = try explain(
-            listenerExtra: "    socket_options: [{ level: 6, name: 4, int_value: 600, state: STATE_LISTENING }]"
+            listenerExtra: """
+                    socket_options:
+                    - { level: 1, name: 9, int_value: 1, state: STATE_LISTENING }
+                    - { level: 6, name: 4, int_value: 600, state: STATE_LISTENING }
+                """
         )
         let listener = try #require(explanation.entries.first)
-        #expect(listener.timeField == "static_resources.listeners[0].socket_options[0]")
-        #expect(listener.startupWarning?.contains("set static_resources.listeners[0].socket_options[0] below") == true)
+        #expect(listener.timeField == "static_resources.listeners[0].socket_options[1]")
+        #expect(listener.startupWarning?.contains("set static_resources.listeners[0].socket_options[1] below") == true)
+    }
+
+    /// As in Envoy, TCP_KEEPIDLE without SO_KEEPALIVE leaves keepalive off; the warning says what is missing.
+    @Test func anIdleTimeWithoutSoKeepaliveIsOff() throws {
+        let explanation = try explain(
+            listenerExtra: "    socket_options: [{ level: 6, name: 4, int_value: 20, state: STATE_LISTENING }]"
+        )
+        let listener = try #require(explanation.entries.first)
+        #expect(!listener.settings.isOn)
+        #expect(
+            listener.startupWarning?.hasSuffix(
+                "add static_resources.listeners[0].tcp_keepalive or an SO_KEEPALIVE socket option: TCP_KEEP* options "
+                    + "do nothing without it"
+            ) == true
+        )
     }
 
     @Test func withoutUserTimeoutTheResetIsStillTPlusITimesN() {
@@ -180,7 +199,15 @@ import Testing
         #expect(listener.timeline == nil)
         #expect(listener.verdicts.map(\.safe) == [false, false, false])
         #expect(listener.verdicts[0].text == "UNSAFE: idle connections will be cut after 350 s (keepalive is off)")
-        #expect(listener.startupWarning?.hasPrefix("listener 0.0.0.0_8443: downstream keepalive is off (from ") == true)
+        #expect(
+            listener.startupWarning?.hasPrefix("listener 0.0.0.0_8443: downstream keepalive is off (from ") == true
+        )
+        #expect(
+            listener.startupWarning?.hasSuffix(
+                "turn it on at static_resources.listeners[0].tcp_keepalive.enabled, or remove that setting for "
+                    + "Lifeline's default"
+            ) == true
+        )
         #expect(listener.warnings.contains { $0.hasPrefix("keepalive is off") })
         // The cluster still has its defaults.
         #expect(explanation.entries[1].settings.isOn)

@@ -11,4 +11,7 @@ SCENARIO = Scenario(
     listener={"socket_options": [socket_option(SOL_SOCKET, SO_KEEPALIVE, 1)]},
     downstream=Keepalive(True),
     upstream=None,
+    lifeline_warns=(
+        "downstream keepalive time is 7200 s (kernel default (net.ipv4.tcp_keepalive_time))",
+    ),
 )

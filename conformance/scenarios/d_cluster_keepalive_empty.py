@@ -10,4 +10,7 @@ SCENARIO = Scenario(
     cluster={"upstream_connection_options": {"tcp_keepalive": {}}},
     downstream=None,
     upstream=Keepalive(True),
+    lifeline_warns=(
+        "upstream keepalive time is 7200 s (kernel default (net.ipv4.tcp_keepalive_time))",
+    ),
 )

@@ -11,4 +11,5 @@ SCENARIO = Scenario(
     listener={"socket_options": [socket_option(SOL_SOCKET, SO_KEEPALIVE, 0, "STATE_LISTENING")]},
     downstream=OFF,
     upstream=None,
+    lifeline_warns=("downstream keepalive is off",),
 )
