@@ -4,7 +4,7 @@ public import LifelineSocket
 /// The resolved gateway: plain data that `check` prints and the runtime runs.
 ///
 /// Every named option is compiled down to literal socket options here, so what is printed is what is applied.
-public struct GatewayPlan: Sendable {
+public struct GatewayPlan: Sendable, Hashable {
     public var admin: AdminPlan?
     public var listeners: [ListenerPlan]
     public var clusters: [ClusterPlan]
@@ -26,7 +26,7 @@ public struct AdminPlan: Sendable, Hashable {
 }
 
 /// One listener: its address, its socket options by state, and what it proxies to.
-public struct ListenerPlan: Sendable {
+public struct ListenerPlan: Sendable, Hashable {
     public var name: String
     public var address: IPEndpoint
     /// One listening socket per event loop with SO_REUSEPORT, or one shared socket.
@@ -38,6 +38,12 @@ public struct ListenerPlan: Sendable {
     /// last one for a (level, name) is the value the socket keeps.
     public var socketOptions: [PlannedSocketOption]
     public var tcpProxy: TcpProxyPlan
+    /// `filter_chains`, in config order; a connection is given to the one `FilterChainSelector` picks.
+    public var filterChains: [FilterChainPlan] = []
+    /// `default_filter_chain`: for a connection no chain matches; nil closes it (`no_filter_chain_match`).
+    public var defaultFilterChain: FilterChainPlan?
+    /// `listener_filters`, `listener_filters_timeout`, `continue_on_listener_filters_timeout`.
+    public var listenerFilters = ListenerFiltersPlan()
     public var origin: ConfigOrigin
 
     /// The options the lifecycle driver applies.
@@ -94,7 +100,7 @@ public struct TcpProxyPlan: Sendable, Hashable {
 }
 
 /// An upstream cluster, resolved.
-public struct ClusterPlan: Sendable {
+public struct ClusterPlan: Sendable, Hashable {
     public var name: String
     public var type: ClusterConfig.DiscoveryType
     public var connectTimeout: Duration
@@ -104,6 +110,8 @@ public struct ClusterPlan: Sendable {
     public var bufferLimitBytes: Int
     /// Options set on every upstream socket before it connects (keepalive, TCP_USER_TIMEOUT), in the order applied.
     public var upstreamSocketOptions: [PlannedSocketOption]
+    /// `transport_socket` `envoy.transport_sockets.tls`: TLS to the endpoints; nil sends bytes as they are.
+    public var tls: UpstreamTlsPlan? = nil
     public var origin: ConfigOrigin
 }
 

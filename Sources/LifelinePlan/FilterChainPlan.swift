@@ -1,0 +1,173 @@
+public import LifelineConfig
+
+/// One of a listener's filter chains, resolved (`envoy.config.listener.v3.FilterChain`): what a connection must look
+/// like to be given to it, how its bytes are carried (raw or TLS), and the network filter that ends it.
+public struct FilterChainPlan: Sendable, Hashable {
+    /// `name`, or the chain's path (`static_resources.listeners[0].filter_chains[1]`, `…default_filter_chain`) when
+    /// unnamed: what stats, logs and `check` call it.
+    public var name: String
+    /// `filter_chain_match`; all fields empty matches every connection.
+    public var match: FilterChainMatchPlan
+    /// `transport_socket` `envoy.transport_sockets.tls`: TLS is terminated here. Nil: the bytes pass as they arrive
+    /// (raw_buffer), which behind `tls_inspector` is SNI passthrough.
+    public var tls: DownstreamTlsPlan?
+    /// The terminal network filter.
+    public var tcpProxy: TcpProxyPlan
+    public var origin: ConfigOrigin
+
+    public init(
+        name: String,
+        match: FilterChainMatchPlan = FilterChainMatchPlan(),
+        tls: DownstreamTlsPlan? = nil,
+        tcpProxy: TcpProxyPlan,
+        origin: ConfigOrigin
+    ) {
+        self.name = name
+        self.match = match
+        self.tls = tls
+        self.tcpProxy = tcpProxy
+        self.origin = origin
+    }
+}
+
+/// `envoy.config.listener.v3.FilterChainMatch`. An empty list or nil field places no condition.
+public struct FilterChainMatchPlan: Sendable, Hashable {
+    /// `source_type`.
+    public enum SourceType: Int, Sendable, Hashable {
+        /// `ANY`.
+        case any = 0
+        /// `SAME_IP_OR_LOOPBACK`: the peer's address is a local one or loopback.
+        case sameIPOrLoopback = 1
+        /// `EXTERNAL`.
+        case external = 2
+    }
+
+    /// `destination_port`: the port the connection was made to (differs from the listener's with original-dst).
+    public var destinationPort: Int?
+    /// `prefix_ranges`: the local (destination) address.
+    public var prefixRanges: [CIDRRange]
+    /// `server_names`: the SNI, exact (`example.com`) or a wildcard (`*.example.com`, which matches any name ending in
+    /// `.example.com`, the longest suffix winning).
+    public var serverNames: [String]
+    /// `transport_protocol`: `raw_buffer` or `tls` (as `tls_inspector` detects it).
+    public var transportProtocol: String?
+    /// `application_protocols`: the ALPN protocols the client offered (any of them).
+    public var applicationProtocols: [String]
+    /// `source_type`.
+    public var sourceType: SourceType
+    /// `source_prefix_ranges`: the peer's address.
+    public var sourcePrefixRanges: [CIDRRange]
+    /// `source_ports`: the peer's port.
+    public var sourcePorts: [Int]
+
+    public init(
+        destinationPort: Int? = nil,
+        prefixRanges: [CIDRRange] = [],
+        serverNames: [String] = [],
+        transportProtocol: String? = nil,
+        applicationProtocols: [String] = [],
+        sourceType: SourceType = .any,
+        sourcePrefixRanges: [CIDRRange] = [],
+        sourcePorts: [Int] = []
+    ) {
+        self.destinationPort = destinationPort
+        self.prefixRanges = prefixRanges
+        self.serverNames = serverNames
+        self.transportProtocol = transportProtocol
+        self.applicationProtocols = applicationProtocols
+        self.sourceType = sourceType
+        self.sourcePrefixRanges = sourcePrefixRanges
+        self.sourcePorts = sourcePorts
+    }
+}
+
+/// `envoy.config.core.v3.CidrRange`: an address prefix.
+public struct CIDRRange: Sendable, Hashable, CustomStringConvertible {
+    /// The network address in network byte order: 4 bytes (IPv4) or 16 (IPv6).
+    public var address: [UInt8]
+    /// `prefix_len`: 0...32 or 0...128.
+    public var prefixLength: Int
+
+    public init(address: [UInt8], prefixLength: Int) {
+        self.address = address
+        self.prefixLength = prefixLength
+    }
+
+    /// Whether `bytes` (4 or 16, network byte order) lies in this range; an address of the other family never does.
+    public func contains(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == address.count else { return false }
+        var remaining = prefixLength
+        for (mine, theirs) in zip(address, bytes) where remaining > 0 {
+            let bits = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            if mine & mask != theirs & mask { return false }
+            remaining -= bits
+        }
+        return true
+    }
+
+    public var description: String {
+        let text: String
+        if address.count == 4 {
+            text = address.map(String.init).joined(separator: ".")
+        } else {
+            text = stride(from: 0, to: address.count, by: 2).map {
+                String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16)
+            }.joined(separator: ":")
+        }
+        return "\(text)/\(prefixLength)"
+    }
+}
+
+/// What is known of a connection when its filter chain is chosen: its addresses from accept, and what
+/// `tls_inspector` read from the ClientHello (nothing, without it).
+public struct ConnectionFacts: Sendable, Hashable {
+    /// The local address and port the connection was made to; `address` as 4 or 16 bytes.
+    public var destinationAddress: [UInt8]
+    public var destinationPort: Int
+    /// The peer's address (4 or 16 bytes) and port.
+    public var sourceAddress: [UInt8]
+    public var sourcePort: Int
+    /// `tls` or `raw_buffer` as `tls_inspector` detected it; `raw_buffer` without it.
+    public var transportProtocol: String
+    /// The SNI of the ClientHello, lower-cased; nil when there was none.
+    public var serverName: String?
+    /// The ALPN protocols of the ClientHello, in the client's order.
+    public var applicationProtocols: [String]
+
+    public init(
+        destinationAddress: [UInt8],
+        destinationPort: Int,
+        sourceAddress: [UInt8],
+        sourcePort: Int,
+        transportProtocol: String = "raw_buffer",
+        serverName: String? = nil,
+        applicationProtocols: [String] = []
+    ) {
+        self.destinationAddress = destinationAddress
+        self.destinationPort = destinationPort
+        self.sourceAddress = sourceAddress
+        self.sourcePort = sourcePort
+        self.transportProtocol = transportProtocol
+        self.serverName = serverName
+        self.applicationProtocols = applicationProtocols
+    }
+}
+
+/// `listener_filters` and their timeout, resolved.
+public struct ListenerFiltersPlan: Sendable, Hashable {
+    /// `envoy.filters.listener.tls_inspector` is configured: read SNI and ALPN from the ClientHello, without
+    /// consuming it, before choosing a chain.
+    public var tlsInspector: Bool
+    /// `listener_filters_timeout` (Envoy's default 15 s); nil when `0s` turned it off.
+    public var timeout: Duration?
+    /// `continue_on_listener_filters_timeout`: on timeout, choose a chain with what is known (raw_buffer, no SNI)
+    /// instead of closing the connection.
+    public var continueOnTimeout: Bool
+
+    public init(tlsInspector: Bool = false, timeout: Duration? = .seconds(15), continueOnTimeout: Bool = false) {
+        self.tlsInspector = tlsInspector
+        self.timeout = timeout
+        self.continueOnTimeout = continueOnTimeout
+    }
+}
