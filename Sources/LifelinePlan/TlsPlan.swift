@@ -1,17 +1,17 @@
 /// A TLS protocol version, as `envoy.extensions.transport_sockets.tls.v3.TlsParameters.TlsProtocol` names it.
 public enum TlsVersion: Int, Sendable, Hashable, Comparable {
-    case tls1_0 = 1
-    case tls1_1 = 2
-    case tls1_2 = 3
-    case tls1_3 = 4
+    case tlsv10 = 1
+    case tlsv11 = 2
+    case tlsv12 = 3
+    case tlsv13 = 4
 
     /// `TLSv1_2`, as the config spells it.
     public var protoName: String {
         switch self {
-        case .tls1_0: "TLSv1_0"
-        case .tls1_1: "TLSv1_1"
-        case .tls1_2: "TLSv1_2"
-        case .tls1_3: "TLSv1_3"
+        case .tlsv10: "TLSv1_0"
+        case .tlsv11: "TLSv1_1"
+        case .tlsv12: "TLSv1_2"
+        case .tlsv13: "TLSv1_3"
         }
     }
 
@@ -62,8 +62,8 @@ public struct CommonTlsPlan: Sendable, Hashable {
     public var matchSubjectAltNames: [SubjectAltNameMatch]
 
     public init(
-        minimumVersion: TlsVersion = .tls1_2,
-        maximumVersion: TlsVersion = .tls1_3,
+        minimumVersion: TlsVersion = .tlsv12,
+        maximumVersion: TlsVersion = .tlsv13,
         cipherSuites: [String] = [],
         ecdhCurves: [String] = [],
         alpnProtocols: [String] = [],
