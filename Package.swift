@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "LifelineSocket", targets: ["LifelineSocket"]),
         .library(name: "LifelinePlan", targets: ["LifelinePlan"]),
         .library(name: "LifelineProxy", targets: ["LifelineProxy"]),
+        .library(name: "LifelinePipeline", targets: ["LifelinePipeline"]),
         .library(name: "LifelineServer", targets: ["LifelineServer"]),
     ],
     dependencies: [
@@ -66,11 +67,16 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // The read-only pipeline (files → EnvoyFilter patches → plan) that `check` and `explain` need: no NIO.
+        .target(
+            name: "LifelinePipeline",
+            dependencies: ["LifelineConfig", "LifelineEnvoyFilter", "LifelinePlan"],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "LifelineServer",
             dependencies: [
                 "LifelineConfig",
-                "LifelineEnvoyFilter",
                 "LifelinePlan",
                 "LifelineProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -85,6 +91,7 @@ let package = Package(
             name: "lifeline",
             dependencies: [
                 "LifelineServer",
+                "LifelinePipeline",
                 "LifelineConfig",
                 "LifelineEnvoyFilter",
                 "LifelinePlan",

@@ -1,7 +1,7 @@
 import ArgumentParser
 import LifelineConfig
 import LifelinePlan
-import NIOCore
+import Foundation
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +24,7 @@ struct Check: ParsableCommand {
     var json = false
 
     @Option(help: "Event loops the plan is shown for (default: one per core).")
-    var eventLoops: Int = System.coreCount
+    var eventLoops: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         let (plan, notSelected) = try options.load()

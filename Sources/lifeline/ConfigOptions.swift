@@ -2,7 +2,7 @@ import ArgumentParser
 import LifelineConfig
 import LifelineEnvoyFilter
 import LifelinePlan
-import LifelineServer
+import LifelinePipeline
 
 /// The options every command that reads a config shares.
 struct ConfigOptions: ParsableArguments {
