@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import LifelineConfig
 import LifelinePlan
-import Foundation
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,8 @@
 import ArgumentParser
 import LifelineConfig
 import LifelineEnvoyFilter
-import LifelinePlan
 import LifelinePipeline
+import LifelinePlan
 
 /// The options every command that reads a config shares.
 struct ConfigOptions: ParsableArguments {
