@@ -5,7 +5,7 @@ public import NIOCore
 /// Every listener and cluster of a plan, running on one event loop group.
 public final class Gateway: Sendable {
     public let plan: GatewayPlan
-    public let listeners: [TCPProxyListener]
+    public let listeners: [GatewayListener]
     public let clusters: [String: UpstreamCluster]
     private let logger: Logger
 
@@ -18,14 +18,12 @@ public final class Gateway: Sendable {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster)
         }
         self.clusters = clusters
-        listeners = plan.listeners.map { listener in
-            TCPProxyListener(plan: listener, cluster: clusters[listener.tcpProxy.cluster]!, logger: logger)
-        }
+        listeners = plan.listeners.map { GatewayListener(plan: $0, clusters: clusters, logger: logger) }
     }
 
     /// Starts every listener; if one fails, the ones already started are stopped and the error is thrown.
     public func start(group: any EventLoopGroup) async throws {
-        var started: [TCPProxyListener] = []
+        var started: [GatewayListener] = []
         do {
             for listener in listeners {
                 try await listener.start(group: group)
@@ -46,7 +44,7 @@ public final class Gateway: Sendable {
         }
     }
 
-    public func listener(named name: String) -> TCPProxyListener? {
+    public func listener(named name: String) -> GatewayListener? {
         listeners.first { $0.plan.name == name }
     }
 }

@@ -5,7 +5,8 @@ import Synchronization
 /// A listener keeps the `downstream_*` counters and the tcp_proxy's `idle_timeout`; a cluster keeps `upstream_*`.
 /// Every close is counted once, by why it happened: closed here (`destroy_local`), FIN from the peer
 /// (`destroy_remote`), RST from the peer (`destroy_remote_reset`), keepalive probes unanswered (`keepalive_timeout`),
-/// sent data unacknowledged past TCP_USER_TIMEOUT (`user_timeout`), or tcp_proxy's `idle_timeout`.
+/// sent data unacknowledged past TCP_USER_TIMEOUT (`user_timeout`), or tcp_proxy's `idle_timeout`. A connection no
+/// filter chain takes is closed at once and counted as `no_filter_chain_match`.
 /// Updated on the event loops without locks.
 public final class ProxyStats: Sendable {
     /// The counters and gauges kept.
@@ -23,6 +24,7 @@ public final class ProxyStats: Sendable {
         case downstreamBytesSent = "downstream_cx_tx_bytes_total"
         case downstreamFlowControlPaused = "downstream_flow_control_paused_reading_total"
         case idleTimeout = "idle_timeout"
+        case noFilterChainMatch = "no_filter_chain_match"
         case upstreamConnectionsTotal = "upstream_cx_total"
         case upstreamConnectionsActive = "upstream_cx_active"
         case upstreamClosedLocally = "upstream_cx_destroy_local"
@@ -49,6 +51,7 @@ public final class ProxyStats: Sendable {
     private let downstreamBytesSent = Atomic<Int>(0)
     private let downstreamFlowControlPaused = Atomic<Int>(0)
     private let idleTimeout = Atomic<Int>(0)
+    private let noFilterChainMatch = Atomic<Int>(0)
     private let upstreamConnectionsTotal = Atomic<Int>(0)
     private let upstreamConnectionsActive = Atomic<Int>(0)
     private let upstreamClosedLocally = Atomic<Int>(0)
@@ -78,6 +81,7 @@ public final class ProxyStats: Sendable {
         case .downstreamBytesSent: body(downstreamBytesSent)
         case .downstreamFlowControlPaused: body(downstreamFlowControlPaused)
         case .idleTimeout: body(idleTimeout)
+        case .noFilterChainMatch: body(noFilterChainMatch)
         case .upstreamConnectionsTotal: body(upstreamConnectionsTotal)
         case .upstreamConnectionsActive: body(upstreamConnectionsActive)
         case .upstreamClosedLocally: body(upstreamClosedLocally)

@@ -143,7 +143,7 @@ final class EchoHandler: ChannelInboundHandler, Sendable {
 /// A running gateway built from a YAML bootstrap, the way `lifeline run` builds it.
 struct GatewayHarness {
     let gateway: Gateway
-    let listener: TCPProxyListener
+    let listener: GatewayListener
     var port: Int { listener.localPort! }
     var cluster: UpstreamCluster { gateway.clusters.values.first! }
 

@@ -5,29 +5,33 @@ import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
 
-/// A listener running `tcp_proxy`: its listening sockets (one per event loop with SO_REUSEPORT), each made and
-/// staged by the lifecycle driver and then handed to NIO.
-public final class TCPProxyListener: Sendable {
+/// A listener as Envoy has it: its listening sockets (one per event loop with SO_REUSEPORT), each made and staged by
+/// the lifecycle driver and then handed to NIO, and its filter chains, one of which each accepted connection is given
+/// to. The listener knows nothing of what a chain does with a connection; ``TCPProxyChain`` builds that.
+public final class GatewayListener: Sendable {
     public let plan: ListenerPlan
+    /// The listener's counters, shared by its chains.
     public let stats = ProxyStats()
-    private let context: TCPProxyListenerContext
+    private let clusters: [String: UpstreamCluster]
+    private let logger: Logger
     private let acceptedCheck: AcceptedSocketCheck
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
-    /// The sessions of each event loop that may carry this listener's connections.
-    private let registries = NIOLockedValueBox<[NIOLoopBound<TCPProxySessionRegistry>]>([])
+    /// The running chains: `filter_chains` in order, then `default_filter_chain`; made at start.
+    private let chains = NIOLockedValueBox<[TCPProxyChain]>([])
 
-    public init(plan: ListenerPlan, cluster: UpstreamCluster, logger: Logger) {
+    /// - Parameter clusters: every cluster by name; the plan has checked that each chain's cluster is among them.
+    public init(plan: ListenerPlan, clusters: [String: UpstreamCluster], logger: Logger) {
         self.plan = plan
+        self.clusters = clusters
         var logger = logger
         logger[metadataKey: "listener.name"] = "\(plan.name)"
-        context = TCPProxyListenerContext(
-            listenerName: plan.name,
-            cluster: cluster,
-            idleTimeout: plan.tcpProxy.idleTimeout,
-            stats: stats,
-            logger: logger
-        )
+        self.logger = logger
         acceptedCheck = AcceptedSocketCheck(options: plan.socketOptions.map(\.option))
+    }
+
+    /// The chains a connection can be given to, in the order `ListenerChains` numbers them.
+    var chainPlans: ListenerChains {
+        ListenerChains(plan: plan)
     }
 
     /// The port the listener is bound to (differs from the plan's when the plan asked for port 0).
@@ -39,18 +43,25 @@ public final class TCPProxyListener: Sendable {
     public func start(group: any EventLoopGroup) async throws {
         let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
         var address = plan.address
-        // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on any.
-        var registryOfLoop: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>] = [:]
-        for loop in group.makeIterator() {
-            let registry = try await loop.submit { [context] in
-                NIOLoopBound(
-                    TCPProxySessionRegistry(eventLoop: loop, idleTimeout: context.idleTimeout),
-                    eventLoop: loop
+        var running: [TCPProxyChain] = []
+        for chain in chainPlans.all {
+            guard let cluster = clusters[chain.tcpProxy.cluster] else {
+                throw GatewayListenerError.unknownCluster(listener: plan.name, cluster: chain.tcpProxy.cluster)
+            }
+            // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on
+            // any, so every chain keeps a registry on every loop.
+            running.append(
+                try await TCPProxyChain.make(
+                    plan: chain,
+                    listenerName: plan.name,
+                    cluster: cluster,
+                    stats: stats,
+                    logger: logger,
+                    group: group
                 )
-            }.get()
-            registryOfLoop[ObjectIdentifier(loop)] = registry
+            )
         }
-        registries.withLockedValue { $0 = Array(registryOfLoop.values) }
+        chains.withLockedValue { $0 = running }
         let builder = ListeningSocketBuilder()
         do {
             for loop in loops {
@@ -63,7 +74,7 @@ public final class TCPProxyListener: Sendable {
                 let channel = try await makeBootstrap(
                     loop: loop,
                     childGroup: plan.reusePort ? loop : group,
-                    registries: registryOfLoop
+                    chains: running
                 ).withBoundSocket(fd).get()
                 // NIO calls listen() again with its own backlog (128); restore the planned one.
                 try? PosixSocketSystemCalls().listen(fd, backlog: plan.backlog)
@@ -77,9 +88,12 @@ public final class TCPProxyListener: Sendable {
             await stop()
             throw error
         }
-        context.logger.info(
+        logger.info(
             "listening",
-            metadata: ["listener.address": "\(address)", "listener.sockets": "\(loops.count)"]
+            metadata: [
+                "listener.address": "\(address)", "listener.sockets": "\(loops.count)",
+                "listener.filter_chains": "\(running.count)",
+            ]
         )
     }
 
@@ -92,7 +106,9 @@ public final class TCPProxyListener: Sendable {
         for channel in channels {
             try? await channel.close()
         }
-        await context.closeAll(registries.withLockedValue { $0 })
+        for chain in chains.withLockedValue({ $0 }) {
+            await chain.closeAll()
+        }
     }
 
     /// Number of downstream connections currently open.
@@ -101,12 +117,14 @@ public final class TCPProxyListener: Sendable {
     private func makeBootstrap(
         loop: any EventLoop,
         childGroup: any EventLoopGroup,
-        registries: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>]
+        chains: [TCPProxyChain]
     ) -> ServerBootstrap {
-        let context = self.context
         let check = acceptedCheck
         let limit = plan.bufferLimitBytes
         let listenerName = plan.name
+        let selector = chainPlans
+        let stats = stats
+        let logger = logger
         var bootstrap = ServerBootstrap(group: loop, childGroup: childGroup)
             .serverChannelOption(.backlog, value: plan.backlog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -125,18 +143,32 @@ public final class TCPProxyListener: Sendable {
         }
         return bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                check.apply(to: channel, listener: listenerName, logger: context.logger)
-                guard let registry = registries[ObjectIdentifier(channel.eventLoop)] else {
-                    throw TCPProxyListenerError.unknownEventLoop(listener: listenerName)
+                check.apply(to: channel, listener: listenerName, logger: logger)
+                guard let index = selector.unconditional ?? ConnectionFacts(channel: channel).flatMap(selector.select)
+                else {
+                    stats.increment(.noFilterChainMatch)
+                    logger.debug(
+                        "no filter chain matches the connection; closing it",
+                        metadata: ["connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"]
+                    )
+                    channel.close(promise: nil)
+                    return
                 }
-                let session = TCPProxySession(downstreamChannel: channel, listener: context, registry: registry.value)
-                try channel.pipeline.syncOperations.addHandler(session.downstream)
+                try chains[index].initialize(channel)
             }
         }
     }
 }
 
-/// A connection arrived on an event loop the listener was not started with (a programming error, not an input one).
-enum TCPProxyListenerError: Error {
+/// A listener that cannot run: a programming error or a plan the planner should have refused, not an input error.
+enum GatewayListenerError: Error, CustomStringConvertible {
     case unknownEventLoop(listener: String)
+    case unknownCluster(listener: String, cluster: String)
+
+    var description: String {
+        switch self {
+        case .unknownEventLoop(let listener): "listener \(listener): a connection arrived on an unknown event loop"
+        case .unknownCluster(let listener, let cluster): "listener \(listener): no cluster named \(cluster)"
+        }
+    }
 }

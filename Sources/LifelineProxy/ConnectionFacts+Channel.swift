@@ -1,0 +1,37 @@
+import LifelinePlan
+import NIOCore
+
+extension ConnectionFacts {
+    /// What accept tells of a connection: its local and peer addresses; nil for a channel without IP addresses.
+    init?(channel: any Channel) {
+        guard let local = channel.localAddress, let remote = channel.remoteAddress,
+            let localBytes = local.addressBytes, let remoteBytes = remote.addressBytes,
+            let localPort = local.port, let remotePort = remote.port
+        else { return nil }
+        self.init(
+            destinationAddress: localBytes,
+            destinationPort: localPort,
+            sourceAddress: remoteBytes,
+            sourcePort: remotePort
+        )
+    }
+}
+
+extension SocketAddress {
+    /// The IP address in network byte order: 4 bytes or 16; nil for a Unix domain socket.
+    ///
+    /// Read from the `sockaddr` by offset (`sin_addr` after family and port; `sin6_addr` after family, port and flow
+    /// information), the same on Linux and Darwin.
+    var addressBytes: [UInt8]? {
+        let range: Range<Int>
+        switch self {
+        case .v4: range = 4..<8
+        case .v6: range = 8..<24
+        case .unixDomainSocket: return nil
+        }
+        return withSockAddr { pointer, size in
+            guard size >= range.upperBound else { return nil }
+            return Array(UnsafeRawBufferPointer(start: pointer, count: size)[range])
+        }
+    }
+}
