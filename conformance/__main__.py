@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from . import validation
+from . import chains, validation
 from .binaries import Envoy, Lifeline
 from .live import LiveRun
 from .report import Result, print_result, summary
@@ -24,14 +24,14 @@ BUDGET = 150
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="conformance", description=__doc__.split("\n\n")[1])
-    parser.add_argument("--only", help="comma-separated: 'validation' and/or live scenario ids "
+    parser.add_argument("--only", help="comma-separated: 'validation', 'chains' and/or live scenario ids "
                         f"({', '.join(s.id for s in SCENARIOS)})")
     parser.add_argument("--envoy", default=shutil.which("envoy"), help="the Envoy binary (default: envoy on PATH)")
     parser.add_argument("--lifeline", default=os.path.join(validation.ROOT, ".build", "release", "lifeline"),
                         help="the Lifeline binary (default: .build/release/lifeline)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
-    known = {"validation"} | {s.id for s in SCENARIOS}
+    known = {"validation", "chains"} | {s.id for s in SCENARIOS}
     if only and only - known:
         parser.error(f"unknown case(s) {', '.join(sorted(only - known))}; known: {', '.join(sorted(known))}")
     for name, path in (("envoy", args.envoy), ("lifeline", args.lifeline)):
@@ -48,6 +48,15 @@ def main() -> int:
     if only is None or "validation" in only:
         print("\n--- validation: envoy --mode validate vs lifeline check", flush=True)
         for result in validation.run(envoy, lifeline):
+            print_result(result)
+            results.append(result)
+    if only is None or "chains" in only:
+        print("\n--- filter chains: which chain each client is given, Envoy vs Lifeline", flush=True)
+        try:
+            outcome = chains.run(envoy, lifeline, workdir, base_id=(os.getpid() % 20000) * 100 + 99)
+        except Exception as failure:  # a broken set-up must not hide the other results
+            outcome = [Result("chains", False, f"{type(failure).__name__}: {failure}", "filter chains")]
+        for result in outcome:
             print_result(result)
             results.append(result)
     scenarios = [s for s in SCENARIOS if only is None or s.id in only]
