@@ -207,8 +207,8 @@ final class TCPProxySession {
         closedForIdleness = true
         listener.stats.increment(.idleTimeout)
         debug("idle timeout; closing both sides", ["idle_timeout": "\(listener.idleTimeout.map { "\($0)" } ?? "-")"])
-        downstream.localReason = .idleTimeout
-        upstream.localReason = .idleTimeout
+        downstream.idleTimeoutExpired()
+        upstream.idleTimeoutExpired()
         close()
     }
 
