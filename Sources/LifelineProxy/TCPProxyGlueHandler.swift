@@ -11,6 +11,9 @@ import NIOCore
 /// partner's output shutdown (after its pending bytes are written), and reads are held while the partner cannot take
 /// more, so a slow reader never makes the gateway buffer more than the partner's write high-water mark.
 /// Both sides of a pair live on the same event loop.
+///
+/// What to do when is decided by this side's ``TCPProxyConnectionStateMachine``; the handler feeds it the channel's
+/// and the partner's events and carries out the actions it returns.
 final class TCPProxyGlueHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -28,108 +31,101 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     var session: TCPProxySession?
 
     private var context: ChannelHandlerContext?
-    /// Whether this side's channel is connected (kept here: asking the channel costs more on every read).
-    private var active = false
-    /// Whether this side's channel takes more writes, as its last writability change said.
-    private var writable = true
-    /// A `read()` withheld because the partner could not take more bytes (or was not connected yet).
-    private var pendingRead = false
-    /// Bytes read before the partner was connected.
-    private var held: [ByteBuffer] = []
-    /// End of input seen before the partner was connected.
-    private var heldInputClosed = false
-    private(set) var inputClosed = false
-    private(set) var outputClosed = false
+    private var state = TCPProxyConnectionStateMachine()
     /// How this side's channel failed (e.g. reset) rather than ending cleanly; nil while it has not. Kept out of
     /// line because few connections ever fail and every one of them holds this handler.
     private var failure: Failure?
-    /// Whether a full close of this channel was requested here (rather than the peer ending it).
-    private var closeRequested = false
-    /// Why the gateway closes this side, when it does so on purpose (idle timeout).
-    var localReason: CloseReason?
 
     init(side: Side) {
         self.side = side
     }
 
+    /// Whether this side's channel is connected (kept here: asking the channel costs more on every read).
+    var isActive: Bool { state.isActive }
+    /// Whether this side's channel takes more writes, as its last writability change said.
+    var isWritable: Bool { state.isWritable }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        active = context.channel.isActive
-        writable = context.channel.isWritable
+        state.handlerAdded(
+            isActive: context.channel.isActive,
+            isWritable: context.channel.isWritable,
+            partnerIsActive: partner?.isActive ?? false,
+            partnerIsWritable: partner?.isWritable ?? true
+        )
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        active = false
+        state.handlerRemoved()
         partner = nil
     }
 
     // MARK: Events from this side's channel
 
     func channelActive(context: ChannelHandlerContext) {
-        active = true
+        state.channelActive()
         session?.sideBecameActive(side)
-        if side == .upstream {
-            partner?.partnerConnected()
-        }
+        partner?.partnerConnected(isWritable: state.isWritable)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        if let partner, partner.active {
+        switch state.channelRead(buffer) {
+        case .forward:
             session?.recordRead(side, bytes: buffer.readableBytes, forwarded: true)
-            partner.partnerWrite(buffer)
-        } else {
+            partner?.partnerWrite(buffer)
+        case .hold:
             session?.recordRead(side, bytes: buffer.readableBytes, forwarded: false)
-            held.append(buffer)
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if let partner, partner.active {
-            partner.partnerFlush()
+        switch state.channelReadComplete() {
+        case .flushPartner: partner?.partnerFlush()
+        case .none: break
         }
         context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
-            inputClosed = true
-            if let partner, partner.active {
-                partner.partnerShutdownOutput()
-            } else {
-                heldInputClosed = true
+            switch state.inputClosed() {
+            case .shutDownPartnerOutput: partner?.partnerInputClosed()
+            case .none: break
             }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        writable = context.channel.isWritable
-        if writable {
-            partner?.partnerBecameWritable()
-        }
+        let writable = context.channel.isWritable
+        state.writabilityChanged(isWritable: writable)
+        partner?.partnerWritabilityChanged(isWritable: writable)
         context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        active = false
-        let reason = CloseReason.classify(
-            errorNumber: failure?.errorNumber,
-            tcpInfo: failure?.tcpInfo,
-            sawEndOfInput: inputClosed,
-            closeRequested: closeRequested,
-            localReason: localReason
-        )
-        session?.sideBecameInactive(side, reason: reason)
-        // NIO closes a channel outright, without an input-closed event, when its input ends after its output was
-        // shut; so a clean end still lets the partner write what it has queued before it closes.
-        partner?.partnerClose(flushingFirst: failure == nil)
+        switch state.channelInactive() {
+        case .classifyThenClosePartner(let cleanly):
+            let reason = CloseReason.classify(
+                errorNumber: failure?.errorNumber,
+                tcpInfo: failure?.tcpInfo,
+                sawEndOfInput: state.sawEndOfInput,
+                closeRequested: state.closeRequested,
+                localReason: state.localReason
+            )
+            session?.sideBecameInactive(side, reason: reason)
+            // NIO closes a channel outright, without an input-closed event, when its input ends after its output was
+            // shut; so a clean end still lets the partner write what it has queued before it closes.
+            partner?.partnerClosed(cleanly: cleanly)
+        }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        state.errorCaught()
         let failure = self.failure ?? Failure()
         self.failure = failure
         if failure.errorNumber == nil, let ioError = error as? IOError {
@@ -150,21 +146,24 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     // MARK: Outbound
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        if mode == .all {
-            closeRequested = true
-        }
+        state.closeRequested(mode: mode)
         context.close(mode: mode, promise: promise)
     }
 
     func read(context: ChannelHandlerContext) {
-        if let partner, partner.active, partner.writable {
+        switch state.readRequested() {
+        case .read:
             context.read()
-        } else {
-            if !pendingRead, partner?.active == true {
-                session?.recordPausedReading(side)
-            }
-            pendingRead = true
+        case .holdAndCountPause:
+            session?.recordPausedReading(side)
+        case .hold:
+            break
         }
+    }
+
+    /// tcp_proxy's `idle_timeout` passed: the session is about to close this side, and it counts as that.
+    func idleTimeoutExpired() {
+        state.idleTimeoutExpired()
     }
 
     // MARK: Called by the partner
@@ -177,59 +176,65 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
         context?.flush()
     }
 
-    /// Shuts this side's output once every byte already queued for it is written.
-    private func partnerShutdownOutput() {
-        guard let context, !outputClosed else { return }
-        outputClosed = true
-        // An empty write completes after every earlier write, so the FIN follows the last byte. Shutting the output
-        // straight away would, once this side's input is closed too, close the channel and drop queued bytes.
-        let flushed = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
-        flushed.futureResult.assumeIsolated().whenComplete { _ in
-            context.close(mode: .output, promise: nil)
+    private func partnerWritabilityChanged(isWritable: Bool) {
+        switch state.partnerWritabilityChanged(isWritable: isWritable) {
+        case .read: context?.read()
+        case .none: break
         }
     }
 
-    private func partnerBecameWritable() {
-        if pendingRead, let context {
-            pendingRead = false
-            context.read()
-        }
+    private func partnerInputClosed() {
+        perform(state.partnerInputClosed())
     }
 
-    private func partnerClose(flushingFirst: Bool) {
-        guard let context else { return }
-        // A close from this handler's own context does not pass through its `close(context:mode:promise:)`.
-        closeRequested = true
-        guard flushingFirst, context.channel.isActive, !outputClosed else {
-            context.close(promise: nil)
-            return
-        }
-        outputClosed = true
-        let flushed = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
-        flushed.futureResult.assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
+    private func partnerClosed(cleanly: Bool) {
+        perform(state.partnerClosed(cleanly: cleanly))
     }
 
     /// The partner just connected: hand it what arrived meanwhile, then resume reading.
-    func partnerConnected() {
+    private func partnerConnected(isWritable: Bool) {
+        let action = state.partnerConnected(isWritable: isWritable)
         guard let partner else { return }
-        if !held.isEmpty {
-            for buffer in held {
+        if action.writeHeldBytes {
+            for buffer in state.takeHeldBytes() {
                 partner.partnerWrite(buffer)
             }
-            held.removeAll()
             partner.partnerFlush()
         }
-        if heldInputClosed {
-            heldInputClosed = false
-            partner.partnerShutdownOutput()
+        if action.shutDownPartnerOutput {
+            partner.partnerInputClosed()
         }
-        if pendingRead, partner.active, partner.writable, let context {
-            pendingRead = false
-            context.read()
+        if action.read {
+            context?.read()
+        }
+    }
+
+    private func perform(_ action: TCPProxyConnectionStateMachine.OutputAction) {
+        guard let context else { return }
+        switch action {
+        case .flushThenReport:
+            // An empty write completes after every earlier write, so the shutdown or close follows the last byte.
+            // Shutting the output straight away would, once this side's input is closed too, close the channel and
+            // drop queued bytes.
+            let flushed = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: flushed)
+            flushed.futureResult.assumeIsolated().whenComplete { _ in
+                self.pendingWritesFlushed()
+            }
+        case .close:
+            // A close from this handler's own context does not pass through its `close(context:mode:promise:)`.
+            context.close(promise: nil)
+        case .none:
+            break
+        }
+    }
+
+    private func pendingWritesFlushed() {
+        guard let context else { return }
+        switch state.pendingWritesFlushed() {
+        case .shutDownOutput: context.close(mode: .output, promise: nil)
+        case .close: context.close(promise: nil)
+        case .none: break
         }
     }
 }

@@ -6,14 +6,10 @@ import NIOPosix
 
 /// One proxied TCP connection: the downstream channel and the upstream it dials on the same event loop, kept in its
 /// loop's registry (which also watches it for idleness) until both are closed.
+///
+/// What to do when is decided by a ``TCPProxySessionStateMachine``; the session feeds it its sides' events and carries
+/// out the actions it returns.
 final class TCPProxySession {
-    private enum UpstreamState {
-        case notStarted
-        case connecting
-        case connected(any Channel)
-        case closed
-    }
-
     let downstream = TCPProxyGlueHandler(side: .downstream)
     let upstream = TCPProxyGlueHandler(side: .upstream)
 
@@ -23,14 +19,9 @@ final class TCPProxySession {
     private let eventLoop: any EventLoop
     /// The endpoint dialled, once it is picked (for log lines).
     private var upstreamAddress: SocketAddress?
-    private var upstreamState = UpstreamState.notStarted
-    private var downstreamOpen = true
-    private var finished = false
-    /// Bytes were read on either side since the registry's last idle sweep.
-    private var sawActivity = true
-    /// Idle sweeps in a row that found no activity.
-    private var idleTicks = 0
-    private var closedForIdleness = false
+    /// The upstream channel once its connect succeeded.
+    private var upstreamChannel: (any Channel)?
+    private var state = TCPProxySessionStateMachine()
 
     /// Must be made on the downstream channel's event loop, which `registry` belongs to.
     init(downstreamChannel: any Channel, listener: TCPProxyListenerContext, registry: TCPProxySessionRegistry) {
@@ -66,36 +57,43 @@ final class TCPProxySession {
     func sideBecameActive(_ side: TCPProxyGlueHandler.Side) {
         switch side {
         case .downstream:
-            listener.stats.increment(.downstreamConnectionsTotal)
-            listener.stats.increment(.downstreamConnectionsActive)
-            debug("downstream connection accepted")
-            connectUpstream()
+            switch state.downstreamActive() {
+            case .connectUpstream:
+                listener.stats.increment(.downstreamConnectionsTotal)
+                listener.stats.increment(.downstreamConnectionsActive)
+                debug("downstream connection accepted")
+                connectUpstream()
+            }
         case .upstream:
             listener.cluster.stats.increment(.upstreamConnectionsActive)
         }
     }
 
     func sideBecameInactive(_ side: TCPProxyGlueHandler.Side, reason: CloseReason) {
+        switch side == .downstream ? state.downstreamInactive() : state.upstreamInactive() {
+        case .countThenFinish:
+            countClose(side, reason: reason)
+            finish()
+        case .count:
+            countClose(side, reason: reason)
+        case .finish:
+            finish()
+        case .none:
+            break
+        }
+    }
+
+    private func countClose(_ side: TCPProxyGlueHandler.Side, reason: CloseReason) {
         switch side {
         case .downstream:
-            guard downstreamOpen else { return }
-            downstreamOpen = false
             listener.stats.decrement(.downstreamConnectionsActive)
             listener.stats.increment(.downstreamConnectionsDestroyed)
             listener.stats.increment(Self.downstreamCounter(reason))
-            debug("downstream connection closed", ["close.reason": "\(reason.rawValue)"])
-            if case .notStarted = upstreamState {
-                upstreamState = .closed
-            }
         case .upstream:
-            if case .connected = upstreamState {
-                listener.cluster.stats.decrement(.upstreamConnectionsActive)
-                listener.cluster.stats.increment(Self.upstreamCounter(reason))
-                debug("upstream connection closed", ["close.reason": "\(reason.rawValue)"])
-            }
-            upstreamState = .closed
+            listener.cluster.stats.decrement(.upstreamConnectionsActive)
+            listener.cluster.stats.increment(Self.upstreamCounter(reason))
         }
-        finishIfDone()
+        debug("\(side.rawValue) connection closed", ["close.reason": "\(reason.rawValue)"])
     }
 
     func sideFailed(_ side: TCPProxyGlueHandler.Side, error: any Error) {
@@ -105,7 +103,7 @@ final class TCPProxySession {
     /// `bytes` were read on `side`; `forwarded` when they went straight on to the other side (bytes read upstream
     /// are then sent downstream). One call per read: it marks activity and counts the downstream bytes either way.
     func recordRead(_ side: TCPProxyGlueHandler.Side, bytes: Int, forwarded: Bool) {
-        sawActivity = true
+        state.readSeen()
         switch side {
         case .downstream: listener.stats.increment(.downstreamBytesReceived, by: bytes)
         case .upstream where forwarded: listener.stats.increment(.downstreamBytesSent, by: bytes)
@@ -125,7 +123,6 @@ final class TCPProxySession {
     private func connectUpstream() {
         let cluster = listener.cluster
         let endpoint = cluster.pickEndpoint()
-        upstreamState = .connecting
         cluster.stats.increment(.upstreamConnectionsTotal)
         upstreamAddress = endpoint
 
@@ -155,30 +152,29 @@ final class TCPProxySession {
     private func upstreamConnectFinished(_ result: Result<any Channel, any Error>) {
         switch result {
         case .success(let channel):
-            guard downstreamOpen else {
+            switch state.upstreamConnected() {
+            case .proceed:
+                upstreamChannel = channel
+                debug("upstream connected")
+            case .closeUpstream:
                 channel.close(promise: nil)
-                return
             }
-            if case .connecting = upstreamState {
-                upstreamState = .connected(channel)
-            }
-            debug("upstream connected")
         case .failure(let error):
-            guard downstreamOpen else {
-                upstreamState = .closed
-                finishIfDone()
-                return
+            switch state.upstreamConnectFailed() {
+            case .countThenCloseDownstream:
+                var timedOut = false
+                if case ChannelError.connectTimeout = error { timedOut = true }
+                listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
+                debug(
+                    "upstream connect failed; closing downstream",
+                    ["error": "\(error)", "upstream.timed_out": "\(timedOut)"]
+                )
+                downstreamChannel.close(promise: nil)
+            case .finish:
+                finish()
+            case .none:
+                break
             }
-            var timedOut = false
-            if case ChannelError.connectTimeout = error { timedOut = true }
-            listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
-            debug(
-                "upstream connect failed; closing downstream",
-                ["error": "\(error)", "upstream.timed_out": "\(timedOut)"]
-            )
-            upstreamState = .closed
-            downstreamChannel.close(promise: nil)
-            finishIfDone()
         }
     }
 
@@ -192,31 +188,34 @@ final class TCPProxySession {
 
     /// Called by the registry's idle sweep: how many sweeps in a row have now found this session quiet.
     func tickIdle() -> Int {
-        if sawActivity {
-            sawActivity = false
-            idleTicks = 0
-        } else {
-            idleTicks += 1
-        }
-        return idleTicks
+        state.idleTick()
     }
 
     /// tcp_proxy's `idle_timeout` expired: closes both sides (once), counted as an idle timeout.
     func closeIdle() {
-        guard downstreamOpen, !closedForIdleness else { return }
-        closedForIdleness = true
-        listener.stats.increment(.idleTimeout)
-        debug("idle timeout; closing both sides", ["idle_timeout": "\(listener.idleTimeout.map { "\($0)" } ?? "-")"])
-        downstream.localReason = .idleTimeout
-        upstream.localReason = .idleTimeout
-        close()
+        switch state.idleTimeoutExpired() {
+        case .closeBoth:
+            listener.stats.increment(.idleTimeout)
+            debug(
+                "idle timeout; closing both sides",
+                ["idle_timeout": "\(listener.idleTimeout.map { "\($0)" } ?? "-")"]
+            )
+            downstream.idleTimeoutExpired()
+            upstream.idleTimeoutExpired()
+            close()
+        case .none:
+            break
+        }
     }
 
-    /// Closes both sides.
+    /// Closes both sides (a connecting upstream is closed by the downstream's close).
     func close() {
-        downstreamChannel.close(promise: nil)
-        if case .connected(let channel) = upstreamState {
-            channel.close(promise: nil)
+        switch state.close() {
+        case .closeDownstream:
+            downstreamChannel.close(promise: nil)
+        case .closeDownstreamAndUpstream:
+            downstreamChannel.close(promise: nil)
+            upstreamChannel?.close(promise: nil)
         }
     }
 
@@ -244,18 +243,12 @@ final class TCPProxySession {
 
     // MARK: End
 
-    private func finishIfDone() {
-        guard !downstreamOpen, !finished else { return }
-        switch upstreamState {
-        case .closed, .notStarted:
-            finished = true
-            registry.remove(self)
-            downstream.session = nil
-            upstream.session = nil
-            listener.sessionFinished()
-        case .connecting, .connected:
-            return
-        }
+    /// Both sides are closed: the registry lets the session go.
+    private func finish() {
+        registry.remove(self)
+        downstream.session = nil
+        upstream.session = nil
+        listener.sessionFinished()
     }
 }
 

@@ -21,6 +21,30 @@ import Testing
         }
     }
 
+    /// Keeps every write's promise until released, as a channel does while its peer reads nothing.
+    final class WriteHolder: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var written: [ByteBuffer] = []
+        private var promises: [EventLoopPromise<Void>] = []
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            written.append(unwrapOutboundIn(data))
+            if let promise {
+                promises.append(promise)
+            }
+        }
+
+        func flush(context: ChannelHandlerContext) {}
+
+        func release() {
+            let promises = self.promises
+            self.promises = []
+            for promise in promises {
+                promise.succeed(())
+            }
+        }
+    }
+
     private func pair() -> (TCPProxyGlueHandler, TCPProxyGlueHandler) {
         let downstream = TCPProxyGlueHandler(side: .downstream)
         let upstream = TCPProxyGlueHandler(side: .upstream)
@@ -85,6 +109,35 @@ import Testing
         upstream.isWritable = true
         upstream.pipeline.fireChannelWritabilityChanged()
         #expect(counter.reads == 2)
+        _ = try downstream.finish(acceptAlreadyClosed: true)
+        _ = try upstream.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test func aCleanDownstreamCloseWhileTheUpstreamsShutdownWaitsForQueuedBytesClosesItOnlyAfterThem() throws {
+        let (downstreamHandler, upstreamHandler) = pair()
+        let downstream = EmbeddedChannel(handler: downstreamHandler)
+        let recorder = CloseRecorder()
+        let holder = WriteHolder()
+        let upstream = EmbeddedChannel()
+        try upstream.pipeline.syncOperations.addHandler(recorder)
+        try upstream.pipeline.syncOperations.addHandler(holder)
+        try upstream.pipeline.syncOperations.addHandler(upstreamHandler)
+        try downstream.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try upstream.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2)).wait()
+
+        // The client's upload and FIN; the upstream takes none of it yet.
+        try downstream.writeInbound(ByteBuffer(string: "upload"))
+        downstream.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        // The downstream then closes cleanly (as NIO closes it once its output is shut too).
+        try downstream.close().wait()
+        #expect(recorder.modes.isEmpty)
+        #expect(upstream.isActive)
+
+        // The queued bytes are written: only now is the upstream closed, fully (its partner is gone).
+        holder.release()
+        #expect(holder.written == [ByteBuffer(string: "upload"), ByteBuffer()])
+        #expect(recorder.modes == [.all])
+        #expect(!upstream.isActive)
         _ = try downstream.finish(acceptAlreadyClosed: true)
         _ = try upstream.finish(acceptAlreadyClosed: true)
     }

@@ -114,6 +114,75 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
+        /// The client uploads, ends its output and closes while the upstream reads nothing yet, so the upload waits in
+        /// the gateway's queue for the upstream. The upstream then ends its own output (it has nothing to say), which
+        /// closes the downstream — both of its directions have ended — before the upstream has read the upload. Every
+        /// byte still reaches the upstream, and only then its end.
+        @Test func anUploadEndedWhileStillQueuedForASlowUpstreamArrivesWholeBeforeItsEnd() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstreamChannel = Box<(any Channel)?>(nil)
+            let received = Counter()
+            let mismatches = Counter()
+            let ended = Counter()
+            let failed = Counter()
+            let upstream = try await TestUpstream.start(group: group) {
+                WithheldSinkHandler(
+                    channel: upstreamChannel,
+                    received: received,
+                    mismatches: mismatches,
+                    ended: ended,
+                    failed: failed
+                )
+            }
+            // A queue for the upstream larger than the upload: the gateway reads all of it, and the client's FIN,
+            // while the upstream reads nothing.
+            let harness = try await GatewayHarness.start(
+                yaml: GatewayHarness.config(
+                    upstreamPorts: [upstream.port],
+                    clusterExtra: "    per_connection_buffer_limit_bytes: 67108864"
+                ),
+                group: group
+            )
+            let total = 16 * 1024 * 1024
+            let client = connectLoopback(port: harness.port)
+            #expect(client >= 0)
+            let sent = try await withDeadline(seconds: 60) {
+                await Task.detached {
+                    var offset = 0
+                    while offset < total {
+                        let chunk = Pattern.bytes(at: offset, count: min(1 << 20, total - offset))
+                        let count = chunk.withUnsafeReadableBytes { write(client, $0.baseAddress, $0.count) }
+                        guard count > 0 else { break }
+                        offset += count
+                    }
+                    shutdown(client, Int32(SHUT_WR))
+                    close(client)
+                    return offset
+                }.value
+            }
+            #expect(sent == total)
+            #expect(await eventually { harness.listener.stats[.downstreamBytesReceived] == total })
+            // The FIN follows the last byte; give the gateway a moment to read it.
+            try await Task.sleep(for: .milliseconds(200))
+            let channel = try #require(upstreamChannel.value)
+            try await channel.eventLoop.submit { channel.close(mode: .output, promise: nil) }.get()
+            #expect(await eventually { harness.listener.stats[.downstreamConnectionsDestroyed] == 1 })
+            #expect(received.current < total, "the upstream read nothing yet, so the upload is still queued")
+
+            try await channel.eventLoop.submit {
+                try channel.syncOptions?.setOption(.autoRead, value: true)
+                channel.read()
+            }.get()
+            #expect(await eventually(seconds: 60) { ended.current == 1 })
+            #expect(received.current == total)
+            #expect(mismatches.current == 0)
+            #expect(failed.current == 0)
+            #expect(await eventually { harness.listener.activeConnections == 0 })
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+        }
+
         @Test func bytesSentBeforeTheUpstreamConnectsAreHeldNotLost() async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let raw = RawListener()

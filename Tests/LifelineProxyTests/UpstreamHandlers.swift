@@ -112,3 +112,55 @@ final class TagHandler: ChannelInboundHandler {
         }
     }
 }
+
+/// Reads nothing until the test turns reading on, then takes every byte, checking it against ``Pattern``. Its channel
+/// is handed to the test, which decides when it ends its output and starts reading.
+final class WithheldSinkHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let channel: Box<(any Channel)?>
+    private let received: Counter
+    private let mismatches: Counter
+    /// Counts a clean end (FIN, or the close NIO makes of it once the output was shut) and failures apart.
+    private let ended: Counter
+    private let failed: Counter
+
+    init(channel: Box<(any Channel)?>, received: Counter, mismatches: Counter, ended: Counter, failed: Counter) {
+        self.channel = channel
+        self.received = received
+        self.mismatches = mismatches
+        self.ended = ended
+        self.failed = failed
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // A small fixed receive buffer (no autotuning), so what the upstream has not read waits in the gateway.
+        try? context.channel.syncOptions?.setOption(.socketOption(.so_rcvbuf), value: 65536)
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        let channel = context.channel
+        self.channel.update { $0 = channel }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        if !Pattern.matches(buffer, at: received.current) { mismatches.add(1) }
+        received.add(buffer.readableBytes)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            ended.add(1)
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if ended.current == 0 && failed.current == 0 {
+            ended.add(1)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failed.add(1)
+        context.close(promise: nil)
+    }
+}
