@@ -1,0 +1,96 @@
+/// Reads the first bytes of a connection the way Envoy's `tls_inspector` does: is this a TLS ClientHello, and if so,
+/// which server name (SNI) and application protocols (ALPN) does it ask for?
+///
+/// The parser is stateless: each call looks at everything received so far, from the first byte. Handshake messages
+/// may be fragmented across records and records across reads, so a ClientHello that spans two records is reassembled
+/// (BoringSSL, which Envoy hands the bytes to, does the same). What BoringSSL would reject before its ClientHello
+/// callback runs — a record that is not a handshake, a first message that is not a ClientHello, malformed lengths,
+/// a duplicated extension, a malformed `server_name` or ALPN list — is `notTLS`: Envoy then counts `tls_not_found`
+/// and carries on with the `raw_buffer` transport. A ClientHello that does not fit into `maximumBytes` is
+/// `tooLarge`, on which Envoy closes the connection (`client_hello_too_large`).
+public struct ClientHelloParser: Sendable, Hashable {
+    /// What the bytes so far say.
+    public enum Decision: Sendable, Hashable {
+        /// Still possibly a ClientHello; read more.
+        case needMoreData
+        /// Not TLS (or TLS that BoringSSL would refuse before reading the ClientHello): transport `raw_buffer`.
+        case notTLS
+        /// A complete ClientHello. `serverName` is lower-cased; `alpn` is in the client's order.
+        case tls(serverName: String?, alpn: [String])
+        /// The ClientHello would need more than `maximumBytes`.
+        case tooLarge
+    }
+
+    /// Envoy's `TLS_MAX_CLIENT_HELLO`: the most bytes read before giving up.
+    public static let defaultMaximumBytes = 64 * 1024
+
+    /// The most bytes this parser will look at; more is `tooLarge`.
+    public var maximumBytes: Int
+
+    public init(maximumBytes: Int = ClientHelloParser.defaultMaximumBytes) {
+        self.maximumBytes = maximumBytes
+    }
+
+    /// Decides on the bytes received so far, from the first byte of the connection.
+    public func decide(_ bytes: [UInt8]) -> Decision {
+        let limited = bytes.count > maximumBytes ? Array(bytes.prefix(maximumBytes)) : bytes
+        switch reassembleHandshake(limited) {
+        case .notTLS:
+            return .notTLS
+        case .incomplete:
+            return limited.count >= maximumBytes ? .tooLarge : .needMoreData
+        case .messageTooLarge:
+            return .tooLarge
+        case .clientHello(let body):
+            guard let hello = ClientHelloBody(body) else { return .notTLS }
+            return .tls(serverName: hello.serverName, alpn: hello.alpn)
+        }
+    }
+
+    // MARK: Records
+
+    private enum Reassembly {
+        case notTLS
+        case incomplete
+        case messageTooLarge
+        case clientHello([UInt8])
+    }
+
+    private static let handshakeContentType: UInt8 = 22
+    private static let clientHelloType: UInt8 = 1
+    private static let recordHeaderLength = 5
+    /// `SSL3_RT_MAX_PLAIN_LENGTH`: the largest plaintext record.
+    private static let maximumRecordLength = 16_384
+
+    /// Concatenates the payloads of the handshake records until the first handshake message is complete.
+    private func reassembleHandshake(_ bytes: [UInt8]) -> Reassembly {
+        let handshakeContentType = Self.handshakeContentType
+        let clientHelloType = Self.clientHelloType
+        let recordHeaderLength = Self.recordHeaderLength
+        var handshake: [UInt8] = []
+        var offset = 0
+        while true {
+            let available = bytes.count - offset
+            if available >= 1, bytes[offset] != handshakeContentType { return .notTLS }
+            if available >= 2, bytes[offset + 1] != 3 { return .notTLS }
+            guard available >= recordHeaderLength else { return .incomplete }
+            let recordLength = Int(bytes[offset + 3]) << 8 | Int(bytes[offset + 4])
+            guard recordLength > 0, recordLength <= Self.maximumRecordLength else { return .notTLS }
+            let payloadStart = offset + recordHeaderLength
+            let payloadEnd = min(payloadStart + recordLength, bytes.count)
+            handshake.append(contentsOf: bytes[payloadStart..<payloadEnd])
+
+            if handshake.count >= 1, handshake[0] != clientHelloType { return .notTLS }
+            if handshake.count >= 4 {
+                let messageLength = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
+                // On the wire the message needs at least one record header besides itself.
+                if recordHeaderLength + 4 + messageLength > maximumBytes { return .messageTooLarge }
+                if handshake.count >= 4 + messageLength {
+                    return .clientHello(Array(handshake[4..<(4 + messageLength)]))
+                }
+            }
+            if payloadEnd < payloadStart + recordLength { return .incomplete }
+            offset = payloadEnd
+        }
+    }
+}
