@@ -33,17 +33,25 @@ public struct ClientHelloParser: Sendable, Hashable {
 
     /// Decides on the bytes received so far, from the first byte of the connection.
     public func decide(_ bytes: [UInt8]) -> Decision {
+        progress(bytes).decision
+    }
+
+    /// The decision, and for `needMoreData` how many bytes (from the first) must have arrived before another look
+    /// can say more: the end of the record or message being read. Parsing again only then keeps a client that
+    /// trickles its ClientHello a byte at a time from costing a parse per byte.
+    public func progress(_ bytes: [UInt8]) -> (decision: Decision, needed: Int) {
         let limited = bytes.count > maximumBytes ? Array(bytes.prefix(maximumBytes)) : bytes
         switch reassembleHandshake(limited) {
         case .notTLS:
-            return .notTLS
-        case .incomplete:
-            return limited.count >= maximumBytes ? .tooLarge : .needMoreData
+            return (.notTLS, 0)
+        case .incomplete(let needed):
+            guard limited.count < maximumBytes else { return (.tooLarge, 0) }
+            return (.needMoreData, min(max(needed, limited.count + 1), maximumBytes))
         case .messageTooLarge:
-            return .tooLarge
+            return (.tooLarge, 0)
         case .clientHello(let body):
-            guard let hello = ClientHelloBody(body) else { return .notTLS }
-            return .tls(serverName: hello.serverName, alpn: hello.alpn)
+            guard let hello = ClientHelloBody(body) else { return (.notTLS, 0) }
+            return (.tls(serverName: hello.serverName, alpn: hello.alpn), 0)
         }
     }
 
@@ -51,7 +59,8 @@ public struct ClientHelloParser: Sendable, Hashable {
 
     private enum Reassembly {
         case notTLS
-        case incomplete
+        /// Nothing more can be said before `needed` bytes.
+        case incomplete(needed: Int)
         case messageTooLarge
         case clientHello([UInt8])
     }
@@ -73,7 +82,7 @@ public struct ClientHelloParser: Sendable, Hashable {
             let available = bytes.count - offset
             if available >= 1, bytes[offset] != handshakeContentType { return .notTLS }
             if available >= 2, bytes[offset + 1] != 3 { return .notTLS }
-            guard available >= recordHeaderLength else { return .incomplete }
+            guard available >= recordHeaderLength else { return .incomplete(needed: offset + recordHeaderLength) }
             let recordLength = Int(bytes[offset + 3]) << 8 | Int(bytes[offset + 4])
             guard recordLength > 0, recordLength <= Self.maximumRecordLength else { return .notTLS }
             let payloadStart = offset + recordHeaderLength
@@ -81,15 +90,22 @@ public struct ClientHelloParser: Sendable, Hashable {
             handshake.append(contentsOf: bytes[payloadStart..<payloadEnd])
 
             if handshake.count >= 1, handshake[0] != clientHelloType { return .notTLS }
-            if handshake.count >= 4 {
-                let messageLength = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
-                // On the wire the message needs at least one record header besides itself.
-                if recordHeaderLength + 4 + messageLength > maximumBytes { return .messageTooLarge }
-                if handshake.count >= 4 + messageLength {
-                    return .clientHello(Array(handshake[4..<(4 + messageLength)]))
-                }
+            let recordEnd = payloadStart + recordLength
+            guard handshake.count >= 4 else {
+                if payloadEnd < recordEnd { return .incomplete(needed: bytes.count + 4 - handshake.count) }
+                offset = payloadEnd
+                continue
             }
-            if payloadEnd < payloadStart + recordLength { return .incomplete }
+            let messageLength = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
+            // On the wire the message needs at least one record header besides itself.
+            if recordHeaderLength + 4 + messageLength > maximumBytes { return .messageTooLarge }
+            if handshake.count >= 4 + messageLength {
+                return .clientHello(Array(handshake[4..<(4 + messageLength)]))
+            }
+            if payloadEnd < recordEnd {
+                let messageEnd = payloadEnd + (4 + messageLength - handshake.count)
+                return .incomplete(needed: min(recordEnd, messageEnd))
+            }
             offset = payloadEnd
         }
     }

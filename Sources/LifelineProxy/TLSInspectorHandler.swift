@@ -28,6 +28,8 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var state = State.inspecting
     private var held: ByteBuffer?
+    /// How many bytes must be held before the parser can say more.
+    private var needed = 0
     private var timer: Scheduled<Void>?
 
     /// - Parameters:
@@ -88,6 +90,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             held!.writeBuffer(&buffer)
         }
+        guard held!.readableBytes >= needed else { return }
         inspect(context: context)
     }
 
@@ -135,9 +138,10 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func inspect(context: ChannelHandlerContext) {
         let bytes = held.map { Array($0.readableBytesView) } ?? []
-        switch parser.decide(bytes) {
+        let (decision, needed) = parser.progress(bytes)
+        switch decision {
         case .needMoreData:
-            break
+            self.needed = needed
         case .notTLS:
             decide(.rawBuffer, context: context)
         case .tls(let serverName, let alpn):

@@ -25,6 +25,29 @@ struct ClientHelloParserTests {
         }
     }
 
+    @Test("a reader that waits for the bytes the parser says it needs decides in a few looks")
+    func neededBytes() throws {
+        let hello = try ClientHelloSamples.python(serverName: "lifeline.test", alpn: ["h2"])
+        for bytes in [
+            hello, ClientHelloSamples.splitIntoTwoRecords(hello, at: 2),
+            ClientHelloSamples.splitIntoTwoRecords(hello, at: 100),
+        ] {
+            var looks = 0
+            var length = 1
+            while true {
+                looks += 1
+                let (decision, needed) = parser.progress(Array(bytes[..<length]))
+                guard decision == .needMoreData else {
+                    #expect(decision == .tls(serverName: "lifeline.test", alpn: ["h2"]))
+                    break
+                }
+                #expect(needed > length && needed <= bytes.count)
+                length = needed
+            }
+            #expect(looks <= 6)
+        }
+    }
+
     @Test("a ClientHello split across two records, at every point, is reassembled")
     func splitAcrossRecords() throws {
         let hello = try ClientHelloSamples.python(serverName: "Split.Lifeline.Test", alpn: ["h2"])
