@@ -92,7 +92,8 @@ struct ClientHelloParserTests {
         #expect(parser.decide([0x47]) == .notTLS)
         #expect(parser.decide([22, 2]) == .notTLS)
         // A handshake record whose first message is a ServerHello.
-        #expect(parser.decide([22, 3, 1, 0, 4, 2]) == .notTLS)
+        #expect(parser.decide([22, 3, 1, 0, 4, 2]) == .needMoreData, "records are looked into once complete")
+        #expect(parser.decide([22, 3, 1, 0, 4, 2, 0, 0, 0]) == .notTLS)
         // Empty and oversized records.
         #expect(parser.decide([22, 3, 1, 0, 0]) == .notTLS)
         #expect(parser.decide([22, 3, 1, 0x40, 0x01]) == .notTLS)
@@ -130,20 +131,30 @@ struct ClientHelloParserTests {
         #expect(parser.decide(ClientHelloSamples.records(message)) == .notTLS)
     }
 
-    @Test("a ClientHello over the limit is too large, however it is fragmented")
+    @Test("16 KiB on the wire is inspected, one byte more is too large (as Envoy 1.40)")
     func tooLarge() {
-        let padding = [UInt8](repeating: 0, count: 70_000)
-        let message = ClientHelloSamples.message(extensions: [(21, Array(padding[..<60_000])), (22, [])])
-        let records = ClientHelloSamples.records(message)
-        // It fits in 64 KiB as a message, but not with its record headers under a tighter limit.
-        #expect(parser.decide(records) == .tls(serverName: nil, alpn: []))
-        #expect(ClientHelloParser(maximumBytes: 16_384).decide(records) == .tooLarge)
-        #expect(ClientHelloParser(maximumBytes: 16_384).decide(Array(records[..<9])) == .tooLarge)
-        // A message whose declared length alone exceeds 64 KiB.
-        let huge = ClientHelloSamples.message(extensions: [
-            (21, Array(padding[..<40_000])), (22, Array(padding[..<40_000])),
-        ])
-        #expect(parser.decide(Array(ClientHelloSamples.records(huge)[..<9])) == .tooLarge)
+        // One record: 5 header bytes, then a message of 51 bytes plus the padding extension's data.
+        func hello(wireBytes: Int) -> [UInt8] {
+            let padding = [UInt8](repeating: 0, count: wireBytes - 5 - 51)
+            return ClientHelloSamples.records(ClientHelloSamples.message(extensions: [(65_000, padding)]))
+        }
+        #expect(hello(wireBytes: 16_384).count == 16_384)
+        #expect(parser.decide(hello(wireBytes: 16_384)) == .tls(serverName: nil, alpn: []))
+        #expect(parser.decide(hello(wireBytes: 16_385)) == .tooLarge)
+        #expect(parser.decide(Array(hello(wireBytes: 16_385)[..<16_384])) == .tooLarge)
+        #expect(parser.decide(Array(hello(wireBytes: 16_385)[..<16_383])) == .needMoreData)
+        // Envoy before max_client_hello_size read up to 64 KiB.
+        let wide = ClientHelloParser(maximumBytes: 65_536)
+        #expect(wide.decide(hello(wireBytes: 16_385)) == .tls(serverName: nil, alpn: []))
+    }
+
+    @Test("a ClientHello message over 16 KiB is refused as BoringSSL does: not TLS")
+    func messageTooLong() {
+        let padding = [UInt8](repeating: 0, count: 20_000)
+        let message = ClientHelloSamples.message(extensions: [(65_000, padding)])
+        let records = ClientHelloSamples.records(message, fragment: 1_000)
+        #expect(parser.decide(Array(records[..<1_005])) == .notTLS)
+        #expect(ClientHelloParser(maximumBytes: 65_536).decide(records) == .notTLS)
     }
 
     @Test("extensions that do not fill the body exactly are malformed")
