@@ -6,7 +6,8 @@ public import NIOSSL
 /// Envoy's meaning, where NIOSSL can say it:
 /// - a server presents its first `tls_certificates` entry (NIOSSL holds one chain per context; Envoy would pick
 ///   between an RSA and an ECDSA one by what the client supports);
-/// - `require_client_certificate` asks for and verifies a client certificate against `trusted_ca`;
+/// - with `trusted_ca` a server asks for a client certificate and verifies one if sent; `require_client_certificate`
+///   makes it mandatory;
 /// - a client verifies the upstream against `trusted_ca`, and does not verify it at all without a
 ///   `validation_context`, as Envoy; hostnames are not checked (Envoy checks SANs only where
 ///   `match_typed_subject_alt_names` says so);
@@ -29,13 +30,15 @@ public enum TLSContextFactory {
             privateKey: .privateKey(try privateKey(certificate.privateKey))
         )
         try apply(plan.common, to: &configuration)
-        if plan.requireClientCertificate {
-            guard let trustedCA = plan.common.trustedCA else {
-                throw Failure(description: "require_client_certificate needs validation_context.trusted_ca")
-            }
+        if let trustedCA = plan.common.trustedCA {
             configuration.trustRoots = .certificates(try certificateChain(trustedCA))
-            configuration.certificateVerification = .noHostnameVerification
+            // Envoy asks for a client certificate whenever it has a CA to check one against; only
+            // require_client_certificate makes one mandatory.
+            configuration.certificateVerification =
+                plan.requireClientCertificate ? .noHostnameVerification : .optionalVerification
             configuration.sendCANameList = true
+        } else if plan.requireClientCertificate {
+            throw Failure(description: "require_client_certificate needs validation_context.trusted_ca")
         }
         return configuration
     }
@@ -44,10 +47,11 @@ public enum TLSContextFactory {
         try NIOSSLContext(configuration: serverConfiguration(plan))
     }
 
-    /// A handler for one accepted connection; checks the client certificate's SANs when the plan asks to.
+    /// A handler for one accepted connection; checks the client certificate's SANs when the plan asks to (a client
+    /// that may send none and sends none is not checked).
     public static func makeServerHandler(context: NIOSSLContext, plan: DownstreamTlsPlan) -> NIOSSLServerHandler {
         let matchers = plan.common.matchSubjectAltNames
-        guard plan.requireClientCertificate, !matchers.isEmpty else { return NIOSSLServerHandler(context: context) }
+        guard plan.common.trustedCA != nil, !matchers.isEmpty else { return NIOSSLServerHandler(context: context) }
         // The underscored hook runs after BoringSSL verified the chain, which a full custom callback would replace.
         return NIOSSLServerHandler._makeSSLServerHandler(context: context) { certificate, channel in
             checkSubjectAltNames(of: certificate, against: matchers, on: channel)

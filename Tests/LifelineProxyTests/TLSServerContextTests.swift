@@ -204,6 +204,28 @@ struct TLSServerContextTests {
         }
     }
 
+    @Test("trusted_ca without require_client_certificate: a certificate is optional, but verified when sent")
+    func optionalClientCertificate() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let plan = DownstreamTlsPlan(
+            certificates: [Self.pem(certificates.serverECDSA)],
+            common: CommonTlsPlan(trustedCA: PEMSource(pem: certificates.authority.certificatePEM, source: "ca.crt"))
+        )
+        try await Self.withServer(plan: plan) { server in
+            let ca = certificates.authority.certificatePath
+            #expect(try Self.python(port: server.port, caFile: ca) == "tls=true alpn=none\n")
+            #expect(try await server.stats(count: 2) == [.handshake, .noCertificate])
+            #expect(
+                try Self.python(port: server.port, caFile: ca, certificate: certificates.client).hasPrefix("tls=true")
+            )
+            #expect(try await server.stats(count: 3).last == .handshake)
+            let untrusted = try Self.python(port: server.port, caFile: ca, certificate: certificates.untrustedClient)
+            #expect(untrusted.hasPrefix("ERROR"))
+            #expect(try await server.stats(count: 4).last == .failVerifyError)
+        }
+    }
+
     @Test("mTLS with match_typed_subject_alt_names: the client's SANs decide")
     func subjectAltNames() async throws {
         for (matcher, passes) in [
