@@ -73,13 +73,14 @@ struct TLSClientContextTests {
 
     static func withServer(
         requireClientCertificate: Bool = false,
+        serverCertificate: KeyPath<TestCertificates, TestCertificates.Issued> = \.serverECDSA,
         _ body: (TestCertificates, TLSTestServer, any EventLoopGroup) async throws -> Void
     ) async throws {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let plan = DownstreamTlsPlan(
-            certificates: [TLSServerContextTests.pem(certificates.serverECDSA)],
+            certificates: [TLSServerContextTests.pem(certificates[keyPath: serverCertificate])],
             common: CommonTlsPlan(
                 alpnProtocols: ["h2"],
                 trustedCA: PEMSource(pem: certificates.authority.certificatePEM, source: "ca.crt")
@@ -115,6 +116,17 @@ struct TLSClientContextTests {
             let wrongCA = UpstreamTlsPlan(common: CommonTlsPlan(trustedCA: Self.trusting(certificates.otherAuthority)))
             let outcome1 = try await Self.request(group: group, port: server.port, plan: wrongCA)
             #expect(outcome1 == .failed(.failVerifyError))
+        }
+    }
+
+    @Test("an expired upstream certificate fails verification, and passes without a validation context")
+    func expiredUpstream() async throws {
+        try await Self.withServer(serverCertificate: \.expired) { certificates, server, group in
+            let verifying = UpstreamTlsPlan(common: CommonTlsPlan(trustedCA: Self.trusting(certificates.authority)))
+            let verified = try await Self.request(group: group, port: server.port, plan: verifying)
+            #expect(verified == .failed(.failVerifyError))
+            let unverified = try await Self.request(group: group, port: server.port, plan: UpstreamTlsPlan())
+            #expect(unverified.isResponse)
         }
     }
 
