@@ -172,6 +172,23 @@ struct TLSServerContextTests {
         }
     }
 
+    @Test("ecdh_curves limits the key exchange groups")
+    func curves() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let plan = DownstreamTlsPlan(
+            certificates: [Self.pem(certificates.serverECDSA)],
+            common: CommonTlsPlan(ecdhCurves: ["P-256"])
+        )
+        try await Self.withServer(plan: plan) { server in
+            let ca = certificates.authority.certificatePath
+            let p256 = try Self.sClient(port: server.port, caFile: ca, ["-groups", "P-256"])
+            #expect(p256.text.contains("tls=true"))
+            let x25519 = try Self.sClient(port: server.port, caFile: ca, ["-groups", "X25519"])
+            #expect(!x25519.text.contains("tls=true"))
+        }
+    }
+
     @Test("mTLS: a client certificate from the trusted CA passes; none, or another CA's, fail with their own stat")
     func mutualTLS() async throws {
         let certificates = try TestCertificates.make()
@@ -282,6 +299,49 @@ struct TLSServerContextTests {
                     .rawBuffer,
                 ]
             )
+        }
+    }
+
+    /// A Python client that connects, waits `pause` seconds, optionally sends a line, and prints what came back.
+    static func slowClient(port: Int, pause: Double, send: Bool) throws -> String {
+        let script = """
+            import socket, sys, time
+            port, pause, send = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3] == "1"
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                time.sleep(pause)
+                try:
+                    if send:
+                        s.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")
+                    data = b""
+                    while chunk := s.recv(4096):
+                        data += chunk
+                    print("EOF", data.decode().split("\\r\\n\\r\\n")[-1], end="")
+                except OSError as error:
+                    print("ERROR", error)
+            """
+        return try ExternalCommand([
+            "timeout", "20", "python3", "-c", script, "\(port)", "\(pause)", send ? "1" : "0",
+        ]).check().text
+    }
+
+    @Test("on a real socket the listener filter timeout closes a silent client, or lets it go on as raw_buffer")
+    func inspectorTimeoutOnLoopback() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let plan = DownstreamTlsPlan(certificates: [Self.pem(certificates.serverRSA)])
+        let closing = ListenerFiltersPlan(tlsInspector: true, timeout: .milliseconds(200))
+        try await Self.withServer(inspector: closing, plan: plan) { server in
+            let started = ContinuousClock.now
+            let output = try Self.slowClient(port: server.port, pause: 0, send: false)
+            #expect(output == "EOF ")
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(server.inspections.value.isEmpty)
+        }
+        let continuing = ListenerFiltersPlan(tlsInspector: true, timeout: .milliseconds(200), continueOnTimeout: true)
+        try await Self.withServer(inspector: continuing, plan: plan) { server in
+            let output = try Self.slowClient(port: server.port, pause: 0.6, send: true)
+            #expect(output == "EOF tls=false alpn=none sni=none transport=raw_buffer\n")
+            #expect(server.inspections.value == [TLSInspection(transportProtocol: .rawBuffer, timedOut: true)])
         }
     }
 }
