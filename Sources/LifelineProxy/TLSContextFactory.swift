@@ -87,11 +87,13 @@ public enum TLSContextFactory {
         guard plan.common.trustedCA != nil, !matchers.isEmpty else {
             return try NIOSSLClientHandler(context: context, serverHostname: plan.serverName)
         }
-        return try NIOSSLClientHandler._makeSSLClientHandler(context: context, serverHostname: plan.serverName) {
-            certificate,
-            channel in
-            checkSubjectAltNames(of: certificate, against: matchers, on: channel)
-        }
+        return try NIOSSLClientHandler._makeSSLClientHandler(
+            context: context,
+            serverHostname: plan.serverName,
+            additionalPeerCertificateVerificationCallback: { certificate, channel in
+                checkSubjectAltNames(of: certificate, against: matchers, on: channel)
+            }
+        )
     }
 
     // MARK: Shared
