@@ -133,6 +133,13 @@ struct TLSServerContextTests {
                 "--cacert", certificates.authority.certificatePath, "https://lifeline.test:\(server.port)/",
             ]).check()
             #expect(output.text == "tls=true alpn=http/1.1\n")
+            // No protocol in common: the handshake goes on without ALPN, as Envoy's.
+            let noOverlap = try Self.python(
+                port: server.port,
+                caFile: certificates.authority.certificatePath,
+                alpn: ["h2"]
+            )
+            #expect(noOverlap == "tls=true alpn=none\n")
             // A name the certificate does not carry fails on curl's side.
             let wrongName = try ExternalCommand([
                 "timeout", "20", "curl", "-sS", "--resolve", "other.test:\(server.port):127.0.0.1",
