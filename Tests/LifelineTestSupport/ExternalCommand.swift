@@ -1,5 +1,9 @@
 public import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs a program from `PATH` (openssl, python3, curl) and collects what it printed, for tests that use real tools.
 public struct ExternalCommand: Sendable {
     /// What a finished program left behind.
@@ -43,9 +47,13 @@ public struct ExternalCommand: Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = stdin
+        #if canImport(Glibc)
+            // A program that exits before reading its input must not take the test process down with SIGPIPE.
+            _ = signal(SIGPIPE, SIG_IGN)
+        #endif
         try process.run()
-        if let standardInput { stdin.fileHandleForWriting.write(standardInput) }
-        try stdin.fileHandleForWriting.close()
+        if let standardInput { try? stdin.fileHandleForWriting.write(contentsOf: standardInput) }
+        try? stdin.fileHandleForWriting.close()
         // Read both pipes while the program runs, so a chatty program cannot block on a full pipe.
         let errorBox = DataBox()
         let errorDone = DispatchSemaphore(value: 0)
