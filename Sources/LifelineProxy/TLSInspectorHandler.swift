@@ -1,0 +1,179 @@
+import LifelinePlan
+import NIOCore
+
+/// Envoy's `tls_inspector` listener filter as the first handler of an accepted channel: it holds the first bytes,
+/// asks `ClientHelloParser` about them, and once it knows, reports a `TLSInspection` and replays the held bytes,
+/// untouched, to the handlers after it — so a TLS handler added by `onInspected`, or a passthrough proxy, sees the
+/// complete ClientHello. Then it leaves the pipeline.
+///
+/// The inspection is reported twice, to suit either style of wiring: `onInspected` runs first (synchronously, on the
+/// event loop, so it may add handlers after this one), then the inspection goes down the pipeline as a user inbound
+/// event. A connection that does not get that far is closed and reported to `onRejected`.
+final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case inspecting
+        case decided
+    }
+
+    private let parser: ClientHelloParser
+    private let timeout: TimeAmount?
+    private let continueOnTimeout: Bool
+    private let onInspected: (TLSInspection) -> Void
+    private let onRejected: (TLSInspectorRejection) -> Void
+
+    private var state = State.inspecting
+    private var held: ByteBuffer?
+    /// How many bytes must be held before the parser can say more.
+    private var needed = 0
+    private var timer: Scheduled<Void>?
+
+    /// - Parameters:
+    ///   - timeout: `listener_filters_timeout`; nil waits for ever.
+    ///   - continueOnTimeout: `continue_on_listener_filters_timeout`: on timeout, go on as `raw_buffer` with no SNI.
+    init(
+        parser: ClientHelloParser = ClientHelloParser(),
+        timeout: TimeAmount?,
+        continueOnTimeout: Bool,
+        onInspected: @escaping (TLSInspection) -> Void = { _ in },
+        onRejected: @escaping (TLSInspectorRejection) -> Void = { _ in }
+    ) {
+        self.parser = parser
+        self.timeout = timeout
+        self.continueOnTimeout = continueOnTimeout
+        self.onInspected = onInspected
+        self.onRejected = onRejected
+    }
+
+    /// From the listener's `listener_filters_timeout` and `continue_on_listener_filters_timeout`.
+    convenience init(
+        plan: ListenerFiltersPlan,
+        parser: ClientHelloParser = ClientHelloParser(),
+        onInspected: @escaping (TLSInspection) -> Void = { _ in },
+        onRejected: @escaping (TLSInspectorRejection) -> Void = { _ in }
+    ) {
+        self.init(
+            parser: parser,
+            timeout: plan.timeout.map { TimeAmount($0) },
+            continueOnTimeout: plan.continueOnTimeout,
+            onInspected: onInspected,
+            onRejected: onRejected
+        )
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .inspecting = state else {
+            context.fireChannelRead(data)
+            return
+        }
+        var buffer = unwrapInboundIn(data)
+        if held == nil {
+            held = buffer
+        } else {
+            held!.writeBuffer(&buffer)
+        }
+        guard held!.readableBytes >= needed else { return }
+        inspect(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard case .inspecting = state else {
+            context.fireChannelReadComplete()
+            return
+        }
+        // Without auto-read nobody else asks for the rest of the ClientHello.
+        context.read()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inspecting = state, let event = event as? ChannelEvent, event == .inputClosed {
+            reject(.connectionClosed, context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .inspecting = state {
+            state = .decided
+            timer?.cancel()
+            timer = nil
+            onRejected(.connectionClosed)
+        }
+        context.fireChannelInactive()
+    }
+
+    // MARK: Deciding
+
+    private func start(context: ChannelHandlerContext) {
+        guard case .inspecting = state, timer == nil, let timeout else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            timer = nil
+            guard case .inspecting = state else { return }
+            if continueOnTimeout {
+                decide(TLSInspection(transportProtocol: .rawBuffer, timedOut: true), context: context)
+            } else {
+                reject(.timeout, context: context)
+            }
+        }
+    }
+
+    private func inspect(context: ChannelHandlerContext) {
+        let bytes = held.map { Array($0.readableBytesView) } ?? []
+        let (decision, needed) = parser.progress(bytes)
+        switch decision {
+        case .needMoreData:
+            self.needed = needed
+        case .notTLS:
+            decide(.rawBuffer, context: context)
+        case .tls(let serverName, let alpn):
+            decide(TLSInspection(transportProtocol: .tls, serverName: serverName, alpn: alpn), context: context)
+        case .tooLarge:
+            reject(.clientHelloTooLarge, context: context)
+        }
+    }
+
+    private func decide(_ inspection: TLSInspection, context: ChannelHandlerContext) {
+        state = .decided
+        timer?.cancel()
+        timer = nil
+        onInspected(inspection)
+        context.fireUserInboundEventTriggered(inspection)
+        if let buffer = held {
+            held = nil
+            context.fireChannelRead(wrapInboundOut(buffer))
+            context.fireChannelReadComplete()
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    private func reject(_ rejection: TLSInspectorRejection, context: ChannelHandlerContext) {
+        state = .decided
+        timer?.cancel()
+        timer = nil
+        held = nil
+        onRejected(rejection)
+        context.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension TLSInspectorHandler: Sendable {}
