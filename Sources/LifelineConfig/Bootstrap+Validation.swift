@@ -6,6 +6,10 @@ extension Bootstrap {
         validateUnique(listeners.map { ($0.name, $0.origin) }, kind: "listener", sink: sink)
         validateUnique(clusters.map { ($0.name, $0.origin) }, kind: "cluster", sink: sink)
 
+        for listener in listeners {
+            listener.validateFilterChains(sink: sink)
+        }
+
         var bound: [String: String] = [:]
         for listener in listeners {
             let address = listener.address
@@ -87,6 +91,33 @@ enum IPAddressText {
         var v4 = in_addr()
         var v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
+    /// The bytes of a numeric address in network order: 4 (IPv4) or 16 (IPv6); `nil` if `text` is not numeric.
+    static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { Array($0) }
+        }
+        return nil
+    }
+
+    /// The `inet_ntop(3)` spelling of 4 or 16 address bytes (`10.0.0.1`, `2001:db8::1`); nil for another length.
+    static func text(_ bytes: [UInt8]) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family: Int32
+        switch bytes.count {
+        case 4: family = AF_INET
+        case 16: family = AF_INET6
+        default: return nil
+        }
+        let written = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        guard written != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The `inet_ntop(3)` spelling of a numeric address, IPv6 in brackets (`10.0.0.1`, `[::1]`); `nil` if `text` is

@@ -7,7 +7,7 @@ extension ClusterConfig {
         "typed_dns_resolver_config", "wait_for_warm_on_init", "outlier_detection", "cleanup_interval",
         "upstream_bind_config", "lb_subset_config", "ring_hash_lb_config", "maglev_lb_config",
         "original_dst_lb_config", "least_request_lb_config", "round_robin_lb_config", "common_lb_config",
-        "transport_socket", "metadata", "protocol_selection",
+        "metadata", "protocol_selection",
         "close_connections_on_host_health_failure", "ignore_health_on_host_removal", "filters", "load_balancing_policy",
         "lrs_server", "track_timeout_budgets", "upstream_config", "track_cluster_stats", "preconnect_policy",
         "connection_pool_per_downstream_connection", "health_checks", "max_requests_per_connection", "hosts",
@@ -34,6 +34,7 @@ extension ClusterConfig {
             options.finish(envoyFields: ["set_local_interface_name_on_upstream_connections", "happy_eyeballs_config"])
             upstreamOptions = (keepalive, timeout, timeoutField?.origin, optionsField.origin)
         }
+        let transportSocket = reader.field("transport_socket").flatMap(TransportSocketConfig.decodeUpstream)
         let assignmentField = reader.field("load_assignment")
         let endpoints = assignmentField.map(decodeLoadAssignment) ?? []
         reader.finish(envoyFields: envoyFields)
@@ -52,6 +53,7 @@ extension ClusterConfig {
             perConnectionBufferLimitBytes: bufferLimit.map(Int.init) ?? ListenerConfig.defaultBufferLimitBytes,
             origin: field.origin
         )
+        cluster.transportSocket = transportSocket
         if let (keepalive, timeout, timeoutOrigin, optionsOrigin) = upstreamOptions {
             cluster.upstreamTcpKeepalive = keepalive
             cluster.upstreamTcpUserTimeout = timeout

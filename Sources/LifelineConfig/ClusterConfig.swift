@@ -63,6 +63,8 @@ public struct ClusterConfig: Sendable {
     public var upstreamTcpUserTimeoutOrigin: ConfigOrigin?
     /// Where `upstream_connection_options` was written (or the cluster, when absent).
     public var upstreamConnectionOptionsOrigin: ConfigOrigin?
+    /// `transport_socket`: `UpstreamTlsContext` for TLS to the endpoints; nil (or `RawBuffer`) sends bytes as they are.
+    public var transportSocket: TransportSocketConfig<UpstreamTlsContextConfig>?
     public var origin: ConfigOrigin
 
     public init(
@@ -85,5 +87,6 @@ public struct ClusterConfig: Sendable {
         self.upstreamTcpUserTimeout = nil
         self.upstreamTcpUserTimeoutOrigin = nil
         self.upstreamConnectionOptionsOrigin = nil
+        self.transportSocket = nil
     }
 }

@@ -16,6 +16,10 @@ struct FieldValue {
         sink.error(path, message, at: tree, provenance: provenance)
     }
 
+    func warning(_ message: String) {
+        sink.warning(origin, message)
+    }
+
     func string() -> String? {
         guard case .string(let text) = tree.value else {
             error("expected a string, found \(tree.kindDescription)")

@@ -1,13 +1,25 @@
 extension FilterChainConfig {
-    static func decode(_ field: FieldValue) -> FilterChainConfig? {
+    static let envoyFields: Set<String> = [
+        "use_proxy_proto", "metadata", "transport_socket_connect_timeout", "on_demand_configuration",
+    ]
+
+    /// A `filter_chains[]` entry, or with `isDefault` the `default_filter_chain`, whose `filter_chain_match` Envoy
+    /// ignores.
+    static func decode(_ field: FieldValue, isDefault: Bool) -> FilterChainConfig? {
         guard var reader = field.object() else { return nil }
         let name = reader.field("name")?.string()
+        let matchField = reader.field("filter_chain_match")
+        let match = matchField.flatMap(FilterChainMatchConfig.decode)
+        let socketField = reader.field("transport_socket")
+        let socket = socketField.flatMap(TransportSocketConfig.decodeDownstream)
         let filtersField = reader.field("filters")
         let filters = filtersField?.list(NetworkFilterConfig.decode) ?? []
-        reader.finish(envoyFields: [
-            "filter_chain_match", "use_proxy_proto", "metadata", "transport_socket", "transport_socket_connect_timeout",
-            "on_demand_configuration",
-        ])
+        reader.finish(envoyFields: envoyFields)
+        if isDefault, let matchField, let match, !match.isEmpty {
+            matchField.warning(
+                "the default_filter_chain takes the connections no chain matches; Envoy ignores its filter_chain_match"
+            )
+        }
         guard let filtersField else {
             field.error("a filter chain needs filters ending in \(TcpProxyConfig.filterName)")
             return nil
@@ -20,7 +32,16 @@ extension FilterChainConfig {
                 "Lifeline runs one network filter per chain, \(TcpProxyConfig.filterName); found \(count)"
             )
         }
-        return FilterChainConfig(name: name, filters: filters, origin: field.origin)
+        if matchField != nil && match == nil { return nil }
+        if socketField != nil && socket == nil { return nil }
+        return FilterChainConfig(
+            name: name,
+            match: isDefault ? FilterChainMatchConfig() : match ?? FilterChainMatchConfig(),
+            matchOrigin: isDefault ? nil : matchField?.origin,
+            transportSocket: socket,
+            filters: filters,
+            origin: field.origin
+        )
     }
 }
 

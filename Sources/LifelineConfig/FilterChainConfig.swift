@@ -2,14 +2,45 @@
 public struct FilterChainConfig: Sendable {
     /// `name`.
     public var name: String?
+    /// `filter_chain_match`; empty when absent (the chain matches every connection).
+    public var match: FilterChainMatchConfig
+    /// Where `filter_chain_match` is written; nil when absent.
+    public var matchOrigin: ConfigOrigin?
+    /// `transport_socket`; nil when absent, which is `raw_buffer` (bytes as they arrive).
+    public var transportSocket: TransportSocketConfig<DownstreamTlsContextConfig>?
     /// `filters`: network filters in order; the last one terminates the chain.
     public var filters: [NetworkFilterConfig]
     public var origin: ConfigOrigin
 
-    public init(name: String? = nil, filters: [NetworkFilterConfig], origin: ConfigOrigin) {
+    public init(
+        name: String? = nil,
+        match: FilterChainMatchConfig = FilterChainMatchConfig(),
+        matchOrigin: ConfigOrigin? = nil,
+        transportSocket: TransportSocketConfig<DownstreamTlsContextConfig>? = nil,
+        filters: [NetworkFilterConfig],
+        origin: ConfigOrigin
+    ) {
         self.name = name
+        self.match = match
+        self.matchOrigin = matchOrigin
+        self.transportSocket = transportSocket
         self.filters = filters
         self.origin = origin
+    }
+
+    /// How messages name the chain: `"public" (static_resources.listeners[0].filter_chains[1])`, or its path alone
+    /// when it has no name.
+    public var label: String {
+        guard let name, !name.isEmpty else { return origin.path }
+        return "\(JSONText.quote(name)) (\(origin.path))"
+    }
+
+    /// The tcp_proxy that ends this chain.
+    public var tcpProxy: TcpProxyConfig? {
+        filters.last.flatMap {
+            if case .tcpProxy(let proxy) = $0.kind { return proxy }
+            return nil
+        }
     }
 }
 

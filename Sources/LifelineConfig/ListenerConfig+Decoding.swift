@@ -1,10 +1,9 @@
 extension ListenerConfig {
     static let envoyFields: Set<String> = [
-        "additional_addresses", "stat_prefix", "metadata", "deprecated_v1", "drain_type", "listener_filters",
-        "listener_filters_timeout", "continue_on_listener_filters_timeout", "transparent", "freebind",
+        "additional_addresses", "stat_prefix", "metadata", "deprecated_v1", "drain_type", "transparent", "freebind",
         "tcp_fast_open_queue_length", "traffic_direction", "udp_listener_config", "api_listener",
         "connection_balance_config", "reuse_port", "access_log", "bind_to_port",
-        "default_filter_chain", "filter_chain_matcher", "use_original_dst", "enable_mptcp",
+        "filter_chain_matcher", "use_original_dst", "enable_mptcp",
         "ignore_global_conn_limit", "max_connections_to_accept_per_socket_event", "internal_listener",
         "listener_specifier", "fcds_config", "bypass_overload_manager",
     ]
@@ -24,14 +23,20 @@ extension ListenerConfig {
         let keepalive = reader.field("tcp_keepalive").flatMap(TcpKeepaliveConfig.decode)
         let userTimeoutField = reader.field("tcp_user_timeout")
         let userTimeout = userTimeoutField.flatMap { $0.userTimeout() }
+        let listenerFilters = reader.field("listener_filters")?.list(ListenerFilterConfig.decode) ?? []
+        let filtersTimeout = reader.field("listener_filters_timeout")?.duration()
+        let continueOnTimeout = reader.field("continue_on_listener_filters_timeout")?.bool()
         let chainsField = reader.field("filter_chains")
-        let chains = chainsField?.list(FilterChainConfig.decode) ?? []
-        if chainsField == nil {
-            field.error("a listener needs filter_chains")
-        } else if let count = chainsField?.tree.elements?.count, count != 1 {
-            chainsField?.error(
-                "Lifeline runs exactly one filter chain per listener (filter_chain_match is not supported); found \(count)"
-            )
+        let chains = chainsField?.list { FilterChainConfig.decode($0, isDefault: false) } ?? []
+        let defaultField = reader.field("default_filter_chain")
+        let defaultChain = defaultField.flatMap { FilterChainConfig.decode($0, isDefault: true) }
+        if defaultField == nil {
+            // Envoy: "no filter chains specified".
+            if chainsField == nil {
+                field.error("a listener needs filter_chains or a default_filter_chain")
+            } else if let chainsField, chainsField.tree.elements?.isEmpty == true {
+                chainsField.error("a listener needs filter_chains or a default_filter_chain; filter_chains is empty")
+            }
         }
         reader.finish(envoyFields: envoyFields)
         guard let address else { return nil }
@@ -45,6 +50,10 @@ extension ListenerConfig {
             filterChains: chains,
             origin: reader.origin
         )
+        listener.defaultFilterChain = defaultChain
+        listener.listenerFilters = listenerFilters
+        listener.listenerFiltersTimeout = filtersTimeout
+        listener.continueOnListenerFiltersTimeout = continueOnTimeout ?? false
         listener.tcpKeepalive = keepalive
         listener.tcpUserTimeout = userTimeout
         listener.tcpUserTimeoutOrigin = userTimeoutField?.origin

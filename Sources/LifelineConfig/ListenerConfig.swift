@@ -23,8 +23,17 @@ public struct ListenerConfig: Sendable {
     public var tcpUserTimeoutOrigin: ConfigOrigin?
     /// `tcp_backlog_size`: the `listen(2)` backlog. Envoy's default: `net.core.somaxconn` on Linux.
     public var tcpBacklogSize: Int?
-    /// `filter_chains`: exactly one, whose last filter is `envoy.filters.network.tcp_proxy`.
+    /// `filter_chains`: each ends in `envoy.filters.network.tcp_proxy`; a connection is given to the one whose
+    /// `filter_chain_match` fits it best (see `FilterChainSelector` in LifelinePlan).
     public var filterChains: [FilterChainConfig]
+    /// `default_filter_chain`: for connections no chain matches.
+    public var defaultFilterChain: FilterChainConfig?
+    /// `listener_filters`, in order.
+    public var listenerFilters: [ListenerFilterConfig]
+    /// `listener_filters_timeout`; nil when not written (Envoy's default, 15 s), zero when `0s` turned it off.
+    public var listenerFiltersTimeout: Duration?
+    /// `continue_on_listener_filters_timeout`: on timeout, choose a chain with what is known instead of closing.
+    public var continueOnListenerFiltersTimeout: Bool
     public var origin: ConfigOrigin
 
     public static let defaultBufferLimitBytes = 1_048_576
@@ -49,6 +58,10 @@ public struct ListenerConfig: Sendable {
         self.tcpUserTimeout = nil
         self.tcpUserTimeoutOrigin = nil
         self.filterChains = filterChains
+        self.defaultFilterChain = nil
+        self.listenerFilters = []
+        self.listenerFiltersTimeout = nil
+        self.continueOnListenerFiltersTimeout = false
         self.origin = origin
     }
 
@@ -57,11 +70,13 @@ public struct ListenerConfig: Sendable {
         "\(address.address)_\(address.portValue)"
     }
 
-    /// The tcp_proxy this listener runs.
+    /// The tcp_proxy of the first chain (the default chain's when there is no other).
     public var tcpProxy: TcpProxyConfig? {
-        filterChains.first?.filters.last.flatMap {
-            if case .tcpProxy(let proxy) = $0.kind { return proxy }
-            return nil
-        }
+        (filterChains.first ?? defaultFilterChain)?.tcpProxy
+    }
+
+    /// Whether `listener_filters` holds `envoy.filters.listener.tls_inspector`.
+    public var hasTlsInspector: Bool {
+        listenerFilters.contains { $0.kind == .tlsInspector }
     }
 }

@@ -57,4 +57,12 @@ public enum ProtoJSONDialect: Sendable, Hashable {
             as: UTF8.self
         )
     }
+
+    /// ASCII letters lower-cased, the rest unchanged (as `absl::AsciiStrToLower`).
+    public static func asciiLowercased(_ text: String) -> String {
+        String(
+            decoding: text.utf8.map { ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) ? $0 + 32 : $0 },
+            as: UTF8.self
+        )
+    }
 }

@@ -106,16 +106,9 @@ public struct CIDRRange: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
+    /// `10.0.0.0/8`, `2001:db8::/32`.
     public var description: String {
-        let text: String
-        if address.count == 4 {
-            text = address.map(String.init).joined(separator: ".")
-        } else {
-            text = stride(from: 0, to: address.count, by: 2).map {
-                String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16)
-            }.joined(separator: ":")
-        }
-        return "\(text)/\(prefixLength)"
+        "\(CidrRangeConfig.addressText(address))/\(prefixLength)"
     }
 }
 

@@ -35,15 +35,135 @@ extension ListenerPlan {
             ("per_connection_buffer_limit_bytes", .number(bufferLimitBytes)),
             ("tcp_backlog_size", .number(backlog)),
             ("socket_options", .object(byState)),
+            ("tcp_proxy", tcpProxy.summary),
             (
-                "tcp_proxy",
-                .object([
-                    ("stat_prefix", .string(tcpProxy.statPrefix)),
-                    ("cluster", .string(tcpProxy.cluster)),
-                    ("idle_timeout", .string(tcpProxy.idleTimeout.map(ProtoDuration.format) ?? "disabled")),
-                ])
+                "listener_filters",
+                listenerFilters.tlsInspector ? .array([.string(ListenerFilterConfig.tlsInspectorName)]) : nil
             ),
+            (
+                "listener_filters_timeout",
+                listenerFilters.tlsInspector
+                    ? .string(listenerFilters.timeout.map(ProtoDuration.format) ?? "disabled") : nil
+            ),
+            (
+                "continue_on_listener_filters_timeout",
+                listenerFilters.tlsInspector ? .bool(listenerFilters.continueOnTimeout) : nil
+            ),
+            ("filter_chains", .array(filterChains.map(\.summary))),
+            ("default_filter_chain", defaultFilterChain.map(\.summary)),
         ])
+    }
+}
+
+extension TcpProxyPlan {
+    var summary: ConfigTree {
+        .object([
+            ("stat_prefix", .string(statPrefix)),
+            ("cluster", .string(cluster)),
+            ("idle_timeout", .string(idleTimeout.map(ProtoDuration.format) ?? "disabled")),
+        ])
+    }
+}
+
+extension FilterChainPlan {
+    /// The chain's name, the match conditions it sets, how its bytes are carried, and its tcp_proxy.
+    var summary: ConfigTree {
+        .object([
+            ("name", .string(name)),
+            ("filter_chain_match", match.summary),
+            ("transport_socket", tls.map { .object([("tls", $0.summary)]) } ?? .string("raw_buffer")),
+            ("tcp_proxy", tcpProxy.summary),
+        ])
+    }
+}
+
+extension FilterChainMatchPlan {
+    /// The fields that are set; nil when the match places no condition.
+    var summary: ConfigTree? {
+        func strings(_ values: [String]) -> ConfigTree? { values.isEmpty ? nil : .array(values.map { .string($0) }) }
+        func ranges(_ values: [CIDRRange]) -> ConfigTree? { strings(values.map(\.description)) }
+        let fields: [(String, ConfigTree?)] = [
+            ("destination_port", destinationPort.map { .number($0) }),
+            ("prefix_ranges", ranges(prefixRanges)),
+            ("server_names", strings(serverNames)),
+            ("transport_protocol", transportProtocol.map { .string($0) }),
+            ("application_protocols", strings(applicationProtocols)),
+            ("source_type", sourceType == .any ? nil : .string(sourceType.protoName)),
+            ("source_prefix_ranges", ranges(sourcePrefixRanges)),
+            ("source_ports", sourcePorts.isEmpty ? nil : .array(sourcePorts.map { .number($0) })),
+        ]
+        return fields.contains { $0.1 != nil } ? .object(fields) : nil
+    }
+}
+
+extension FilterChainMatchPlan.SourceType {
+    /// `SAME_IP_OR_LOOPBACK`, as the config spells it.
+    public var protoName: String {
+        switch self {
+        case .any: "ANY"
+        case .sameIPOrLoopback: "SAME_IP_OR_LOOPBACK"
+        case .external: "EXTERNAL"
+        }
+    }
+}
+
+extension DownstreamTlsPlan {
+    /// Where each certificate and key come from (never the key itself), the versions, ALPN and client checks.
+    var summary: ConfigTree {
+        .object(
+            [("certificates", .array(certificates.map(\.summary)))] + common.summaryFields
+                + [("require_client_certificate", .bool(requireClientCertificate))]
+        )
+    }
+}
+
+extension UpstreamTlsPlan {
+    var summary: ConfigTree {
+        .object(
+            [
+                ("sni", serverName.map { .string($0) }),
+                ("client_certificate", clientCertificate?.summary),
+            ] + common.summaryFields
+        )
+    }
+}
+
+extension CertificatePlan {
+    /// Sources only: a private key's text is never printed.
+    var summary: ConfigTree {
+        .object([
+            ("certificate_chain", .string(certificateChain.source)),
+            ("private_key", .string(privateKey.source)),
+        ])
+    }
+}
+
+extension CommonTlsPlan {
+    var summaryFields: [(String, ConfigTree?)] {
+        func strings(_ values: [String]) -> ConfigTree? { values.isEmpty ? nil : .array(values.map { .string($0) }) }
+        return [
+            ("min_version", .string(minimumVersion.protoName)),
+            ("max_version", .string(maximumVersion.protoName)),
+            ("cipher_suites", strings(cipherSuites)),
+            ("ecdh_curves", strings(ecdhCurves)),
+            ("alpn_protocols", strings(alpnProtocols)),
+            ("trusted_ca", trustedCA.map { .string($0.source) }),
+            ("match_subject_alt_names", strings(matchSubjectAltNames.map(\.description))),
+        ]
+    }
+}
+
+extension SubjectAltNameMatch: CustomStringConvertible {
+    /// `DNS exact api.example.com`.
+    public var description: String {
+        let (how, text): (String, String) =
+            switch matcher {
+            case .exact(let text): ("exact", text)
+            case .prefix(let text): ("prefix", text)
+            case .suffix(let text): ("suffix", text)
+            case .contains(let text): ("contains", text)
+            }
+        return "\(kind.rawValue) \(how) \(text)"
     }
 }
 
@@ -81,6 +201,7 @@ extension ClusterPlan {
             ("per_connection_buffer_limit_bytes", .number(bufferLimitBytes)),
             ("endpoints", .array(endpoints.map { .string($0.description) })),
             ("upstream_socket_options", .array(upstreamSocketOptions.map(\.summary))),
+            ("tls", tls?.summary),
         ])
     }
 }

@@ -97,6 +97,12 @@ public struct TcpProxyPlan: Sendable, Hashable {
     public var cluster: String
     /// `nil`: no idle timeout.
     public var idleTimeout: Duration?
+
+    public init(statPrefix: String, cluster: String, idleTimeout: Duration? = TcpProxyConfig.defaultIdleTimeout) {
+        self.statPrefix = statPrefix
+        self.cluster = cluster
+        self.idleTimeout = idleTimeout
+    }
 }
 
 /// An upstream cluster, resolved.

@@ -12,7 +12,7 @@ public enum GatewayPlanner {
                 listeners.append(plan)
             }
         }
-        let clusters = bootstrap.clusters.map { cluster in
+        let clusters = bootstrap.clusters.map { cluster -> ClusterPlan in
             var sequence = SocketOptionSequence()
             KeepaliveOptions.addNamed(
                 to: &sequence,
@@ -30,6 +30,7 @@ public enum GatewayPlanner {
                 endpoints: cluster.endpoints.map { EndpointPlan(host: $0.address, port: $0.portValue) },
                 bufferLimitBytes: cluster.perConnectionBufferLimitBytes,
                 upstreamSocketOptions: sequence.resolve(warnings: &diagnostics),
+                tls: cluster.transportSocket?.tls.flatMap { planUpstreamTls($0, diagnostics: &diagnostics) },
                 origin: cluster.origin
             )
         }
@@ -101,7 +102,10 @@ public enum GatewayPlanner {
         // only when nothing else speaks about keepalive, their state never decides a contest.
         KeepaliveOptions.addDefaultsIfSilent(to: &sequence, state: .listening)
         let options = sequence.resolve(warnings: &diagnostics)
-        guard let proxy = listener.tcpProxy else { return nil }
+        let chains = listener.filterChains.compactMap { planFilterChain($0, diagnostics: &diagnostics) }
+        let defaultChain = listener.defaultFilterChain.flatMap { planFilterChain($0, diagnostics: &diagnostics) }
+        // The runtime still runs one tcp_proxy per listener: the first chain's (the default chain's when alone).
+        guard let proxy = (chains.first ?? defaultChain)?.tcpProxy else { return nil }
         guard let address = IPEndpoint(host: listener.address.address, port: listener.address.portValue) else {
             return nil
         }
@@ -117,11 +121,10 @@ public enum GatewayPlanner {
             bufferLimitBytes: listener.perConnectionBufferLimitBytes,
             backlog: Int32(listener.tcpBacklogSize ?? Int(SystemLimits.somaxconn)),
             socketOptions: options,
-            tcpProxy: TcpProxyPlan(
-                statPrefix: proxy.statPrefix,
-                cluster: proxy.cluster,
-                idleTimeout: proxy.idleTimeout
-            ),
+            tcpProxy: proxy,
+            filterChains: chains,
+            defaultFilterChain: defaultChain,
+            listenerFilters: planListenerFilters(listener),
             origin: listener.origin
         )
     }

@@ -47,7 +47,8 @@ public struct CertificatePlan: Sendable, Hashable {
 public struct CommonTlsPlan: Sendable, Hashable {
     /// `tls_params.tls_minimum_protocol_version`; Envoy's default for a server and a client: TLS 1.2.
     public var minimumVersion: TlsVersion
-    /// `tls_params.tls_maximum_protocol_version`; Envoy's default: TLS 1.3.
+    /// `tls_params.tls_maximum_protocol_version`; Envoy's default: TLS 1.3 for a server (a filter chain), TLS 1.2 for
+    /// a client (a cluster).
     public var maximumVersion: TlsVersion
     /// `tls_params.cipher_suites` (OpenSSL names); empty: BoringSSL's defaults, as Envoy.
     public var cipherSuites: [String]

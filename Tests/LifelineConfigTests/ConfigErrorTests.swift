@@ -28,7 +28,7 @@ struct ConfigErrorTests {
 
     @Test(arguments: [
         ("transparent: true", "static_resources.listeners[0].transparent"),
-        ("listenerFilters: []", "static_resources.listeners[0].listenerFilters"),
+        ("useOriginalDst: true", "static_resources.listeners[0].useOriginalDst"),
         ("freebind: true", "static_resources.listeners[0].freebind"),
     ])
     func envoyListenerFieldNotSupported(_ field: String, _ path: String) {
@@ -216,7 +216,11 @@ struct ConfigErrorTests {
     @Test func aListenerNeedsAnAddressAndAFilterChain() {
         let diagnostics = decodeErrors("static_resources:\n  listeners:\n  - name: bare\n")
         #expect(diagnostics.map(\.path) == ["static_resources.listeners[0]", "static_resources.listeners[0]"])
-        #expect(diagnostics.map(\.message) == ["a listener needs an address", "a listener needs filter_chains"])
+        #expect(
+            diagnostics.map(\.message) == [
+                "a listener needs an address", "a listener needs filter_chains or a default_filter_chain",
+            ]
+        )
         #expect(diagnostics.map { $0.location?.line } == [3, 3])
     }
 
@@ -246,7 +250,7 @@ struct ConfigErrorTests {
         )
     }
 
-    @Test func onlyOneFilterChainAndOneFilter() {
+    @Test func oneFilterPerChainAndNoTwoChainsWithTheSameMatch() {
         let twoChains = decodeErrors(
             singleListenerConfig().replacingFirst(
                 "    filter_chains:\n",
@@ -257,8 +261,9 @@ struct ConfigErrorTests {
             twoChains.map(\.description) == [
                 "static_resources.listeners[0].filter_chains[0].filters: a filter chain needs filters ending in "
                     + "envoy.filters.network.tcp_proxy (x.yaml:8:16)",
-                "static_resources.listeners[0].filter_chains: Lifeline runs exactly one filter chain per listener "
-                    + "(filter_chain_match is not supported); found 2 (x.yaml:8:5)",
+                "static_resources.listeners[0].filter_chains[1]: this filter chain has the same filter_chain_match as "
+                    + "static_resources.listeners[0].filter_chains[0]; Envoy rejects filter chains with the same "
+                    + "matching rules (x.yaml:9:7)",
             ]
         )
         let twoFilters = decodeErrors(

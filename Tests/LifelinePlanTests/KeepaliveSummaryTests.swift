@@ -85,6 +85,13 @@ struct KeepaliveSummaryTests {
                     stat_prefix: ingress
                     cluster: backend
                     idle_timeout: 3600s
+                  filter_chains:
+                  - name: "static_resources.listeners[0].filter_chains[0]"
+                    transport_socket: raw_buffer
+                    tcp_proxy:
+                      stat_prefix: ingress
+                      cluster: backend
+                      idle_timeout: 3600s
                 clusters:
                 - name: backend
                   type: STATIC

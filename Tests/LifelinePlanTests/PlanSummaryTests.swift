@@ -100,6 +100,13 @@ struct PlanSummaryTests {
                     stat_prefix: ingress
                     cluster: backend
                     idle_timeout: disabled
+                  filter_chains:
+                  - name: "static_resources.listeners[0].filter_chains[0]"
+                    transport_socket: raw_buffer
+                    tcp_proxy:
+                      stat_prefix: ingress
+                      cluster: backend
+                      idle_timeout: disabled
                 clusters:
                 - name: backend
                   type: STRICT_DNS
