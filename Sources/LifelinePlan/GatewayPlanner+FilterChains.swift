@@ -1,3 +1,4 @@
+import Foundation
 import LifelineConfig
 
 extension GatewayPlanner {
@@ -107,23 +108,29 @@ extension GatewayPlanner {
 
     // MARK: Certificate validation
 
-    /// Where a certificate and its key are checked once read: that the private key matches the certificate, that the
-    /// certificate is within its validity period, that both parse. The certificate validator is called from here,
-    /// for every `tls_certificates` entry of every filter chain and cluster, with `origin` the entry's path for its
-    /// errors. Until it lands, nothing beyond reading the files is checked.
+    /// Checks a certificate and its key once read: that both parse, that the private key matches the certificate,
+    /// and that the certificate is within its validity period now; each problem is an error at `origin`, the
+    /// `tls_certificates` entry's path. Key material never appears in a message.
     static func checkTlsMaterial(
         certificate: CertificatePlan,
         at origin: ConfigOrigin,
         diagnostics: inout [ConfigDiagnostic]
-    ) {}
+    ) {
+        for problem in TlsMaterialValidator.problems(in: certificate, now: Date()) {
+            diagnostics.append(origin.diagnostic(problem))
+        }
+    }
 
-    /// Where a `validation_context.trusted_ca` bundle is checked once read (that it parses, that its certificates
-    /// are valid), with `origin` the `trusted_ca` path. The certificate validator is called from here.
+    /// Checks a `validation_context.trusted_ca` bundle once read: that it parses and its certificates are valid now.
     static func checkTlsMaterial(
         trustedCA: PEMSource,
         at origin: ConfigOrigin,
         diagnostics: inout [ConfigDiagnostic]
-    ) {}
+    ) {
+        for problem in TlsMaterialValidator.problems(inCA: trustedCA, now: Date()) {
+            diagnostics.append(origin.diagnostic(problem))
+        }
+    }
 
     private static func planCertificate(
         _ certificate: TlsCertificateConfig,

@@ -141,20 +141,58 @@ public final class GatewayListener: Sendable {
         } else {
             bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         }
+        let inspect = plan.listenerFilters.tlsInspector ? plan.listenerFilters : nil
         return bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 check.apply(to: channel, listener: listenerName, logger: logger)
-                guard let index = selector.unconditional ?? ConnectionFacts(channel: channel).flatMap(selector.select)
-                else {
-                    stats.increment(.noFilterChainMatch)
-                    logger.debug(
-                        "no filter chain matches the connection; closing it",
-                        metadata: ["connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"]
-                    )
-                    channel.close(promise: nil)
+                /// Gives the connection to the chain the facts choose, or closes it.
+                func hand(_ facts: ConnectionFacts?) throws {
+                    guard let index = facts.flatMap(selector.select) else {
+                        stats.increment(.noFilterChainMatch)
+                        logger.debug(
+                            "no filter chain matches the connection; closing it",
+                            metadata: [
+                                "connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                "tls.server_name": "\(facts?.serverName ?? "-")",
+                            ]
+                        )
+                        channel.close(promise: nil)
+                        return
+                    }
+                    try chains[index].initialize(channel)
+                }
+                guard let inspect else {
+                    // Nothing to wait for: choose from what accept tells (the common case needs not even that).
+                    if let index = selector.unconditional {
+                        try chains[index].initialize(channel)
+                    } else {
+                        try hand(ConnectionFacts(channel: channel))
+                    }
                     return
                 }
-                try chains[index].initialize(channel)
+                let inspector = TLSInspectorHandler(
+                    plan: inspect,
+                    onInspected: { inspection in
+                        var facts = ConnectionFacts(channel: channel)
+                        facts?.transportProtocol = inspection.transportProtocol.rawValue
+                        facts?.serverName = inspection.serverName
+                        facts?.applicationProtocols = inspection.alpn
+                        do {
+                            try hand(facts)
+                        } catch {
+                            logger.debug("cannot start the connection's filter chain", metadata: ["error": "\(error)"])
+                            channel.close(promise: nil)
+                        }
+                    },
+                    onRejected: { rejection in
+                        switch rejection {
+                        case .clientHelloTooLarge: stats.increment(.clientHelloTooLarge)
+                        case .timeout: stats.increment(.listenerFiltersTimeout)
+                        case .connectionClosed: break
+                        }
+                    }
+                )
+                try channel.pipeline.syncOperations.addHandler(inspector)
             }
         }
     }
@@ -164,11 +202,14 @@ public final class GatewayListener: Sendable {
 enum GatewayListenerError: Error, CustomStringConvertible {
     case unknownEventLoop(listener: String)
     case unknownCluster(listener: String, cluster: String)
+    /// A chain's TLS context could not be made from its certificates and parameters.
+    case tls(listener: String, chain: String, reason: String)
 
     var description: String {
         switch self {
         case .unknownEventLoop(let listener): "listener \(listener): a connection arrived on an unknown event loop"
         case .unknownCluster(let listener, let cluster): "listener \(listener): no cluster named \(cluster)"
+        case .tls(let listener, let chain, let reason): "listener \(listener), filter chain \(chain): TLS: \(reason)"
         }
     }
 }

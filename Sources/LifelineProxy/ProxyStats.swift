@@ -6,7 +6,8 @@ import Synchronization
 /// Every close is counted once, by why it happened: closed here (`destroy_local`), FIN from the peer
 /// (`destroy_remote`), RST from the peer (`destroy_remote_reset`), keepalive probes unanswered (`keepalive_timeout`),
 /// sent data unacknowledged past TCP_USER_TIMEOUT (`user_timeout`), or tcp_proxy's `idle_timeout`. A connection no
-/// filter chain takes is closed at once and counted as `no_filter_chain_match`.
+/// filter chain takes is closed at once and counted as `no_filter_chain_match`; TLS handshakes are counted by outcome
+/// under Envoy's `ssl.*` names, and `tls_inspector` give-ups under theirs.
 /// Updated on the event loops without locks.
 public final class ProxyStats: Sendable {
     /// The counters and gauges kept.
@@ -25,6 +26,14 @@ public final class ProxyStats: Sendable {
         case downstreamFlowControlPaused = "downstream_flow_control_paused_reading_total"
         case idleTimeout = "idle_timeout"
         case noFilterChainMatch = "no_filter_chain_match"
+        case listenerFiltersTimeout = "downstream_pre_cx_timeout"
+        case clientHelloTooLarge = "tls_inspector.client_hello_too_large"
+        case sslHandshake = "ssl.handshake"
+        case sslNoCertificate = "ssl.no_certificate"
+        case sslFailVerifyNoCertificate = "ssl.fail_verify_no_cert"
+        case sslFailVerifyError = "ssl.fail_verify_error"
+        case sslFailVerifySAN = "ssl.fail_verify_san"
+        case sslConnectionError = "ssl.connection_error"
         case upstreamConnectionsTotal = "upstream_cx_total"
         case upstreamConnectionsActive = "upstream_cx_active"
         case upstreamClosedLocally = "upstream_cx_destroy_local"
@@ -52,6 +61,14 @@ public final class ProxyStats: Sendable {
     private let downstreamFlowControlPaused = Atomic<Int>(0)
     private let idleTimeout = Atomic<Int>(0)
     private let noFilterChainMatch = Atomic<Int>(0)
+    private let listenerFiltersTimeout = Atomic<Int>(0)
+    private let clientHelloTooLarge = Atomic<Int>(0)
+    private let sslHandshake = Atomic<Int>(0)
+    private let sslNoCertificate = Atomic<Int>(0)
+    private let sslFailVerifyNoCertificate = Atomic<Int>(0)
+    private let sslFailVerifyError = Atomic<Int>(0)
+    private let sslFailVerifySAN = Atomic<Int>(0)
+    private let sslConnectionError = Atomic<Int>(0)
     private let upstreamConnectionsTotal = Atomic<Int>(0)
     private let upstreamConnectionsActive = Atomic<Int>(0)
     private let upstreamClosedLocally = Atomic<Int>(0)
@@ -82,6 +99,14 @@ public final class ProxyStats: Sendable {
         case .downstreamFlowControlPaused: body(downstreamFlowControlPaused)
         case .idleTimeout: body(idleTimeout)
         case .noFilterChainMatch: body(noFilterChainMatch)
+        case .listenerFiltersTimeout: body(listenerFiltersTimeout)
+        case .clientHelloTooLarge: body(clientHelloTooLarge)
+        case .sslHandshake: body(sslHandshake)
+        case .sslNoCertificate: body(sslNoCertificate)
+        case .sslFailVerifyNoCertificate: body(sslFailVerifyNoCertificate)
+        case .sslFailVerifyError: body(sslFailVerifyError)
+        case .sslFailVerifySAN: body(sslFailVerifySAN)
+        case .sslConnectionError: body(sslConnectionError)
         case .upstreamConnectionsTotal: body(upstreamConnectionsTotal)
         case .upstreamConnectionsActive: body(upstreamConnectionsActive)
         case .upstreamClosedLocally: body(upstreamClosedLocally)

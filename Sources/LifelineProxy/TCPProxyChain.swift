@@ -1,26 +1,32 @@
 import LifelinePlan
 import Logging
 import NIOCore
+import NIOSSL
 
-/// One filter chain whose network filter is `tcp_proxy`: what a connection given to the chain is built into (the
-/// glue pair and its upstream), with the chain's own `idle_timeout` swept on each event loop.
+/// One filter chain whose network filter is `tcp_proxy`: what a connection given to the chain is built into (its
+/// transport socket — TLS terminated here, or the bytes as they come — then the glue pair and its upstream), with the
+/// chain's own `idle_timeout` swept on each event loop.
 final class TCPProxyChain: Sendable {
     let plan: FilterChainPlan
     let context: TCPProxyListenerContext
+    /// The chain's TLS context, made once at start; nil for a chain without a transport socket.
+    private let tls: NIOSSLContext?
     /// The chain's sessions on each event loop, keyed by the loop's identity; filled before the first accept.
     private let registries: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>]
 
     private init(
         plan: FilterChainPlan,
         context: TCPProxyListenerContext,
+        tls: NIOSSLContext?,
         registries: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>]
     ) {
         self.plan = plan
         self.context = context
+        self.tls = tls
         self.registries = registries
     }
 
-    /// Makes the chain's registry on every loop of `group`.
+    /// Makes the chain's TLS context and its registry on every loop of `group`.
     static func make(
         plan: FilterChainPlan,
         listenerName: String,
@@ -38,6 +44,14 @@ final class TCPProxyChain: Sendable {
             stats: stats,
             logger: logger
         )
+        var tls: NIOSSLContext?
+        if let tlsPlan = plan.tls {
+            do {
+                tls = try TLSContextFactory.makeServerContext(tlsPlan)
+            } catch {
+                throw GatewayListenerError.tls(listener: listenerName, chain: plan.name, reason: "\(error)")
+            }
+        }
         var registries: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>] = [:]
         for loop in group.makeIterator() {
             registries[ObjectIdentifier(loop)] = try await loop.submit {
@@ -47,13 +61,19 @@ final class TCPProxyChain: Sendable {
                 )
             }.get()
         }
-        return TCPProxyChain(plan: plan, context: context, registries: registries)
+        return TCPProxyChain(plan: plan, context: context, tls: tls, registries: registries)
     }
 
     /// Builds the connection's pipeline: runs on the accepted channel's event loop, before any byte is proxied.
     func initialize(_ channel: any Channel) throws {
         guard let registry = registries[ObjectIdentifier(channel.eventLoop)] else {
             throw GatewayListenerError.unknownEventLoop(listener: context.listenerName)
+        }
+        if let tls, let tlsPlan = plan.tls {
+            try channel.pipeline.syncOperations.addHandlers(
+                TLSContextFactory.makeServerHandler(context: tls, plan: tlsPlan),
+                TLSHandshakeObserver(stats: context.stats, logger: context.logger, isServer: true)
+            )
         }
         let session = TCPProxySession(downstreamChannel: channel, listener: context, registry: registry.value)
         try channel.pipeline.syncOperations.addHandler(session.downstream)

@@ -127,6 +127,7 @@ final class TCPProxySession {
         upstreamAddress = endpoint
 
         let limit = cluster.plan.bufferLimitBytes
+        let logger = listener.logger
         let handler = NIOLoopBound(upstream, eventLoop: eventLoop)
         var bootstrap = ClientBootstrap(group: eventLoop)
         for (option, value) in cluster.channelOptions {
@@ -139,6 +140,14 @@ final class TCPProxySession {
             .channelOption(.recvAllocator, value: TCPProxyListenerContext.receiveBuffers)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // TLS originated to the endpoint: the glue writes plaintext into it, which it holds until the
+                    // handshake is done.
+                    if let tls = try cluster.makeTLSHandler() {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            tls,
+                            TLSHandshakeObserver(stats: cluster.stats, logger: logger, isServer: false)
+                        )
+                    }
                     try channel.pipeline.syncOperations.addHandler(handler.value)
                 }
             }

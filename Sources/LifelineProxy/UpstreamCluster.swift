@@ -2,6 +2,7 @@ import LifelineConfig
 public import LifelinePlan
 import LifelineSocket
 public import NIOCore
+import NIOSSL
 import Synchronization
 
 /// A cluster at run time: resolved endpoint addresses, the load balancer and its stats.
@@ -11,6 +12,8 @@ public final class UpstreamCluster: Sendable {
     public let stats = ProxyStats()
     /// The plan's upstream socket options as NIO channel options, set before each connect.
     let channelOptions: [(ChannelOptions.Types.SocketOption, SocketOptionValue)]
+    /// The TLS context of the cluster's `transport_socket`, made once; nil sends bytes as they are.
+    let tls: NIOSSLContext?
     private let next = Atomic<Int>(0)
 
     /// Resolves the cluster's endpoints: IP literals directly, DNS names (STRICT_DNS, LOGICAL_DNS) once, now.
@@ -41,6 +44,15 @@ public final class UpstreamCluster: Sendable {
             }
         }
         endpoints = addresses
+        if let tlsPlan = plan.tls {
+            do {
+                tls = try TLSContextFactory.makeClientContext(tlsPlan)
+            } catch {
+                throw UpstreamClusterError(cluster: plan.name, endpoint: nil, reason: "TLS: \(error)")
+            }
+        } else {
+            tls = nil
+        }
         channelOptions = plan.upstreamSocketOptions.compactMap { planned in
             guard case .int(let value) = planned.option.value else { return nil }
             let option = ChannelOptions.Types.SocketOption(
@@ -49,6 +61,12 @@ public final class UpstreamCluster: Sendable {
             )
             return (option, SocketOptionValue(value))
         }
+    }
+
+    /// The TLS handler for one upstream connection (with the cluster's SNI), or nil without TLS.
+    func makeTLSHandler() throws -> NIOSSLClientHandler? {
+        guard let tls, let tlsPlan = plan.tls else { return nil }
+        return try TLSContextFactory.makeClientHandler(context: tls, plan: tlsPlan)
     }
 
     /// The endpoint for the next connection, by the cluster's `lb_policy`.
@@ -63,13 +81,16 @@ public final class UpstreamCluster: Sendable {
     }
 }
 
-/// An endpoint that could not be resolved when the gateway started.
+/// A cluster that cannot run: an endpoint that could not be resolved when the gateway started, or a TLS context that
+/// could not be made.
 public struct UpstreamClusterError: Error, Sendable, CustomStringConvertible {
     public var cluster: String
-    public var endpoint: EndpointPlan
+    /// The endpoint that could not be resolved; nil for a problem of the whole cluster.
+    public var endpoint: EndpointPlan?
     public var reason: String
 
     public var description: String {
-        "cluster \(cluster): cannot resolve endpoint \(endpoint): \(reason)"
+        guard let endpoint else { return "cluster \(cluster): \(reason)" }
+        return "cluster \(cluster): cannot resolve endpoint \(endpoint): \(reason)"
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LifelineConfig
 import LifelinePlan
+import LifelineTestSupport
 import Testing
 
 private let tcpProxyFilters =
@@ -29,14 +30,21 @@ private func config(_ listenerBody: String, clusterFields: String = "") -> Strin
     """
 }
 
+/// Real certificates, made once with openssl for the whole suite: the planner parses and checks them.
+private let sharedCertificates = Result { try TestCertificates.make() }
+
 /// A directory of PEM files for one test, removed at the end.
 private final class PEMFiles {
     let directory: String
-    let certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    let key = "-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n"
-    let ca = "-----BEGIN CERTIFICATE-----\nMIICA\n-----END CERTIFICATE-----\n"
+    let certificate: String
+    let key: String
+    let ca: String
 
     init() throws {
+        let made = try sharedCertificates.get()
+        certificate = made.serverECDSA.certificatePEM
+        key = made.serverECDSA.keyPEM
+        ca = made.authority.certificatePEM
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-pem-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try certificate.write(toFile: certificatePath, atomically: true, encoding: .utf8)
@@ -164,21 +172,48 @@ struct FilterChainPlanTests {
     }
 
     @Test func inlineMaterialIsNamedByItsPath() throws {
+        let files = try PEMFiles()
+        /// A PEM as a double-quoted YAML scalar.
+        func quoted(_ pem: String) -> String {
+            "\"" + pem.replacingOccurrences(of: "\n", with: "\\n") + "\""
+        }
+        let keyBase64 = Data(files.key.utf8).base64EncodedString()
         let plan = try planConfig(
             config(
-                #"""
-                filter_chains:
-                - transport_socket: { name: tls, typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext, common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n" }, private_key: { inline_bytes: "S0VZ" } }] } } }
-                """# + "\n  \(filters("tls"))"
+                "filter_chains:\n- transport_socket: { name: tls, typed_config: { \"@type\": "
+                    + "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext, "
+                    + "common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: "
+                    + "\(quoted(files.certificate)) }, private_key: { inline_bytes: \"\(keyBase64)\" } }] } } }"
+                    + "\n  \(filters("tls"))"
             )
         )
         let certificate = try #require(plan.listeners.first?.filterChains.first?.tls?.certificates.first)
         let base =
             "static_resources.listeners[0].filter_chains[0].transport_socket.typed_config.common_tls_context.tls_certificates[0]"
         #expect(certificate.certificateChain.source == "inline_string at \(base).certificate_chain")
-        #expect(certificate.certificateChain.pem == "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n")
+        #expect(certificate.certificateChain.pem == files.certificate)
         #expect(certificate.privateKey.source == "inline_bytes at \(base).private_key")
-        #expect(certificate.privateKey.pem == "KEY")
+        #expect(certificate.privateKey.pem == files.key)
+    }
+
+    /// `check` refuses what the gateway could not serve: a key that is not the certificate's, an expired one.
+    @Test func aKeyForAnotherCertificateAndAnExpiredCertificateAreErrors() throws {
+        let made = try sharedCertificates.get()
+        let files = try PEMFiles()
+        let mismatched = files.downstream().replacingOccurrences(of: files.keyPath, with: made.serverRSA.keyPath)
+        let expired = files.downstream()
+            .replacingOccurrences(of: files.certificatePath, with: made.expired.certificatePath)
+            .replacingOccurrences(of: files.keyPath, with: made.expired.keyPath)
+        for (socket, fragment) in [(mismatched, "does not match"), (expired, "expired")] {
+            let diagnostics = planErrors(config("filter_chains:\n- \(socket)\n  \(filters("tls"))"))
+            #expect(diagnostics.contains { $0.message.contains(fragment) }, "\(diagnostics)")
+            #expect(
+                diagnostics.allSatisfy {
+                    $0.path.hasPrefix("static_resources.listeners[0].filter_chains[0].transport_socket")
+                }
+            )
+            #expect(!diagnostics.map(\.description).joined().contains(made.serverRSA.keyPEM))
+        }
     }
 
     @Test func aMissingFileIsAnErrorOnItsFilenameField() throws {
