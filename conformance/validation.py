@@ -9,6 +9,7 @@ silently stop testing what it was written for."""
 import glob
 import os
 import re
+import subprocess
 
 from .binaries import NOT_SUPPORTED, Envoy, Lifeline
 from .report import Result
@@ -76,6 +77,19 @@ def judge(config: str, expect: str | None, envoy: Envoy, lifeline: Lifeline, uns
     return Result(case, False, detail, title)
 
 
+def make_fixture_certificate():
+    """The certificate and key the TLS fixtures name, made for the run (a key is never committed)."""
+    directory = os.path.join(ROOT, "conformance", "fixtures", "tls")
+    certificate, key = os.path.join(directory, "server.crt"), os.path.join(directory, "server.key")
+    if os.path.exists(certificate) and os.path.exists(key):
+        return
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", certificate, "-days", "30", "-subj", "/CN=conformance.example.com",
+                    "-addext", "subjectAltName=DNS:conformance.example.com"],
+                   check=True, capture_output=True, timeout=60)
+
+
 def run(envoy: Envoy, lifeline: Lifeline) -> list[Result]:
+    make_fixture_certificate()
     unsupported = unsupported_fields()
     return [judge(config, expect, envoy, lifeline, unsupported) for config, expect in bootstraps()]

@@ -69,9 +69,16 @@ enum ListenerMatchDecoder {
                 )
             }
         }
-        let reason = "is not supported: Lifeline's filter chains have no filter_chain_match"
-        for unsupported in ["sni", "transport_protocol", "application_protocols", "destination_port"] {
-            object.reject(unsupported, "\(FieldNames.camelCase(unsupported)) \(reason)", &diagnostics)
+        match.sni = object.take("sni", &diagnostics)?.string(&diagnostics).flatMap { $0.isEmpty ? nil : $0 }
+        match.transportProtocol = object.take("transport_protocol", &diagnostics)?.string(&diagnostics)
+            .flatMap { $0.isEmpty ? nil : $0 }
+        if let protocols = object.take("application_protocols", &diagnostics)?.string(&diagnostics) {
+            match.applicationProtocols = protocols.split(separator: ",").map(String.init)
+        }
+        if let portField = object.take("destination_port", &diagnostics),
+            let port = portField.integer(in: 0...65535, &diagnostics), port > 0
+        {
+            match.destinationPort = Int(port)
         }
         object.finish(&diagnostics)
         return match

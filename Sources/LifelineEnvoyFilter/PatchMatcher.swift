@@ -10,10 +10,33 @@ enum PatchMatcher {
         return true
     }
 
-    /// `filterChain.name` against a filter chain; its `filter` is matched per filter, by NETWORK_FILTER patches.
+    /// `filterChain` against a filter chain, as istiod's `filterChainMatch`: `name`, then `sni` (one of the chain's
+    /// server names, exactly), `transportProtocol`, every one of `applicationProtocols`, `destinationPort`; a chain
+    /// without a `filter_chain_match` matches none of the last four. Its `filter` is matched per filter, by
+    /// NETWORK_FILTER patches.
     static func matches(_ match: EnvoyFilter.ListenerMatch?, chain: ConfigTree) -> Bool {
-        guard let name = match?.filterChain?.name else { return true }
-        return chain.protoField("name")?.text == name
+        guard let match = match?.filterChain else { return true }
+        if let name = match.name, chain.protoField("name")?.text != name { return false }
+        let chainMatch = chain.protoField("filter_chain_match")
+        if let sni = match.sni {
+            let names = chainMatch?.protoField("server_names")?.elements?.compactMap(\.text) ?? []
+            if !names.contains(sni) { return false }
+        }
+        if let transport = match.transportProtocol,
+            chainMatch?.protoField("transport_protocol")?.text != transport
+        {
+            return false
+        }
+        if !match.applicationProtocols.isEmpty {
+            let offered = chainMatch?.protoField("application_protocols")?.elements?.compactMap(\.text) ?? []
+            if chainMatch == nil || !match.applicationProtocols.allSatisfy(offered.contains) { return false }
+        }
+        if let port = match.destinationPort,
+            chainMatch?.protoField("destination_port")?.integer != Int64(port)
+        {
+            return false
+        }
+        return true
     }
 
     /// `filterChain.filter.name` against a network filter.

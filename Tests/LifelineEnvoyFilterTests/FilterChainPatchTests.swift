@@ -31,6 +31,49 @@ struct FilterChainPatchTests {
         #expect(tree.node("static_resources.listeners[0].filter_chains[0].filters")?.provenance == nil)
     }
 
+    /// A listener whose chains differ only by their filter_chain_match, as an Istio gateway's do per host.
+    static let chainsBootstrap = """
+        static_resources:
+          listeners:
+          - name: 0.0.0.0_8443
+            address: { socket_address: { address: 0.0.0.0, port_value: 8443 } }
+            filter_chains:
+            - filter_chain_match: { server_names: [a.example.com, b.example.com], transport_protocol: tls }
+              filters: [{ name: envoy.filters.network.tcp_proxy, typed_config: { stat_prefix: a, cluster: c } }]
+            - filter_chain_match: { server_names: [c.example.com], application_protocols: [h2, http/1.1] }
+              filters: [{ name: envoy.filters.network.tcp_proxy, typed_config: { stat_prefix: c, cluster: c } }]
+            - filter_chain_match: { destination_port: 9443, transport_protocol: raw_buffer }
+              filters: [{ name: envoy.filters.network.tcp_proxy, typed_config: { stat_prefix: p, cluster: c } }]
+            - filters: [{ name: envoy.filters.network.tcp_proxy, typed_config: { stat_prefix: any, cluster: c } }]
+          clusters:
+          - name: c
+            load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 80 } } } }] }] }
+        """
+
+    /// istiod's `filterChainMatch`: `sni` is one of the chain's server names, `transportProtocol` and
+    /// `destinationPort` equal, every listed `applicationProtocols` present; a chain without filter_chain_match
+    /// matches none of them.
+    @Test(
+        arguments: [
+            ("{ sni: b.example.com }", [true, false, false, false]),
+            ("{ sni: example.com }", [false, false, false, false]),
+            ("{ transportProtocol: tls }", [true, false, false, false]),
+            ("{ transport_protocol: raw_buffer }", [false, false, true, false]),
+            ("{ applicationProtocols: \"h2,http/1.1\" }", [false, true, false, false]),
+            ("{ applicationProtocols: h3 }", [false, false, false, false]),
+            ("{ destinationPort: 9443 }", [false, false, true, false]),
+            ("{ sni: c.example.com, applicationProtocols: h2 }", [false, true, false, false]),
+        ] as [(String, [Bool])]
+    )
+    func chainsAreMatchedByTheirFilterChainMatch(_ match: String, _ patched: [Bool]) throws {
+        let (tree, _) = try applyFilters(
+            singlePatchFilter(applyTo: "FILTER_CHAIN", match: "listener: { filterChain: \(match) }", patch: Self.extraFilter),
+            to: Self.chainsBootstrap
+        )
+        let chains = (0..<4).map { filterNames(tree, chain: $0).contains("extra") }
+        #expect(chains == patched)
+    }
+
     @Test func aChainNameThatIsNotThereMatchesNothing() throws {
         let (tree, warnings) = try applyFilters(
             singlePatchFilter(

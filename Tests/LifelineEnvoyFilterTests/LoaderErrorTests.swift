@@ -167,15 +167,6 @@ struct LoaderErrorTests {
             "subFilter is not supported until Lifeline has an HTTP connection manager"
         ),
         (
-            "listener:\n  filterChain: { sni: example.com }", "spec.configPatches[0].match.listener.filterChain.sni",
-            "sni is not supported: Lifeline's filter chains have no filter_chain_match"
-        ),
-        (
-            "listener:\n  filterChain: { destination_port: 443 }",
-            "spec.configPatches[0].match.listener.filterChain.destination_port",
-            "destinationPort is not supported: Lifeline's filter chains have no filter_chain_match"
-        ),
-        (
             "listener:\n  portName: https", "spec.configPatches[0].match.listener.portName",
             "portName is not implemented by Istio; match by portNumber"
         ),
