@@ -67,7 +67,11 @@ struct FilterChainPatchTests {
     )
     func chainsAreMatchedByTheirFilterChainMatch(_ match: String, _ patched: [Bool]) throws {
         let (tree, _) = try applyFilters(
-            singlePatchFilter(applyTo: "FILTER_CHAIN", match: "listener: { filterChain: \(match) }", patch: Self.extraFilter),
+            singlePatchFilter(
+                applyTo: "FILTER_CHAIN",
+                match: "listener: { filterChain: \(match) }",
+                patch: Self.extraFilter
+            ),
             to: Self.chainsBootstrap
         )
         let chains = (0..<4).map { filterNames(tree, chain: $0).contains("extra") }
