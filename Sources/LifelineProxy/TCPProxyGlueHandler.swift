@@ -53,6 +53,12 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
             partnerIsActive: partner?.isActive ?? false,
             partnerIsWritable: partner?.isWritable ?? true
         )
+        if context.channel.isActive {
+            // Added to a connection already open (after a listener filter chose the chain): it starts now, as if
+            // it had just become active.
+            session?.sideBecameActive(side)
+            partner?.partnerConnected(isWritable: state.isWritable)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
