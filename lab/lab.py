@@ -22,6 +22,7 @@ import selectors
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -166,14 +167,26 @@ def ka_yaml(ka):
     return f"{{ keepalive_time: {t}, keepalive_interval: {i}, keepalive_probes: {n} }}"
 
 
-def make_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None, up_port=UP_PORT):
+def make_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None, up_port=UP_PORT,
+                tls=None):
+    """A one-listener tcp_proxy config; `tls` = (certificate file, key file) terminates TLS on the listener's chain."""
     lines = ["static_resources:", "  listeners:", "  - name: gw",
              f"    address: {{ socket_address: {{ address: {GW_IP}, port_value: {GW_PORT} }} }}"]
     if ka_yaml(listener_ka):
         lines.append(f"    tcp_keepalive: {ka_yaml(listener_ka)}")
     if listener_uto is not None:
         lines.append(f'    tcp_user_timeout: "{listener_uto}"')
-    lines += ["    filter_chains:", "    - filters:", "      - name: envoy.filters.network.tcp_proxy",
+    lines.append("    filter_chains:")
+    if tls:
+        lines += ["    - transport_socket:", "        name: envoy.transport_sockets.tls", "        typed_config:",
+                  '          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+                  "          common_tls_context:", "            tls_certificates:",
+                  f"            - certificate_chain: {{ filename: {tls[0]} }}",
+                  f"              private_key: {{ filename: {tls[1]} }}",
+                  "      filters:"]
+    else:
+        lines.append("    - filters:")
+    lines += ["      - name: envoy.filters.network.tcp_proxy",
               "        typed_config:",
               '          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
               "          stat_prefix: lab", "          cluster: backend", "          idle_timeout: 0s",
@@ -805,8 +818,103 @@ def scenario_f(ctx, n=2000):
                   f"downstream_cx_keepalive_timeout={ka}")
 
 
-SCENARIOS = {"a": scenario_a, "b": scenario_b, "f": scenario_f, "c": scenario_c, "d": scenario_d, "e": scenario_e}
-ORDER = ["a", "b", "f", "c", "d", "e"]
+def lab_certificate(workdir):
+    """A self-signed ECDSA certificate for the gateway, made for this run: (certificate file, key file)."""
+    crt, key = os.path.join(workdir, "gw.crt"), os.path.join(workdir, "gw.key")
+    if not os.path.exists(crt):
+        sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=gw.lab.test",
+            "-addext", "subjectAltName=DNS:gw.lab.test"])
+    return crt, key
+
+
+def tls_pair(ctx):
+    """One TLS-terminated proxied connection from ll-client: (TLS socket, upstream peer), with a round trip done
+    (the client's bytes arrive at the upstream in plaintext, the upstream's reach the client through TLS)."""
+    with netns("ll-client"):
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.settimeout(5)
+    raw.connect((GW_IP, GW_PORT))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    client = context.wrap_socket(raw, server_hostname="gw.lab.test")
+    client.sendall(b"hello\n")
+    u = ctx.hub.wait_accepted(1)[-1]
+    if not wait_rx(u, b"hello\n"):
+        raise RuntimeError("TLS setup round trip: upstream did not receive hello")
+    u.send(b"hi\n")
+    if tls_read(client, b"hi\n") is not True:
+        raise RuntimeError("TLS setup round trip: client did not receive hi")
+    return client, u
+
+
+def tls_read(client, data, timeout=3):
+    """Reads from a TLS client until `data` arrived: True, or the error/EOF that came instead."""
+    client.settimeout(timeout)
+    got = b""
+    try:
+        while data not in got:
+            chunk = client.recv(4096)
+            if not chunk:
+                return "eof"
+            got += chunk
+    except (OSError, ssl.SSLError) as e:
+        return errno.errorcode.get(getattr(e, "errno", None) or 0, type(e).__name__)
+    return True
+
+
+def scenario_g(ctx):
+    """TLS terminated at the gateway: an idle TLS connection survives both NLBs, and a TLS client that vanishes is
+    reaped on the same schedule as a plain one (the chain keeps the listener's socket options)."""
+    tls = lab_certificate(ctx.workdir)
+    idle = 3 * LB_TIMEOUT
+    ctx.start_gw("g", make_config(tls=tls))
+    client, u = tls_pair(ctx)
+    log(f"TLS connection up; idling {idle} s (LB timeout {LB_TIMEOUT} s)")
+    time.sleep(idle)
+    try:
+        client.sendall(b"after-idle-from-client\n")
+        got_up = wait_rx(u, b"after-idle-from-client\n", 3)
+        if got_up:
+            u.send(b"after-idle-from-upstream\n")
+        got_c = tls_read(client, b"after-idle-from-upstream\n") if got_up else None
+    except OSError as e:
+        got_up, got_c = False, errno.errorcode.get(e.errno, str(e))
+    client.close()
+    ctx.finish()
+    ok1 = result("g", "TLS idle survival (keepalive 1/1/3)", f"upstream got data={bool(got_up)}, client got {got_c}",
+                 f"survives {idle} s idle", bool(got_up) and got_c is True)
+
+    gw = ctx.start_gw("g-vanish", make_config(tls=tls))
+    base = gw.baseline_fds
+    client, u = tls_pair(ctx)
+    t_last = now()
+    time.sleep(0.05)
+    blackhole("ll-lb", CLIENT_IP)
+    log("TLS client blackholed at ll-lb")
+    t_kernel = None
+    deadline = t_last + RESET + 5
+    while now() < deadline and not (t_kernel and u.end):
+        if t_kernel is None and gw.down_established() == 0:
+            t_kernel = now()
+        time.sleep(0.01)
+    wait_for(lambda: gw.fds() == base, 2)
+    fds_after = gw.fds()
+    st = ctx.finish()
+    client.close()
+    reaped = None if t_kernel is None else t_kernel - t_last
+    ok2 = (reaped is not None and abs(reaped - RESET) <= TOL and u.end is not None and fds_after == base
+           and st.get("downstream_cx_keepalive_timeout", 0) == 1)
+    ok2 = result("g-vanish", "vanished TLS client", f"reaped after {fmt(reaped)}", f"{RESET} s, tolerance {TOL:.0f} s",
+                 ok2, f"upstream saw {u.end}; fds {fds_after}/{base}; "
+                 f"downstream_cx_keepalive_timeout={st.get('downstream_cx_keepalive_timeout', 0)}")
+    return ok1 and ok2
+
+
+SCENARIOS = {"a": scenario_a, "b": scenario_b, "f": scenario_f, "c": scenario_c, "d": scenario_d, "e": scenario_e,
+             "g": scenario_g}
+ORDER = ["a", "b", "f", "c", "d", "e", "g"]
 
 
 def write_results(path, elapsed):
