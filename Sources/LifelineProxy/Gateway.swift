@@ -18,7 +18,8 @@ public final class Gateway: Sendable {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster)
         }
         self.clusters = clusters
-        listeners = plan.listeners.map { GatewayListener(plan: $0, clusters: clusters, logger: logger) }
+        let makeChain = TCPProxyChain.factory(clusters: clusters)
+        listeners = plan.listeners.map { GatewayListener(plan: $0, logger: logger, makeChain: makeChain) }
     }
 
     /// Starts every listener; if one fails, the ones already started are stopped and the error is thrown.

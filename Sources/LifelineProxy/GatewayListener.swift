@@ -7,22 +7,23 @@ import NIOPosix
 
 /// A listener as Envoy has it: its listening sockets (one per event loop with SO_REUSEPORT), each made and staged by
 /// the lifecycle driver and then handed to NIO, and its filter chains, one of which each accepted connection is given
-/// to. The listener knows nothing of what a chain does with a connection; ``TCPProxyChain`` builds that.
+/// to. The listener knows nothing of what a chain does with a connection: a ``FilterChainFactory`` makes each chain's
+/// runtime (today ``TCPProxyChain``), which builds that.
 public final class GatewayListener: Sendable {
     public let plan: ListenerPlan
     /// The listener's counters, shared by its chains.
     public let stats = ProxyStats()
-    private let clusters: [String: UpstreamCluster]
+    private let makeChain: FilterChainFactory
     private let logger: Logger
     private let acceptedCheck: AcceptedSocketCheck
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
     /// The running chains: `filter_chains` in order, then `default_filter_chain`; made at start.
-    private let chains = NIOLockedValueBox<[TCPProxyChain]>([])
+    private let chains = NIOLockedValueBox<[any FilterChainRuntime]>([])
 
-    /// - Parameter clusters: every cluster by name; the plan has checked that each chain's cluster is among them.
-    public init(plan: ListenerPlan, clusters: [String: UpstreamCluster], logger: Logger) {
+    /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
+    init(plan: ListenerPlan, logger: Logger, makeChain: @escaping FilterChainFactory) {
         self.plan = plan
-        self.clusters = clusters
+        self.makeChain = makeChain
         var logger = logger
         logger[metadataKey: "listener.name"] = "\(plan.name)"
         self.logger = logger
@@ -43,23 +44,12 @@ public final class GatewayListener: Sendable {
     public func start(group: any EventLoopGroup) async throws {
         let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
         var address = plan.address
-        var running: [TCPProxyChain] = []
+        var running: [any FilterChainRuntime] = []
+        // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on any,
+        // so a chain must be ready on every loop of the group.
+        let environment = FilterChainEnvironment(listenerName: plan.name, stats: stats, logger: logger, group: group)
         for chain in chainPlans.all {
-            guard let cluster = clusters[chain.tcpProxy.cluster] else {
-                throw GatewayListenerError.unknownCluster(listener: plan.name, cluster: chain.tcpProxy.cluster)
-            }
-            // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on
-            // any, so every chain keeps a registry on every loop.
-            running.append(
-                try await TCPProxyChain.make(
-                    plan: chain,
-                    listenerName: plan.name,
-                    cluster: cluster,
-                    stats: stats,
-                    logger: logger,
-                    group: group
-                )
-            )
+            running.append(try await makeChain(chain, environment))
         }
         chains.withLockedValue { $0 = running }
         let builder = ListeningSocketBuilder()
@@ -117,7 +107,7 @@ public final class GatewayListener: Sendable {
     private func makeBootstrap(
         loop: any EventLoop,
         childGroup: any EventLoopGroup,
-        chains: [TCPProxyChain]
+        chains: [any FilterChainRuntime]
     ) -> ServerBootstrap {
         let check = acceptedCheck
         let limit = plan.bufferLimitBytes

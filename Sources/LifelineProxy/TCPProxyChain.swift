@@ -6,7 +6,7 @@ import NIOSSL
 /// One filter chain whose network filter is `tcp_proxy`: what a connection given to the chain is built into (its
 /// transport socket — TLS terminated here, or the bytes as they come — then the glue pair and its upstream), with the
 /// chain's own `idle_timeout` swept on each event loop.
-final class TCPProxyChain: Sendable {
+final class TCPProxyChain: FilterChainRuntime {
     let plan: FilterChainPlan
     let context: TCPProxyListenerContext
     /// The chain's TLS context, made once at start; nil for a chain without a transport socket.
@@ -26,16 +26,29 @@ final class TCPProxyChain: Sendable {
         self.registries = registries
     }
 
-    /// Makes the chain's TLS context and its registry on every loop of `group`.
+    /// A factory for the chains of a gateway whose clusters are `clusters`.
+    static func factory(clusters: [String: UpstreamCluster]) -> FilterChainFactory {
+        { plan, environment in
+            guard let cluster = clusters[plan.tcpProxy.cluster] else {
+                throw GatewayListenerError.unknownCluster(
+                    listener: environment.listenerName,
+                    cluster: plan.tcpProxy.cluster
+                )
+            }
+            return try await make(plan: plan, cluster: cluster, environment: environment)
+        }
+    }
+
+    /// Makes the chain's TLS context and its registry on every loop of the listener's group.
     static func make(
         plan: FilterChainPlan,
-        listenerName: String,
         cluster: UpstreamCluster,
-        stats: ProxyStats,
-        logger: Logger,
-        group: any EventLoopGroup
+        environment: FilterChainEnvironment
     ) async throws -> TCPProxyChain {
-        var logger = logger
+        let listenerName = environment.listenerName
+        let stats = environment.stats
+        let group = environment.group
+        var logger = environment.logger
         logger[metadataKey: "filter_chain.name"] = "\(plan.name)"
         let context = TCPProxyListenerContext(
             listenerName: listenerName,
