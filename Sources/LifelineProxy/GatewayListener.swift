@@ -180,6 +180,13 @@ public final class GatewayListener: Sendable {
                         case .timeout: stats.increment(.listenerFiltersTimeout)
                         case .connectionClosed: break
                         }
+                        logger.debug(
+                            "tls_inspector closed the connection before a filter chain was chosen",
+                            metadata: [
+                                "connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                "reason": "\(rejection.rawValue)",
+                            ]
+                        )
                     }
                 )
                 try channel.pipeline.syncOperations.addHandler(inspector)
