@@ -263,10 +263,3 @@ final class TCPProxySession {
 
 @available(*, unavailable)
 extension TCPProxySession: Sendable {}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

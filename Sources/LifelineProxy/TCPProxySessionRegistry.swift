@@ -22,8 +22,10 @@ final class TCPProxySessionRegistry {
             let interval = TimeAmount.nanoseconds(min(1_000_000_000, max(1_000_000, timeout.nanoseconds / 8)))
             sweepInterval = interval
             // Whole intervals until the timeout: a session found idle by this many sweeps in a row has been quiet
-            // for at least the timeout.
-            limitTicks = Int((timeout.nanoseconds + interval.nanoseconds - 1) / interval.nanoseconds)
+            // for at least the timeout. (Rounded up without adding first: a timeout of centuries is NIO's
+            // saturated Int64.max nanoseconds.)
+            let (whole, rest) = timeout.nanoseconds.quotientAndRemainder(dividingBy: interval.nanoseconds)
+            limitTicks = Int(whole) + (rest == 0 ? 0 : 1)
         } else {
             sweepInterval = nil
             limitTicks = .max

@@ -212,6 +212,7 @@ func withGateway<T>(
     upstream: @autoclosure @escaping @Sendable () -> any ChannelHandler,
     listenerExtra: String = "",
     tcpProxyExtra: String = "",
+    connectTimeout: String = "2s",
     _ body: (GatewayHarness, any EventLoopGroup) async throws -> T
 ) async throws -> T {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -220,7 +221,8 @@ func withGateway<T>(
         yaml: GatewayHarness.config(
             upstreamPorts: [testUpstream.port],
             listenerExtra: listenerExtra,
-            tcpProxyExtra: tcpProxyExtra
+            tcpProxyExtra: tcpProxyExtra,
+            connectTimeout: connectTimeout
         ),
         group: group
     )
