@@ -4,7 +4,8 @@ import NIOSSL
 import NIOTLS
 
 /// Sits after a TLS handler and counts how its handshake ended, under Envoy's `ssl.*` names; a connection whose
-/// handshake failed is closed here (logged at debug), so nothing after it sees the error.
+/// handshake failed is closed here (logged at debug), so nothing after it sees the error. It leaves the pipeline once
+/// the handshake has completed, so the connection's reads do not pass through it.
 final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -27,6 +28,10 @@ final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler
             for stat in TLSHandshakeStat.completed(peerPresentedCertificate: presented != nil, isServer: isServer) {
                 count(stat)
             }
+            context.fireUserInboundEventTriggered(event)
+            // Its work is done: reads need not pass through it for the rest of the connection.
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }
