@@ -13,12 +13,7 @@ extension LiveProxyTests {
                 tcpProxyExtra: "          idle_timeout: 315576000000s",
                 connectTimeout: "10000000000s"
             ) { harness, group in
-                let client = try await connectClient(port: harness.port, group: group)
-                let reply = try await client.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: "ping"))
-                    var iterator = inbound.makeAsyncIterator()
-                    return try await iterator.next().map { String(buffer: $0) }
-                }
+                let reply = try await pingOnce(port: harness.port, group: group)
                 #expect(reply == "ping")
             }
         }

@@ -17,12 +17,7 @@ extension LiveProxyTests {
 
         @Test func aPlaintextClientBehindTheInspectorIsProxied() async throws {
             try await withGateway(upstream: EchoHandler(), listenerExtra: Self.inspector) { harness, group in
-                let client = try await connectClient(port: harness.port, group: group)
-                let reply = try await client.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: "ping"))
-                    var iterator = inbound.makeAsyncIterator()
-                    return try await iterator.next().map { String(buffer: $0) }
-                }
+                let reply = try await pingOnce(port: harness.port, group: group)
                 #expect(reply == "ping")
                 #expect(harness.listener.stats[.noFilterChainMatch] == 0)
             }

@@ -331,3 +331,13 @@ final class RefusingPort: @unchecked Sendable {
         close(fd)
     }
 }
+
+/// Connects to `port`, sends `ping`, and returns the first bytes that come back (from an echoing upstream: `ping`).
+func pingOnce(port: Int, group: any EventLoopGroup) async throws -> String? {
+    let client = try await connectClient(port: port, group: group)
+    return try await client.executeThenClose { inbound, outbound in
+        try await outbound.write(ByteBuffer(string: "ping"))
+        var iterator = inbound.makeAsyncIterator()
+        return try await iterator.next().map { String(buffer: $0) }
+    }
+}
