@@ -12,9 +12,24 @@ public struct FilterChainPlan: Sendable, Hashable {
     /// (raw_buffer), which behind `tls_inspector` is SNI passthrough.
     public var tls: DownstreamTlsPlan?
     /// The terminal network filter.
-    public var tcpProxy: TcpProxyPlan
+    public var filter: NetworkFilterPlan
     public var origin: ConfigOrigin
 
+    public init(
+        name: String,
+        match: FilterChainMatchPlan = FilterChainMatchPlan(),
+        tls: DownstreamTlsPlan? = nil,
+        filter: NetworkFilterPlan,
+        origin: ConfigOrigin
+    ) {
+        self.name = name
+        self.match = match
+        self.tls = tls
+        self.filter = filter
+        self.origin = origin
+    }
+
+    /// A chain ending in `tcp_proxy`.
     public init(
         name: String,
         match: FilterChainMatchPlan = FilterChainMatchPlan(),
@@ -22,11 +37,19 @@ public struct FilterChainPlan: Sendable, Hashable {
         tcpProxy: TcpProxyPlan,
         origin: ConfigOrigin
     ) {
-        self.name = name
-        self.match = match
-        self.tls = tls
-        self.tcpProxy = tcpProxy
-        self.origin = origin
+        self.init(name: name, match: match, tls: tls, filter: .tcpProxy(tcpProxy), origin: origin)
+    }
+
+    /// The chain's `tcp_proxy`; nil when another filter ends it.
+    public var tcpProxy: TcpProxyPlan? {
+        if case .tcpProxy(let proxy) = filter { return proxy }
+        return nil
+    }
+
+    /// The chain's `http_connection_manager`; nil when another filter ends it.
+    public var httpConnectionManager: HttpConnectionManagerPlan? {
+        if case .httpConnectionManager(let manager) = filter { return manager }
+        return nil
     }
 }
 

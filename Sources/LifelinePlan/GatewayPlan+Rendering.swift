@@ -35,7 +35,7 @@ extension ListenerPlan {
             ("per_connection_buffer_limit_bytes", .number(bufferLimitBytes)),
             ("tcp_backlog_size", .number(backlog)),
             ("socket_options", .object(byState)),
-            ("tcp_proxy", tcpProxy.summary),
+            ("tcp_proxy", (filterChains.first ?? defaultFilterChain)?.tcpProxy?.summary),
             (
                 "listener_filters",
                 listenerFilters.tlsInspector ? .array([.string(ListenerFilterConfig.tlsInspectorName)]) : nil
@@ -72,7 +72,16 @@ extension FilterChainPlan {
             ("name", .string(name)),
             ("filter_chain_match", match.summary),
             ("transport_socket", tls.map { .object([("tls", $0.summary)]) } ?? .string("raw_buffer")),
-            ("tcp_proxy", tcpProxy.summary),
+            ("tcp_proxy", tcpProxy?.summary),
+            ("http_connection_manager", httpConnectionManager?.summary),
+        ])
+    }
+}
+
+extension HttpConnectionManagerPlan {
+    var summary: ConfigTree {
+        .object([
+            ("stat_prefix", .string(statPrefix))
         ])
     }
 }

@@ -37,7 +37,6 @@ public struct ListenerPlan: Sendable, Hashable {
     /// Literal options in the order they are applied: by state, then as ``SocketOptionSequence`` orders them. The
     /// last one for a (level, name) is the value the socket keeps.
     public var socketOptions: [PlannedSocketOption]
-    public var tcpProxy: TcpProxyPlan
     /// `filter_chains`, in config order; a connection is given to the one `FilterChainSelector` picks.
     public var filterChains: [FilterChainPlan] = []
     /// `default_filter_chain`: for a connection no chain matches; nil closes it (`no_filter_chain_match`).
@@ -118,6 +117,8 @@ public struct ClusterPlan: Sendable, Hashable {
     public var upstreamSocketOptions: [PlannedSocketOption]
     /// `transport_socket` `envoy.transport_sockets.tls`: TLS to the endpoints; nil sends bytes as they are.
     public var tls: UpstreamTlsPlan? = nil
+    /// How HTTP is spoken to the endpoints when an `http_connection_manager` routes to the cluster.
+    public var http = UpstreamHttpPlan()
     public var origin: ConfigOrigin
 }
 

@@ -104,8 +104,7 @@ public enum GatewayPlanner {
         let options = sequence.resolve(warnings: &diagnostics)
         let chains = listener.filterChains.compactMap { planFilterChain($0, diagnostics: &diagnostics) }
         let defaultChain = listener.defaultFilterChain.flatMap { planFilterChain($0, diagnostics: &diagnostics) }
-        // The runtime still runs one tcp_proxy per listener: the first chain's (the default chain's when alone).
-        guard let proxy = (chains.first ?? defaultChain)?.tcpProxy else { return nil }
+        guard !chains.isEmpty || defaultChain != nil else { return nil }
         guard let address = IPEndpoint(host: listener.address.address, port: listener.address.portValue) else {
             return nil
         }
@@ -121,7 +120,6 @@ public enum GatewayPlanner {
             bufferLimitBytes: listener.perConnectionBufferLimitBytes,
             backlog: Int32(listener.tcpBacklogSize ?? Int(SystemLimits.somaxconn)),
             socketOptions: options,
-            tcpProxy: proxy,
             filterChains: chains,
             defaultFilterChain: defaultChain,
             listenerFilters: planListenerFilters(listener),

@@ -18,7 +18,14 @@ public final class Gateway: Sendable {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster)
         }
         self.clusters = clusters
-        let makeChain = TCPProxyChain.factory(clusters: clusters)
+        let makeChain: FilterChainFactory = { [clusters] plan, environment in
+            switch plan.filter {
+            case .tcpProxy(let proxy):
+                try await TCPProxyChain.make(plan: plan, proxy: proxy, clusters: clusters, environment: environment)
+            case .httpConnectionManager:
+                throw GatewayListenerError.unsupportedFilter(listener: environment.listenerName, chain: plan.name)
+            }
+        }
         listeners = plan.listeners.map { GatewayListener(plan: $0, logger: logger, makeChain: makeChain) }
     }
 

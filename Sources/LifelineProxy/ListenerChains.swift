@@ -11,11 +11,7 @@ struct ListenerChains: Sendable {
     let unconditional: Int?
 
     init(plan: ListenerPlan) {
-        // A plan made without filter chains carries its one tcp_proxy alone.
-        let chains =
-            plan.filterChains.isEmpty
-            ? [FilterChainPlan(name: plan.name, tcpProxy: plan.tcpProxy, origin: plan.origin)]
-            : plan.filterChains
+        let chains = plan.filterChains
         selector = FilterChainSelector(chains: chains, defaultChain: plan.defaultFilterChain)
         all = chains + (plan.defaultFilterChain.map { [$0] } ?? [])
         unconditional = chains.count == 1 && chains[0].match == FilterChainMatchPlan() ? 0 : nil

@@ -26,25 +26,16 @@ final class TCPProxyChain: FilterChainRuntime {
         self.registries = registries
     }
 
-    /// A factory for the chains of a gateway whose clusters are `clusters`.
-    static func factory(clusters: [String: UpstreamCluster]) -> FilterChainFactory {
-        { plan, environment in
-            guard let cluster = clusters[plan.tcpProxy.cluster] else {
-                throw GatewayListenerError.unknownCluster(
-                    listener: environment.listenerName,
-                    cluster: plan.tcpProxy.cluster
-                )
-            }
-            return try await make(plan: plan, cluster: cluster, environment: environment)
-        }
-    }
-
     /// Makes the chain's TLS context and its registry on every loop of the listener's group.
     static func make(
         plan: FilterChainPlan,
-        cluster: UpstreamCluster,
+        proxy: TcpProxyPlan,
+        clusters: [String: UpstreamCluster],
         environment: FilterChainEnvironment
     ) async throws -> TCPProxyChain {
+        guard let cluster = clusters[proxy.cluster] else {
+            throw GatewayListenerError.unknownCluster(listener: environment.listenerName, cluster: proxy.cluster)
+        }
         let listenerName = environment.listenerName
         let stats = environment.stats
         let group = environment.group
@@ -53,7 +44,7 @@ final class TCPProxyChain: FilterChainRuntime {
         let context = TCPProxyListenerContext(
             listenerName: listenerName,
             cluster: cluster,
-            idleTimeout: plan.tcpProxy.idleTimeout,
+            idleTimeout: proxy.idleTimeout,
             stats: stats,
             logger: logger
         )
@@ -69,7 +60,7 @@ final class TCPProxyChain: FilterChainRuntime {
         for loop in group.makeIterator() {
             registries[ObjectIdentifier(loop)] = try await loop.submit {
                 NIOLoopBound(
-                    TCPProxySessionRegistry(eventLoop: loop, idleTimeout: plan.tcpProxy.idleTimeout),
+                    TCPProxySessionRegistry(eventLoop: loop, idleTimeout: proxy.idleTimeout),
                     eventLoop: loop
                 )
             }.get()

@@ -93,8 +93,8 @@ struct FilterChainPlanTests {
         let listener = try #require(plan.listeners.first)
         #expect(listener.filterChains.map(\.name) == ["api", "static_resources.listeners[0].filter_chains[1]"])
         #expect(listener.defaultFilterChain?.name == "static_resources.listeners[0].default_filter_chain")
-        #expect(listener.defaultFilterChain?.tcpProxy.statPrefix == "fallback")
-        #expect(listener.tcpProxy.statPrefix == "api")
+        #expect(listener.defaultFilterChain?.tcpProxy?.statPrefix == "fallback")
+        #expect(listener.filterChains.first?.tcpProxy?.statPrefix == "api")
         let match = try #require(listener.filterChains.first).match
         #expect(match.serverNames == ["api.example.com", "*.example.com"])
         #expect(match.prefixRanges.map(\.description) == ["10.0.0.0/8"])
@@ -124,7 +124,7 @@ struct FilterChainPlanTests {
         let plan = try planConfig(config("default_filter_chain: { \(filters("fallback")) }"))
         let listener = try #require(plan.listeners.first)
         #expect(listener.filterChains.isEmpty)
-        #expect(listener.tcpProxy.statPrefix == "fallback")
+        #expect(listener.defaultFilterChain?.tcpProxy?.statPrefix == "fallback")
     }
 
     @Test(arguments: [

@@ -111,9 +111,9 @@ struct FilterChainSelectorTests {
             """
         )
         let selector = FilterChainSelector(try #require(plan.listeners.first))
-        #expect(selector.select(connection(transport: "tls", sni: "api.example.com"))?.tcpProxy.statPrefix == "api")
-        #expect(selector.select(connection(transport: "tls", sni: "www.example.com"))?.tcpProxy.statPrefix == "other")
-        #expect(selector.select(connection())?.tcpProxy.statPrefix == "other")
+        #expect(selector.select(connection(transport: "tls", sni: "api.example.com"))?.tcpProxy?.statPrefix == "api")
+        #expect(selector.select(connection(transport: "tls", sni: "www.example.com"))?.tcpProxy?.statPrefix == "other")
+        #expect(selector.select(connection())?.tcpProxy?.statPrefix == "other")
     }
 
     // MARK: Destination port

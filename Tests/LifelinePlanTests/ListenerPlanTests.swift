@@ -78,9 +78,9 @@ struct ListenerPlanTests {
         #expect(listener.address.description == "0.0.0.0:8443")
         #expect(listener.backlog == 77)
         #expect(listener.bufferLimitBytes == 16384)
-        #expect(listener.tcpProxy.statPrefix == "main")
-        #expect(listener.tcpProxy.cluster == "backend")
-        #expect(listener.tcpProxy.idleTimeout == .seconds(3600))
+        #expect(listener.filterChains.first?.tcpProxy?.statPrefix == "main")
+        #expect(listener.filterChains.first?.tcpProxy?.cluster == "backend")
+        #expect(listener.filterChains.first?.tcpProxy?.idleTimeout == .seconds(3600))
         #expect(listener.origin.path == "static_resources.listeners[0]")
     }
 
@@ -96,7 +96,7 @@ struct ListenerPlanTests {
         let listener = try #require(try planConfig(text).listeners.first)
         #expect(listener.address.family == .inet6)
         #expect(listener.address.description == "[::]:8443")
-        #expect(listener.tcpProxy.idleTimeout == nil)
+        #expect(listener.filterChains.first?.tcpProxy?.idleTimeout == nil)
     }
 
     @Test func clustersAreCarriedInOrder() throws {

@@ -18,6 +18,6 @@ import Testing
         let (plan, _) = try GatewayPlanner.plan(try Bootstrap.decode(tree).0)
         let chains = ListenerChains(plan: try #require(plan.listeners.first))
         #expect(chains.unconditional == 0)
-        #expect(chains.all.map(\.tcpProxy.cluster) == ["upstream"])
+        #expect(chains.all.map(\.tcpProxy?.cluster) == ["upstream"])
     }
 }

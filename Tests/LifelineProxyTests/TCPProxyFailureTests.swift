@@ -108,7 +108,7 @@ extension LiveProxyTests {
             try await withGateway(upstream: EchoHandler(), tcpProxyExtra: "          idle_timeout: 0s") {
                 harness,
                 group in
-                #expect(harness.listener.plan.tcpProxy.idleTimeout == nil)
+                #expect(harness.listener.plan.filterChains.first?.tcpProxy?.idleTimeout == nil)
                 let client = try await connectClient(port: harness.port, group: group)
                 try await client.executeThenClose { inbound, outbound in
                     try await Task.sleep(for: .milliseconds(500))
