@@ -9,9 +9,10 @@ extension RouteConfigurationPlan {
             virtualHosts.firstIndex { $0.domains.contains(host) }
             ?? virtualHosts.firstIndex { $0.domains.contains("*") }
         guard let hostIndex else { return nil }
-        let path = request.path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(
-            String.init
-        ) ?? request.path
+        let path =
+            request.path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(
+                String.init
+            ) ?? request.path
         for (index, route) in virtualHosts[hostIndex].routes.enumerated() {
             switch route.match.path {
             case .prefix(let prefix) where path.hasPrefix(prefix):
