@@ -7,6 +7,8 @@ public final class Gateway: Sendable {
     public let plan: GatewayPlan
     public let listeners: [GatewayListener]
     public let clusters: [String: UpstreamCluster]
+    /// The HTTP connection pools of the clusters that `http_connection_manager` chains route to.
+    let httpPools: HTTPUpstreamPools
     private let logger: Logger
 
     /// Resolves the clusters; binds nothing yet.
@@ -18,6 +20,8 @@ public final class Gateway: Sendable {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster)
         }
         self.clusters = clusters
+        let httpPools = HTTPUpstreamPools(clusters: clusters)
+        self.httpPools = httpPools
         let makeChain: FilterChainFactory = { [clusters] plan, environment in
             switch plan.filter {
             case .tcpProxy(let proxy):
@@ -50,6 +54,7 @@ public final class Gateway: Sendable {
         for listener in listeners {
             await listener.stop()
         }
+        await httpPools.closeAll()
     }
 
     public func listener(named name: String) -> GatewayListener? {

@@ -1,4 +1,7 @@
+import NIOConcurrencyHelpers
+import LifelinePlan
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 
 /// One request/response exchange with an endpoint of a cluster, handed out by an ``HTTPUpstreamPool``.
@@ -47,4 +50,94 @@ protocol HTTPUpstreamPool: AnyObject {
     func exchange() -> EventLoopFuture<HTTPUpstreamExchange>
     /// Closes every connection (HTTP/2: GOAWAY first) once its exchanges end; new exchanges fail with `poolClosed`.
     func close() -> EventLoopFuture<Void>
+}
+
+/// Every cluster's HTTP pools on every event loop of a gateway, made on first use on each loop.
+final class HTTPUpstreamPools: Sendable {
+    private let clusters: [String: UpstreamCluster]
+    private let pools: NIOLockedValueBox<[PoolKey: NIOLoopBound<any HTTPUpstreamPool>]> = NIOLockedValueBox([:])
+
+    private struct PoolKey: Hashable {
+        let cluster: String
+        let loop: ObjectIdentifier
+    }
+
+    init(clusters: [String: UpstreamCluster]) {
+        self.clusters = clusters
+    }
+
+    /// The pool of `cluster` on `loop`; nil for a cluster that does not exist. Call on `loop`.
+    func pool(cluster name: String, on loop: any EventLoop) -> (any HTTPUpstreamPool)? {
+        loop.preconditionInEventLoop()
+        guard let cluster = clusters[name] else { return nil }
+        let key = PoolKey(cluster: name, loop: ObjectIdentifier(loop))
+        return pools.withLockedValue { pools in
+            if let bound = pools[key] { return bound.value }
+            let pool: any HTTPUpstreamPool = HTTP1ConnectionPerExchangePool(cluster: cluster, eventLoop: loop)
+            pools[key] = NIOLoopBound(pool, eventLoop: loop)
+            return pool
+        }
+    }
+
+    /// Closes every pool on every loop.
+    func closeAll() async {
+        let all = pools.withLockedValue { Array($0.values) }
+        for bound in all {
+            try? await bound.eventLoop.flatSubmit { bound.value.close() }.get()
+        }
+    }
+}
+/// The simplest pool: a new HTTP/1.1 connection for each exchange, closed after it.
+final class HTTP1ConnectionPerExchangePool: HTTPUpstreamPool {
+    let cluster: UpstreamCluster
+    let eventLoop: any EventLoop
+    private var closed = false
+
+    init(cluster: UpstreamCluster, eventLoop: any EventLoop) {
+        self.cluster = cluster
+        self.eventLoop = eventLoop
+    }
+
+    func exchange() -> EventLoopFuture<HTTPUpstreamExchange> {
+        if closed { return eventLoop.makeFailedFuture(HTTPUpstreamFailure.poolClosed) }
+        guard !cluster.endpoints.isEmpty else {
+            return eventLoop.makeFailedFuture(HTTPUpstreamFailure.noHealthyUpstream)
+        }
+        let endpoint = cluster.pickEndpoint()
+        let cluster = self.cluster
+        var bootstrap = ClientBootstrap(group: eventLoop)
+        for (option, value) in cluster.channelOptions {
+            bootstrap = bootstrap.channelOption(option, value: value)
+        }
+        return
+            bootstrap
+            .connectTimeout(TimeAmount(cluster.plan.connectTimeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls = try cluster.makeTLSHandler() {
+                        try channel.pipeline.syncOperations.addHandler(tls)
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                }
+            }
+            .connect(to: endpoint)
+            .flatMapErrorThrowing { error in
+                if case ChannelError.connectTimeout = error { throw HTTPUpstreamFailure.connectTimeout }
+                throw HTTPUpstreamFailure.connectFailure("\(error)")
+            }
+            .map { channel in
+                HTTPUpstreamExchange(
+                    channel: channel,
+                    version: .http1_1,
+                    endpoint: endpoint,
+                    reused: false,
+                    finish: { _ in channel.close(promise: nil) }
+                )
+            }
+    }
+
+    func close() -> EventLoopFuture<Void> {
+        closed = true
+        return eventLoop.makeSucceededVoidFuture()
+    }
 }
