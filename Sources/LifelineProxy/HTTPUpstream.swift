@@ -1,8 +1,8 @@
-import NIOConcurrencyHelpers
 import LifelinePlan
+import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 import NIOHTTP1
+import NIOPosix
 
 /// One request/response exchange with an endpoint of a cluster, handed out by an ``HTTPUpstreamPool``.
 ///
