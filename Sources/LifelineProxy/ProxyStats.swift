@@ -26,6 +26,7 @@ public final class ProxyStats: Sendable {
         case downstreamFlowControlPaused = "downstream_flow_control_paused_reading_total"
         case idleTimeout = "idle_timeout"
         case noFilterChainMatch = "no_filter_chain_match"
+        case downstreamAcceptBackoff = "downstream_cx_accept_backoff"
         case listenerFiltersTimeout = "downstream_pre_cx_timeout"
         case clientHelloTooLarge = "tls_inspector.client_hello_too_large"
         case sslHandshake = "ssl.handshake"
@@ -61,6 +62,7 @@ public final class ProxyStats: Sendable {
     private let downstreamFlowControlPaused = Atomic<Int>(0)
     private let idleTimeout = Atomic<Int>(0)
     private let noFilterChainMatch = Atomic<Int>(0)
+    private let downstreamAcceptBackoff = Atomic<Int>(0)
     private let listenerFiltersTimeout = Atomic<Int>(0)
     private let clientHelloTooLarge = Atomic<Int>(0)
     private let sslHandshake = Atomic<Int>(0)
@@ -99,6 +101,7 @@ public final class ProxyStats: Sendable {
         case .downstreamFlowControlPaused: body(downstreamFlowControlPaused)
         case .idleTimeout: body(idleTimeout)
         case .noFilterChainMatch: body(noFilterChainMatch)
+        case .downstreamAcceptBackoff: body(downstreamAcceptBackoff)
         case .listenerFiltersTimeout: body(listenerFiltersTimeout)
         case .clientHelloTooLarge: body(clientHelloTooLarge)
         case .sslHandshake: body(sslHandshake)
