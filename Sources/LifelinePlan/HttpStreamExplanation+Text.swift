@@ -14,10 +14,10 @@ extension HttpStreamExplanation {
 }
 
 extension HttpStreamExplanation.Limit {
-    /// `15 s (default (Envoy's))`, `off (from …stream_idle_timeout)`.
+    /// `15 s (Envoy's default)`, `off (from …stream_idle_timeout)`.
     var text: String {
         let value = value.map(HttpStreamExplanation.seconds) ?? "off"
-        return source.hasPrefix("default") ? "\(value) (\(source))" : "\(value) (from \(source))"
+        return source == HttpStreamExplanation.defaultSource ? "\(value) (\(source))" : "\(value) (from \(source))"
     }
 
     var tree: ConfigTree {
@@ -33,7 +33,7 @@ extension HttpStreamExplanation.Chain {
     var text: String {
         var lines = ["http_connection_manager: listener \(listener), chain \(chain) (codec \(codec))"]
         func row(_ label: String, _ value: String) {
-            let pad = label.count >= 22 ? " " : String(repeating: " ", count: 22 - label.count)
+            let pad = label.count >= 25 ? " " : String(repeating: " ", count: 25 - label.count)
             lines.append("  \(label)\(pad)\(value)")
         }
         if let keepalive {
@@ -47,10 +47,13 @@ extension HttpStreamExplanation.Chain {
                     + "of a PING (from \(keepalive.origin?.path ?? keepaliveField))"
             )
             if let interval = keepalive.interval {
+                // PINGs are timed from the previous PING, not from the last frame received.
                 lines.append(
-                    "    timeline of a client that vanished: PING at \(HttpStreamExplanation.seconds(interval)), "
-                        + "closed at \(HttpStreamExplanation.seconds(interval + keepalive.timeout)) after the last frame "
-                        + "(PINGs do not reset the stream or connection idle timers)"
+                    "    a client that vanished: the next PING (at most \(HttpStreamExplanation.seconds(interval)) "
+                        + "later, plus jitter) goes unanswered and the connection is closed "
+                        + "\(HttpStreamExplanation.seconds(keepalive.timeout)) after it, at most "
+                        + "\(HttpStreamExplanation.seconds(interval + keepalive.timeout)) (plus jitter) in all; PINGs do "
+                        + "not reset the stream or connection idle timers"
                 )
             }
         } else {
@@ -74,13 +77,13 @@ extension HttpStreamExplanation.Chain {
             lines.append(
                 "  route \(route.label) (\(route.match); to \(route.clusters.joined(separator: ", "))) [\(grpc)]"
             )
-            lines.append("    route.timeout         \(route.timeout.text)")
+            lines.append("    route.timeout            \(route.timeout.text)")
             let silence =
                 route.silence.value.map {
                     "a stream silent (no byte either way) for \(HttpStreamExplanation.seconds($0)) is reset"
                 } ?? "no limit on a stream's silence"
-            lines.append("    silence limit         \(route.silence.text): \(silence)")
-            lines.append("    max_stream_duration   \(route.maxStreamDuration.text)")
+            lines.append("    silence limit            \(route.silence.text): \(silence)")
+            lines.append("    max_stream_duration      \(route.maxStreamDuration.text)")
             for warning in route.warnings {
                 lines.append("    WARNING: \(warning)")
             }

@@ -11,7 +11,7 @@ public struct HttpStreamExplanation: Sendable, Hashable {
     /// One limit on a stream or connection: its value (nil: off) and where it came from.
     public struct Limit: Sendable, Hashable {
         public var value: Duration?
-        /// `default (Envoy's)` or the config path it is written at.
+        /// `Envoy's default` or the config path it is written at.
         public var source: String
         /// The field to set to change it.
         public var field: String
@@ -72,7 +72,7 @@ public struct HttpStreamExplanation: Sendable, Hashable {
     }
 
     private static func limit(_ value: Duration?, written: ConfigOrigin?, field: String) -> Limit {
-        Limit(value: value, source: written?.path ?? "default (Envoy's)", field: field)
+        Limit(value: value, source: written?.path ?? Self.defaultSource, field: field)
     }
 
     private static func chain(_ manager: HttpConnectionManagerPlan, listener: String, chain: String) -> Chain {
@@ -190,6 +190,9 @@ public struct HttpStreamExplanation: Sendable, Hashable {
             warnings: warnings
         )
     }
+
+    /// The source of a value the config leaves to Envoy.
+    public static let defaultSource = "Envoy's default"
 
     /// `15 s`, `0.25 s`.
     static func seconds(_ duration: Duration) -> String {

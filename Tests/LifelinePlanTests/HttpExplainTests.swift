@@ -12,7 +12,7 @@ struct HttpExplainTests {
         let explanation = HttpStreamExplanation(plan: try planConfig(httpGateway()))
         let route = try #require(explanation.chains.first?.routes.first)
         #expect(route.timeout.value == .seconds(15))
-        #expect(route.timeout.source == "default (Envoy's)")
+        #expect(route.timeout.source == "Envoy's default")
         #expect(route.silence.value == .seconds(300))
         #expect(!route.grpcMatch)
         #expect(
@@ -96,19 +96,19 @@ struct HttpExplainTests {
         let text = explanation.text
         #expect(
             text.contains(
-                "HTTP/2 keepalive      a PING every 20 s (+ up to 15% jitter); closed when nothing arrives within "
+                "HTTP/2 keepalive         a PING every 20 s (+ up to 15% jitter); closed when nothing arrives within "
                     + "10 s of a PING"
             )
         )
-        #expect(text.contains("closed at 30 s after the last frame"))
-        #expect(text.contains("silence limit         90 s (from \(routes)[0].route.idle_timeout)"))
+        #expect(text.contains("at most 30 s (plus jitter) in all"))
+        #expect(text.contains("silence limit            90 s (from \(routes)[0].route.idle_timeout)"))
     }
 
     @Test func keepaliveExplanationCarriesTheHttpPart() throws {
         let plan = try planConfig(httpGateway())
         let explanation = KeepaliveExplanation(plan: plan, kernel: KernelKeepalive(time: 7200, interval: 75, probes: 9))
         #expect(explanation.text.contains("http_connection_manager: listener web, chain http (codec AUTO)"))
-        #expect(explanation.text.contains("HTTP/2 keepalive      none"))
+        #expect(explanation.text.contains("HTTP/2 keepalive         none"))
         #expect(explanation.tree.jsonText.contains("\"http\""))
         let tcp = KeepaliveExplanation(
             plan: GatewayPlan(listeners: [], clusters: []),
