@@ -79,3 +79,108 @@ public enum EnvoyFilterApplier {
         .map(\.element)
     }
 }
+
+/// The state of one application: the patches in order, which of them matched something, and what went wrong.
+struct PatchRun {
+    let patches: [ScheduledPatch]
+    private(set) var matched: Set<Int> = []
+    private(set) var diagnostics = Diagnostics()
+
+    /// `filters` in the order they run, each with only the patches selected for the gateway.
+    init(filters: [EnvoyFilter]) {
+        var patches: [ScheduledPatch] = []
+        for filter in filters {
+            for entry in filter.patchEntries {
+                guard let patch = entry.patch else { continue }
+                patches.append(
+                    ScheduledPatch(
+                        id: patches.count,
+                        patch: patch,
+                        filterName: filter.qualifiedName,
+                        index: entry.index,
+                        provenance: filter.provenance(ofPatch: entry.index)
+                    )
+                )
+            }
+        }
+        self.patches = patches
+    }
+
+    /// The patches for `applyTo`, in order.
+    func patches(_ applyTo: EnvoyFilter.ApplyTo) -> [ScheduledPatch] {
+        patches.filter { $0.patch.applyTo == applyTo }
+    }
+
+    mutating func markMatched(_ patch: ScheduledPatch) {
+        matched.insert(patch.id)
+    }
+
+    /// MERGEs the patch's value (or `value`, a part of it at `path`) into `target`.
+    mutating func merge(
+        _ patch: ScheduledPatch,
+        _ value: ConfigTree? = nil,
+        at path: ConfigPath = .root,
+        into target: inout ConfigTree
+    ) {
+        var merge = ProtoMerge(provenance: patch.provenance, valuePath: patch.valuePath)
+        merge.merge(value ?? patch.value, into: &target, at: path)
+        diagnostics.append(contentsOf: merge.diagnostics.all)
+    }
+
+    /// A warning for every patch that matched nothing; istiod says nothing about them.
+    mutating func reportUnmatched() {
+        for patch in patches where !matched.contains(patch.id) {
+            var message =
+                "EnvoyFilter \(patch.filterName) patch \(patch.index) (\(patch.patch.matchSummary)) matched nothing"
+            if let reason = patch.patch.unmatchedReason {
+                message += "; \(reason)"
+            }
+            diagnostics.warning("", message, location: patch.patch.origin.location)
+        }
+    }
+}
+
+/// One patch in the order patches run, with the filter it came from.
+struct ScheduledPatch {
+    /// Position in the run, for bookkeeping.
+    let id: Int
+    let patch: EnvoyFilter.ConfigPatch
+    /// `namespace/name` of the filter.
+    let filterName: String
+    /// Index in the filter's `spec.configPatches`.
+    let index: Int
+    /// `EnvoyFilter <namespace>/<name> patch <n>`, recorded on every value the patch puts into the config.
+    let provenance: String
+
+    var operation: EnvoyFilter.Operation { patch.operation }
+
+    /// The patch value; an empty object for REMOVE, which needs none.
+    var value: ConfigTree { patch.value ?? ConfigTree(.object([])) }
+
+    /// Where the value was written, for messages: `spec.configPatches[0].patch.value`.
+    var valuePath: String { ProtoMerge.joining(patch.origin.path, ConfigPath([.key("patch"), .key("value")])) }
+
+    /// The value as ADD, INSERT_* and REPLACE put it into the config: the whole object marked as this patch's.
+    var insertedValue: ConfigTree { ProtoMerge.stamped(value, provenance) }
+}
+
+/// The problems found so far, kept in order so that every one is reported at once.
+struct Diagnostics {
+    private(set) var all: [ConfigDiagnostic] = []
+
+    var hasErrors: Bool { all.contains { $0.severity == .error } }
+    var errors: [ConfigDiagnostic] { all.filter { $0.severity == .error } }
+    var warnings: [ConfigDiagnostic] { all.filter { $0.severity == .warning } }
+
+    mutating func error(_ path: String, _ message: String, location: SourceLocation?) {
+        all.append(ConfigDiagnostic(path: path, message: message, location: location))
+    }
+
+    mutating func warning(_ path: String, _ message: String, location: SourceLocation?) {
+        all.append(ConfigDiagnostic(severity: .warning, path: path, message: message, location: location))
+    }
+
+    mutating func append(contentsOf diagnostics: [ConfigDiagnostic]) {
+        all += diagnostics
+    }
+}
