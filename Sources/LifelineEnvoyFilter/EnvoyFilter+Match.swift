@@ -1,6 +1,6 @@
 extension EnvoyFilter {
-    /// `EnvoyFilter.EnvoyConfigObjectMatch`: which objects a patch applies to. Istio makes `listener` and `cluster`
-    /// one of; the loader enforces that.
+    /// `EnvoyFilter.EnvoyConfigObjectMatch`: which objects a patch applies to. Istio makes `listener`,
+    /// `routeConfiguration` and `cluster` one of; the loader enforces that.
     public struct ObjectMatch: Sendable {
         /// `context`. Default `ANY`.
         public var context: PatchContext
@@ -8,6 +8,8 @@ extension EnvoyFilter {
         public var proxy: ProxyMatch?
         /// `listener`: for LISTENER, FILTER_CHAIN and NETWORK_FILTER patches.
         public var listener: ListenerMatch?
+        /// `routeConfiguration`: for ROUTE_CONFIGURATION, VIRTUAL_HOST and HTTP_ROUTE patches.
+        public var routeConfiguration: RouteConfigurationMatch?
         /// `cluster`: for CLUSTER patches.
         public var cluster: ClusterMatch?
 
@@ -15,11 +17,13 @@ extension EnvoyFilter {
             context: PatchContext = .any,
             proxy: ProxyMatch? = nil,
             listener: ListenerMatch? = nil,
+            routeConfiguration: RouteConfigurationMatch? = nil,
             cluster: ClusterMatch? = nil
         ) {
             self.context = context
             self.proxy = proxy
             self.listener = listener
+            self.routeConfiguration = routeConfiguration
             self.cluster = cluster
         }
     }
@@ -79,8 +83,12 @@ extension EnvoyFilter {
         /// `destinationPort`: the chain's `filter_chain_match.destination_port`.
         public var destinationPort: Int?
         /// `filter.name`: a network filter in the chain, e.g. `envoy.filters.network.tcp_proxy`. NETWORK_FILTER
-        /// patches edit it or insert relative to it.
+        /// patches edit it or insert relative to it; HTTP_FILTER patches edit the HTTP filters of the HTTP connection
+        /// manager it names.
         public var filterName: String?
+        /// `filter.subFilter.name`: an HTTP filter of the HTTP connection manager, e.g. `envoy.filters.http.router`.
+        /// HTTP_FILTER patches edit it or insert relative to it.
+        public var subFilterName: String?
 
         public init(
             name: String? = nil,
@@ -88,7 +96,8 @@ extension EnvoyFilter {
             transportProtocol: String? = nil,
             applicationProtocols: [String] = [],
             destinationPort: Int? = nil,
-            filterName: String? = nil
+            filterName: String? = nil,
+            subFilterName: String? = nil
         ) {
             self.name = name
             self.sni = sni
@@ -96,6 +105,7 @@ extension EnvoyFilter {
             self.applicationProtocols = applicationProtocols
             self.destinationPort = destinationPort
             self.filterName = filterName
+            self.subFilterName = subFilterName
         }
     }
 }
@@ -114,5 +124,82 @@ extension EnvoyFilter {
             self.name = name
             self.portNumber = portNumber
         }
+    }
+}
+
+extension EnvoyFilter {
+    /// `EnvoyFilter.RouteConfigurationMatch`: which route configurations, and virtual hosts and routes in them, a
+    /// patch applies to. Lifeline has no RDS: a route configuration is the `route_config` inline in an HTTP connection
+    /// manager of a listener's filter chain. Every condition given must hold; `nil` (`""`, `0` in the file) matches
+    /// anything.
+    public struct RouteConfigurationMatch: Sendable {
+        /// `portNumber`: the port of the listener whose HTTP connection manager holds the route configuration, or the
+        /// port in its name when it is named as istiod names a gateway's (`http.8080`, `https.443.…`). (istiod reads
+        /// the port from that name only, mapped through the gateway Service's ports; Lifeline has no Service.)
+        public var portNumber: Int?
+        /// `portName`: the Gateway server's port name, as istiod reads it from a gateway route configuration named
+        /// `https.<port>.<portName>.<gateway>.<namespace>`; a route configuration named otherwise has none.
+        public var portName: String?
+        /// `gateway`: the Istio Gateway, `<namespace>/<name>`, read from such a route configuration name.
+        public var gateway: String?
+        /// `name`: the route configuration's `name`.
+        public var name: String?
+        /// `vhost`: a virtual host, for VIRTUAL_HOST and HTTP_ROUTE patches.
+        public var virtualHost: VirtualHostMatch?
+
+        public init(
+            portNumber: Int? = nil,
+            portName: String? = nil,
+            gateway: String? = nil,
+            name: String? = nil,
+            virtualHost: VirtualHostMatch? = nil
+        ) {
+            self.portNumber = portNumber
+            self.portName = portName
+            self.gateway = gateway
+            self.name = name
+            self.virtualHost = virtualHost
+        }
+    }
+
+    /// `EnvoyFilter.RouteConfigurationMatch.VirtualHostMatch`.
+    public struct VirtualHostMatch: Sendable {
+        /// `name`: the virtual host's `name`.
+        public var name: String?
+        /// `route`: a route in the virtual host, for HTTP_ROUTE patches.
+        public var route: RouteMatch?
+
+        public init(name: String? = nil, route: RouteMatch? = nil) {
+            self.name = name
+            self.route = route
+        }
+    }
+
+    /// `EnvoyFilter.RouteConfigurationMatch.RouteMatch`.
+    public struct RouteMatch: Sendable {
+        /// `name`: the route's `name`.
+        public var name: String?
+        /// `action`: what the route does; `ANY` (the default) matches every route.
+        public var action: RouteAction
+
+        public init(name: String? = nil, action: RouteAction = .any) {
+            self.name = name
+            self.action = action
+        }
+    }
+
+    /// `EnvoyFilter.RouteConfigurationMatch.RouteMatch.Action`: which of a route's actions it has.
+    public enum RouteAction: String, Sendable, Hashable, CaseIterable {
+        /// `ANY` (0): any route.
+        case any = "ANY"
+        /// `ROUTE` (1): a route with `route` (to a cluster).
+        case route = "ROUTE"
+        /// `REDIRECT` (2): a route with `redirect`.
+        case redirect = "REDIRECT"
+        /// `DIRECT_RESPONSE` (3): a route with `direct_response`.
+        case directResponse = "DIRECT_RESPONSE"
+
+        /// Proto enum numbers, for values written as numbers.
+        static let numbers: [Int: String] = [0: "ANY", 1: "ROUTE", 2: "REDIRECT", 3: "DIRECT_RESPONSE"]
     }
 }

@@ -167,8 +167,7 @@ extension EnvoyFilter {
 
 extension EnvoyFilter {
     /// `EnvoyFilter.ApplyTo`: the kinds of Envoy object Lifeline can patch. A patch of the other kinds Istio has
-    /// (HTTP_FILTER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE, LISTENER_FILTER, EXTENSION_CONFIG, BOOTSTRAP) is
-    /// an error if it applies to the gateway.
+    /// (LISTENER_FILTER, EXTENSION_CONFIG, BOOTSTRAP) is an error if it applies to the gateway.
     public enum ApplyTo: String, Sendable, Hashable, CaseIterable {
         /// `LISTENER` (1): an entry of `static_resources.listeners`.
         case listener = "LISTENER"
@@ -176,20 +175,45 @@ extension EnvoyFilter {
         case filterChain = "FILTER_CHAIN"
         /// `NETWORK_FILTER` (3): an entry of a filter chain's `filters`.
         case networkFilter = "NETWORK_FILTER"
+        /// `HTTP_FILTER` (4): an entry of an HTTP connection manager's `http_filters`.
+        case httpFilter = "HTTP_FILTER"
+        /// `ROUTE_CONFIGURATION` (5): an HTTP connection manager's inline `route_config`.
+        case routeConfiguration = "ROUTE_CONFIGURATION"
+        /// `VIRTUAL_HOST` (6): an entry of a route configuration's `virtual_hosts`.
+        case virtualHost = "VIRTUAL_HOST"
+        /// `HTTP_ROUTE` (7): an entry of a virtual host's `routes`.
+        case httpRoute = "HTTP_ROUTE"
         /// `CLUSTER` (8): an entry of `static_resources.clusters`.
         case cluster = "CLUSTER"
 
-        /// The operations istiod carries out for this kind (its listener and cluster patchers); it skips the others
-        /// without a word, and Lifeline rejects them instead.
+        /// The operations istiod carries out for this kind (its listener, route configuration and cluster patchers);
+        /// it skips the others without a word, and Lifeline rejects them instead.
         public var operations: [Operation] {
             switch self {
             case .listener, .filterChain, .cluster: [.merge, .add, .remove]
-            case .networkFilter: [.merge, .add, .remove, .insertBefore, .insertAfter, .insertFirst, .replace]
+            case .networkFilter, .httpFilter:
+                [.merge, .add, .remove, .insertBefore, .insertAfter, .insertFirst, .replace]
+            case .routeConfiguration: [.merge]
+            case .virtualHost: [.merge, .add, .remove, .replace]
+            case .httpRoute: [.merge, .add, .remove, .insertBefore, .insertAfter, .insertFirst]
             }
         }
 
-        /// Whether `match.listener` (rather than `match.cluster`) selects objects of this kind.
-        var isListenerClass: Bool { self != .cluster }
+        /// Which part of `match` selects objects of this kind.
+        var matchClass: MatchClass {
+            switch self {
+            case .listener, .filterChain, .networkFilter, .httpFilter: .listener
+            case .routeConfiguration, .virtualHost, .httpRoute: .routeConfiguration
+            case .cluster: .cluster
+            }
+        }
+    }
+
+    /// The three halves of Istio's `match` oneof: which objects a kind is matched as.
+    enum MatchClass: String {
+        case listener
+        case routeConfiguration
+        case cluster
     }
 }
 
@@ -204,15 +228,17 @@ extension EnvoyFilter {
         case add = "ADD"
         /// `REMOVE` (3): removes each matched object.
         case remove = "REMOVE"
-        /// `INSERT_BEFORE` (4): inserts the value before the first filter named by the match; at the front of the
-        /// list when the match names no filter.
+        /// `INSERT_BEFORE` (4): inserts the value before the first filter (HTTP filter, route) named by the match; at
+        /// the front of the list when the match names none.
         case insertBefore = "INSERT_BEFORE"
-        /// `INSERT_AFTER` (5): inserts the value after the first filter named by the match; at the end of the list
-        /// when the match names no filter.
+        /// `INSERT_AFTER` (5): inserts the value after the first filter (HTTP filter, route) named by the match; at the
+        /// end of the list when the match names none.
         case insertAfter = "INSERT_AFTER"
-        /// `INSERT_FIRST` (6): inserts the value at the front of the list.
+        /// `INSERT_FIRST` (6): inserts the value at the front of the list (for a route: only if the virtual host has a
+        /// route the match names, when it names one).
         case insertFirst = "INSERT_FIRST"
-        /// `REPLACE` (7): replaces the first filter named by the match with the value.
+        /// `REPLACE` (7): replaces the first filter named by the match with the value (a virtual host: every one
+        /// matched).
         case replace = "REPLACE"
     }
 }
@@ -254,6 +280,18 @@ extension EnvoyFilter.ConfigPatch {
             }
             if let chain = listener.filterChain?.name { parts.append("filter chain \(chain)") }
             if let filter = listener.filterChain?.filterName { parts.append("filter \(filter)") }
+            if let filter = listener.filterChain?.subFilterName { parts.append("HTTP filter \(filter)") }
+        }
+        if let routes = match.routeConfiguration {
+            if let name = routes.name { parts.append("route configuration \(name)") }
+            if let port = routes.portNumber { parts.append("port \(port)") }
+            if let name = routes.portName { parts.append("port name \(name)") }
+            if let gateway = routes.gateway { parts.append("gateway \(gateway)") }
+            if let host = routes.virtualHost?.name { parts.append("virtual host \(host)") }
+            if let route = routes.virtualHost?.route {
+                if let name = route.name { parts.append("route \(name)") }
+                if route.action != .any { parts.append("action \(route.action.rawValue)") }
+            }
         }
         if let cluster = match.cluster {
             if let name = cluster.name {
@@ -272,6 +310,11 @@ extension EnvoyFilter.ConfigPatch {
             match.listener?.filterChain?.filterName == nil
         {
             return "\(operation.rawValue) needs match.listener.filterChain.filter.name"
+        }
+        if applyTo == .httpFilter, operation == .replace || operation == .remove,
+            match.listener?.filterChain?.subFilterName == nil
+        {
+            return "\(operation.rawValue) needs match.listener.filterChain.filter.subFilter.name"
         }
         if let filter = match.listener?.filterChain?.filterName, let canonical = NetworkFilterNames.canonical[filter] {
             return "\(filter) is a deprecated filter name and istiod matches names exactly: match \(canonical)"

@@ -14,12 +14,16 @@ public import LifelineConfig
 /// given and the documents appear in them stands in for it (``EnvoyFilter/sourceOrder``). Within a filter,
 /// `configPatches` run in the order written.
 ///
-/// **Walk.** As in istiod, patches are grouped by `applyTo` (keeping that order) and applied object by object:
-/// for each listener its LISTENER patches, then for each of its filter chains the FILTER_CHAIN patches, then the
-/// NETWORK_FILTER list operations and then their MERGEs filter by filter; then the FILTER_CHAIN ADDs; after all
-/// listeners, the LISTENER ADDs. Clusters likewise: MERGE and REMOVE per cluster, then ADD. So a LISTENER patch always
-/// runs before a FILTER_CHAIN patch on the same listener, whatever their priorities, and ADDed objects are not edited
-/// by other patches of the same run. A patch applies to every object it matches.
+/// **Walk.** As in istiod, patches are grouped by `applyTo` (keeping that order) and applied object by object.
+/// Route configurations first (istiod patches a route configuration when it builds it, before the listeners that
+/// carry it are patched; see ``RouteConfigurationPatcher``): for each HTTP connection manager's inline `route_config`
+/// its ROUTE_CONFIGURATION MERGEs, then per virtual host the VIRTUAL_HOST patches and that host's HTTP_ROUTE patches,
+/// then the VIRTUAL_HOST ADDs. Then for each listener its LISTENER patches, then for each of its filter chains the
+/// FILTER_CHAIN patches, then the NETWORK_FILTER list operations and then, filter by filter, their MERGEs and (for an
+/// HTTP connection manager) its HTTP_FILTER patches; then the FILTER_CHAIN ADDs; after all listeners, the LISTENER
+/// ADDs. Clusters likewise: MERGE and REMOVE per cluster, then ADD. So a LISTENER patch always runs before a
+/// FILTER_CHAIN patch on the same listener, whatever their priorities, and ADDed objects are not edited by other
+/// patches of the same run. A patch applies to every object it matches.
 ///
 /// **Match.** A listener without a name is matched by Istio's default name for it, `<address>_<port>`. MERGE is
 /// protobuf merge (see the operations on ``EnvoyFilter/Operation``).
@@ -50,6 +54,7 @@ public enum EnvoyFilterApplier {
         guard !selection.diagnostics.hasErrors else { throw ConfigError(diagnostics: selection.diagnostics.all) }
         var run = PatchRun(filters: selection.filters)
         var tree = bootstrap
+        RouteConfigurationPatcher.apply(to: &tree, &run)
         ListenerPatcher.apply(to: &tree, &run)
         ClusterPatcher.apply(to: &tree, &run)
         run.reportUnmatched()
@@ -125,6 +130,15 @@ struct PatchRun {
         var merge = ProtoMerge(provenance: patch.provenance, valuePath: patch.valuePath)
         merge.merge(value ?? patch.value, into: &target, at: path)
         diagnostics.append(contentsOf: merge.diagnostics.all)
+    }
+
+    /// A warning about `patch`, at the place it was written.
+    mutating func warning(_ patch: ScheduledPatch, _ message: String) {
+        diagnostics.warning(
+            "",
+            "EnvoyFilter \(patch.filterName) patch \(patch.index): \(message)",
+            location: patch.patch.origin.location
+        )
     }
 
     /// A warning for every patch that matched nothing; istiod says nothing about them.

@@ -16,7 +16,6 @@ enum EnvoyFilterDecoder {
         0: "INVALID", 1: "MERGE", 2: "ADD", 3: "REMOVE", 4: "INSERT_BEFORE", 5: "INSERT_AFTER", 6: "INSERT_FIRST",
         7: "REPLACE", 8: "MERGE_AND_REPLACE_LIST",
     ]
-    static let httpKinds: Set<String> = ["HTTP_FILTER", "ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE"]
 
     /// Reports what makes the resource unusable whichever gateway reads it (`apiVersion`, `metadata`) into
     /// `diagnostics`. Everything found in the rest goes into the filter's ``EnvoyFilter/specDiagnostics``, to be
@@ -152,9 +151,7 @@ enum EnvoyFilterDecoder {
     private static func decodeApplyTo(_ field: FieldValue) -> EnvoyFilter.ApplyTo? {
         guard let name = field.enumName("applyTo", numbers: applyToNumbers) else { return nil }
         if let applyTo = EnvoyFilter.ApplyTo(rawValue: name) { return applyTo }
-        if httpKinds.contains(name) {
-            field.error("\(name) is not supported until Lifeline has an HTTP connection manager")
-        } else if name == "INVALID" {
+        if name == "INVALID" {
             field.error("needs applyTo")
         } else if applyToNumbers.values.contains(name) {
             let supported = EnvoyFilter.ApplyTo.allCases.map(\.rawValue).joined(separator: ", ")
@@ -179,7 +176,9 @@ enum EnvoyFilterDecoder {
             name != "UNSPECIFIED"
         {
             filterClass.error(
-                "filterClass places HTTP filters; not supported until Lifeline has an HTTP connection manager"
+                "filterClass is not supported by Lifeline: it places a filter relative to Istio's own authn, authz "
+                    + "and stats filters; use INSERT_BEFORE or INSERT_AFTER with match.listener.filterChain.filter"
+                    + ".subFilter"
             )
         }
         object.finish()

@@ -45,6 +45,51 @@ enum PatchMatcher {
         return filter.protoField("name")?.text == name
     }
 
+    /// `filterChain.filter.subFilter.name` against an HTTP filter.
+    static func matches(_ match: EnvoyFilter.ListenerMatch?, httpFilter: ConfigTree) -> Bool {
+        guard let name = match?.filterChain?.subFilterName else { return true }
+        return httpFilter.protoField("name")?.text == name
+    }
+
+    /// `routeConfiguration` against an inline route configuration of a listener on `listenerPort`, by istiod's rules
+    /// for a gateway: `portNumber` (the listener's port, or the port in a route configuration named as istiod names
+    /// a gateway's, `http.<port>` or `https.<port>.<portName>.<gateway>.<namespace>`), `portName` and `gateway`
+    /// (read from such an HTTPS name), `name`.
+    static func matches(
+        _ match: EnvoyFilter.RouteConfigurationMatch?,
+        routeConfiguration: ConfigTree,
+        listenerPort: Int64?
+    ) -> Bool {
+        guard let match else { return true }
+        let name = routeConfiguration.protoField("name")?.text ?? ""
+        let server = GatewayRouteName(name)
+        if let port = match.portNumber, listenerPort != Int64(port), server.port != port { return false }
+        if let portName = match.portName, server.portName != portName { return false }
+        if let gateway = match.gateway, server.gateway != gateway { return false }
+        if let wanted = match.name, wanted != name { return false }
+        return true
+    }
+
+    /// `routeConfiguration.vhost.name` against a virtual host.
+    static func matches(_ match: EnvoyFilter.RouteConfigurationMatch?, virtualHost: ConfigTree) -> Bool {
+        guard let name = match?.virtualHost?.name else { return true }
+        return virtualHost.protoField("name")?.text == name
+    }
+
+    /// `routeConfiguration.vhost.route` against a route: its `name`, and its `action` (a route with none of
+    /// `route`, `redirect` and `direct_response` matches any action, as in istiod).
+    static func matches(_ match: EnvoyFilter.RouteConfigurationMatch?, route: ConfigTree) -> Bool {
+        guard let match = match?.virtualHost?.route else { return true }
+        if let name = match.name, route.protoField("name")?.text != name { return false }
+        let actions: [(String, EnvoyFilter.RouteAction)] = [
+            ("route", .route), ("redirect", .redirect), ("direct_response", .directResponse),
+        ]
+        guard match.action != .any, let action = actions.first(where: { route.protoField($0.0) != nil }) else {
+            return true
+        }
+        return action.1 == match.action
+    }
+
     static func matches(_ match: EnvoyFilter.ClusterMatch?, cluster: ConfigTree) -> Bool {
         guard let match else { return true }
         let name = cluster.protoField("name")?.text
@@ -72,6 +117,25 @@ enum PatchMatcher {
                 lbEndpoint.protoField("endpoint")?.protoField("address")?.protoField("socket_address")?
                     .protoField("port_value")?.integer
             }
+        }
+    }
+}
+
+/// What istiod reads from the name it gives a gateway's route configuration: `http.8080` is port 8080;
+/// `https.443.https-443.gw.edge` is port 443, port name `https-443` of Gateway `edge/gw`. Other names carry none.
+struct GatewayRouteName {
+    var port: Int?
+    var portName: String?
+    var gateway: String?
+
+    init(_ name: String) {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 2, parts[0] == "http" {
+            port = Int(parts[1])
+        } else if parts.count == 5, parts[0] == "https" {
+            port = Int(parts[1])
+            portName = String(parts[2])
+            gateway = "\(parts[4])/\(parts[3])"
         }
     }
 }
