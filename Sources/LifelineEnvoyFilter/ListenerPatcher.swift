@@ -103,6 +103,10 @@ enum NetworkFilterPatcher {
 /// order. An operation's anchor is the first HTTP filter whose name is `filterChain.filter.subFilter.name`.
 ///
 /// As in istiod, ADD appends — after the router, where Envoy rejects any filter; Lifeline does the same and warns.
+///
+/// istiod patches the HTTP filters of a network filter named `envoy.filters.network.http_connection_manager`, the name
+/// it gives every connection manager it generates. A bootstrap may name its filters freely, and Envoy knows the
+/// extension by its `@type`, so Lifeline goes by the `@type` (and by the name only where the match gives one).
 enum HTTPFilterPatcher {
     static let connectionManagerType =
         "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
