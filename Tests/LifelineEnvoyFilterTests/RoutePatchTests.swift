@@ -1,3 +1,4 @@
+import Foundation
 import LifelineConfig
 import LifelineEnvoyFilter
 import Testing
@@ -241,6 +242,31 @@ struct RoutePatchTests {
                 "spec.configPatches[1].match.routeConfiguration.vhost.route",
             ]
         )
+    }
+
+    @Test func theMatchInBothSpellings() throws {
+        let camel = singlePatchFilter(
+            applyTo: "HTTP_ROUTE",
+            match: "routeConfiguration: { portNumber: 8443, portName: https, gateway: edge/gw, name: r, "
+                + "vhost: { name: secure, route: { name: all, action: ROUTE } } }",
+            patch: "operation: REMOVE"
+        )
+        let snake = camel.replacingOccurrences(of: "routeConfiguration", with: "route_configuration")
+            .replacingOccurrences(of: "portNumber", with: "port_number")
+            .replacingOccurrences(of: "portName", with: "port_name")
+        #expect(snake != camel)
+        for text in [camel, snake] {
+            let filter = try #require(try parseFilters(text).first)
+            #expect(filter.errors.isEmpty)
+            let match = try #require(filter.configPatches.first?.match.routeConfiguration)
+            #expect(match.portNumber == 8443)
+            #expect(match.portName == "https")
+            #expect(match.gateway == "edge/gw")
+            #expect(match.name == "r")
+            #expect(match.virtualHost?.name == "secure")
+            #expect(match.virtualHost?.route?.name == "all")
+            #expect(match.virtualHost?.route?.action == .route)
+        }
     }
 
     /// A patch meant for sidecars is listed, not applied, as for the other kinds.
