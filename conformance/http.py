@@ -48,7 +48,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import grpc
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # grpcio's INFO lines (fork handlers) are noise here
+import grpc  # noqa: E402
 import h2.config
 import h2.connection
 import h2.errors

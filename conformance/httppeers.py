@@ -67,14 +67,20 @@ class _EchoHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a gateway that gave up on a request (a route timeout) closes the connection: nothing to report
+
+
 class EchoUpstream:
     """An HTTP/1.1 server on a free loopback port answering every request with JSON: which upstream (`tag`), the
     method, the path and the headers it received. Paths starting /slow answer after 3 s."""
 
     def __init__(self, tag: str):
         handler = type(f"Echo_{tag}", (_EchoHandler,), {"tag": tag})
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), handler)
-        self.server.daemon_threads = True
+        self.server = _QuietServer((LOOPBACK, 0), handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
 
