@@ -762,6 +762,57 @@ def _goaway_alike(envoy: dict, lifeline: dict) -> bool:
             ) and lifeline["end"] != "open" and envoy["end"] != "open"
 
 
+def _h2_big_headers(port: int) -> Obs:
+    """A request with 70 KiB of headers (HEADERS + CONTINUATION) over h2c: what comes back on the stream."""
+    sock, conn = _h2_client(port)
+    status = reset = goaway = None
+    end = "open"
+    try:
+        conn.send_headers(1, [(":method", "GET"), (":path", "/echo/big"), (":scheme", "http"),
+                              (":authority", "a.test"), ("x-big", "a" * (70 * 1024))], end_stream=True)
+        sock.sendall(conn.data_to_send())
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and status is None and reset is None and goaway is None:
+            readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            if not readable:
+                break
+            try:
+                data = sock.recv(65536)
+            except ConnectionError:
+                end = "reset"
+                break
+            if not data:
+                end = "closed"
+                break
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    status = int(dict(event.headers)[":status"])
+                elif isinstance(event, h2.events.StreamReset):
+                    reset = _code_name(event.error_code)
+                elif isinstance(event, h2.events.ConnectionTerminated):
+                    goaway = _code_name(event.error_code)
+            sock.sendall(conn.data_to_send())
+    finally:
+        sock.close()
+    value = {"status": status, "rst_stream": reset, "goaway": goaway}
+    answered = status is not None or reset is not None or goaway is not None or end != "open"
+    return Obs(answered, value, f"status {status}, RST_STREAM {reset or 'none'}, GOAWAY {goaway or 'none'}, "
+               f"connection {end}", alike=_reset_alike)
+
+
+def _reset_alike(envoy: dict, lifeline: dict) -> bool:
+    """Envoy resets the stream (INTERNAL_ERROR); any reset code, or a 431 answer, is as right."""
+    return envoy["rst_stream"] is not None and lifeline["goaway"] is None and (
+        lifeline["rst_stream"] is not None or lifeline["status"] == 431)
+
+
+def _code_name(code) -> str:
+    try:
+        return h2.errors.ErrorCodes(int(code)).name
+    except ValueError:
+        return str(code)
+
+
 HPACK_GET = bytes([0x82, 0x86, 0x84]) + b"\x41\x06a.test"  # :method GET, :scheme http, :path /, :authority a.test
 
 
@@ -784,6 +835,9 @@ def scenario_malformed(run: Run, binary: str):
         ("h1-big-headers", "70 KiB of request headers (over max_request_headers_kb 60): 431",
          lambda: _h1_raw(port, b"GET /echo/x HTTP/1.1\r\n" + host + b"x-big: " + b"a" * (70 * 1024) + b"\r\n\r\n"),
          {"status": 431}),
+        ("h2-big-headers", "70 KiB of request headers over h2c: the stream is reset (Envoy: RST_STREAM "
+         "INTERNAL_ERROR; Lifeline: any reset code or 431), the connection lives",
+         lambda: _h2_big_headers(port), {"goaway": None}),
         ("h2-garbage", "garbage after the HTTP/2 preface: GOAWAY and close",
          lambda: _h2_raw(port, b"this is not an HTTP/2 frame at all, not at all\r\n", False), None),
         ("h2-headers-stream-0", "a HEADERS frame on stream 0: closed (Envoy: no GOAWAY; Lifeline may send GOAWAY "
@@ -860,7 +914,8 @@ def run(envoy: Envoy, lifeline: Lifeline | None, workdir: str, gateways: tuple[s
         for binary in gateways:
             obs = collected.seen.get((binary, check.id))
             if obs is None:
-                why = collected.errors.get((binary, check.scenario), "not run")
+                why = (f"see http {check.scenario} {binary}" if (binary, check.scenario) in collected.errors
+                       else "no answer")
                 results.append(Result(f"http {check.id} {binary}", False, f"not run: {why}", check.title))
                 row.append("FAIL (not run)")
                 continue
