@@ -17,7 +17,7 @@ from .live import LiveRun
 from .report import Result, print_result, summary
 from .scenarios import SCENARIOS
 
-HTTP_SCENARIOS = ("curl", "h2load", "grpc", "long", "keepalive", "malformed")  # conformance/http.py
+HTTP_SCENARIOS = ("configs", "curl", "h2load", "grpc", "long", "keepalive", "malformed")  # conformance/http.py
 
 # Live scenarios still to run when this many seconds have passed are failed unrun, so a gateway that hangs cannot hold
 # CI: a scenario takes about a second; each gateway may take up to 30 s to listen.

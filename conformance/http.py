@@ -40,7 +40,6 @@ import os
 import re
 import select
 import socket
-import ssl
 import struct
 import subprocess
 import threading
@@ -192,6 +191,23 @@ def curl(run: Run, mode: str, ports: dict, path: str, host: str = "a.test", head
         name, _, value = line.partition(":")
         headers.setdefault(name.strip().lower(), []).append(value.strip())
     return Reply(int(code), version, headers, body, "", seconds)
+
+
+# --- scenario: configs ---------------------------------------------------------------------------------------------
+
+TEMPLATES = ("routes.yaml", "grpc.yaml", "long-streams.yaml", "keepalive.yaml")
+
+
+def scenario_configs(run: Run, binary: str):
+    """Each template, filled in, through `envoy --mode validate` or `lifeline check`: both must accept every one
+    (Lifeline's errors, when it does not, say at once which field is missing before any client runs)."""
+    values = {**run.upstream_values(), **{name: free_port() for name in (
+        "plain_port", "tls_port", "istio_port", "defaults_port", "ping_port", "grpc_listener_port")}}
+    for template in TEMPLATES:
+        config = render(template, values, os.path.join(run.dir, f"check-{binary}-{template}"))
+        verdict = run.envoy.validate(config) if binary == "envoy" else run.lifeline.check(config)
+        yield (f"config {template}", f"conformance/http/{template} is accepted",
+               Obs(verdict.accepted, {"accepted": verdict.accepted}, verdict.summary))
 
 
 # --- scenario: curl -----------------------------------------------------------------------------------------------
@@ -863,10 +879,10 @@ def scenario_malformed(run: Run, binary: str):
 
 # --- the run ------------------------------------------------------------------------------------------------------
 
-SCENARIOS = {"curl": scenario_curl, "h2load": scenario_h2load, "grpc": scenario_grpc, "long": scenario_long,
+SCENARIOS = {"configs": scenario_configs, "curl": scenario_curl, "h2load": scenario_h2load, "grpc": scenario_grpc, "long": scenario_long,
              "keepalive": scenario_keepalive, "malformed": scenario_malformed}
 # Threads per gateway: the short scenarios one after another, each long one beside them.
-GROUPS = (("curl", "h2load", "grpc", "malformed"), ("long",), ("keepalive",))
+GROUPS = (("configs", "curl", "h2load", "grpc", "malformed"), ("long",), ("keepalive",))
 
 
 def _run_group(run: Run, binary: str, names: tuple[str, ...]):
