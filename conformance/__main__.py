@@ -59,7 +59,8 @@ def main() -> int:
     envoy = Envoy(args.envoy)
     lifeline = Lifeline(args.lifeline) if "lifeline" in gateways else None
     workdir = tempfile.mkdtemp(prefix="conformance-")
-    print(f"envoy {envoy.version()} ({args.envoy}); lifeline {args.lifeline}; work directory {workdir}", flush=True)
+    print(f"envoy {envoy.version()} ({args.envoy}); lifeline {args.lifeline if lifeline else 'not run'}; "
+          f"work directory {workdir}", flush=True)
     started = time.monotonic()
     results = []
     if only is None or "validation" in only:
