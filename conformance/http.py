@@ -31,6 +31,9 @@ three minutes):
   garbage after the h2 preface, HEADERS on stream 0, DATA on an idle stream: answered (400/431, GOAWAY or close),
   never a hang, and the gateway still serves afterwards.
 
+Every client call has a timeout, cut to what is left of CONFORMANCE_HTTP_BUDGET s (330) from the suite's start; a
+scenario stops when the budget is used up, so a gateway that hangs costs at most that.
+
 Each check says what it saw per gateway; Envoy is held to the expectation written here, Lifeline to the same
 expectation and to Envoy's answer (same status, same routed upstream, same header results). The table at the end
 lists every check for every gateway."""
@@ -63,6 +66,22 @@ from .report import Result
 LONG_INTERVAL = float(os.environ.get("CONFORMANCE_HTTP_LONG_INTERVAL", "20"))
 LONG_COUNT = int(os.environ.get("CONFORMANCE_HTTP_LONG_COUNT", "6"))
 GRPC_HOLD = float(os.environ.get("CONFORMANCE_HTTP_GRPC_HOLD", "35"))
+# Every client's timeout is cut to what is left of this many seconds from the start of the suite, and a scenario
+# stops (its remaining checks fail as not run) once they are used up: a gateway that hangs cannot hold CI.
+BUDGET = float(os.environ.get("CONFORMANCE_HTTP_BUDGET", "330"))
+_deadline = time.monotonic() + BUDGET
+
+
+class BudgetUsedUp(Exception):
+    pass
+
+
+def _left(cap: float) -> float:
+    """`cap` seconds, or what is left of the suite's budget if less; raises once nothing is left."""
+    left = _deadline - time.monotonic()
+    if left <= 0.2:
+        raise BudgetUsedUp(f"the HTTP suite's {BUDGET:g} s were used up")
+    return min(cap, left)
 
 TLS_NAME = "gw.example.test"  # the gateway certificate covers *.example.test
 MESSAGES = 10_000
@@ -116,6 +135,7 @@ class Run:
         self.certs = Certificates(self.dir)
         self.cert, self.key = self.certs.gateway
         self.collected = Collected()
+        self.started: list[HttpGateway] = []
         self._ids = iter(range(1, 1000))
         self._ids_lock = threading.Lock()
 
@@ -133,7 +153,9 @@ class Run:
         else:
             command = self.lifeline.run_command(config)
         log = os.path.join(self.dir, f"{scenario}-{binary}.log")
-        return HttpGateway(binary, command, list(ports.values()), log), ports
+        gateway = HttpGateway(binary, command, list(ports.values()), log)
+        self.started.append(gateway)  # stopped at the end even if a scenario's thread is stuck
+        return gateway, ports
 
 
 # --- clients ------------------------------------------------------------------------------------------------------
@@ -173,7 +195,8 @@ def curl(run: Run, mode: str, ports: dict, path: str, host: str = "a.test", head
         url = f"https://{TLS_NAME}:{port}{path}"
         args = ["--resolve", f"{TLS_NAME}:{port}:{LOOPBACK}", "--cacert", run.certs.ca,
                 "--http2" if mode == "h2" else "--http1.1"]
-    command = ["curl", "-sS", "-i", "--noproxy", "*", "--max-time", str(timeout), *args, "-H", f"Host: {host}"]
+    timeout = _left(timeout)
+    command = ["curl", "-sS", "-i", "--noproxy", "*", "--max-time", f"{timeout:.1f}", *args, "-H", f"Host: {host}"]
     for header in headers:
         command += ["-H", header]
     command += [*extra, "-w", "\n%{http_code} %{http_version}", url]
@@ -299,6 +322,8 @@ def _weighted(run: Run, mode: str, ports: dict) -> Obs:
     statuses = set()
     for _ in range(40):
         reply = curl(run, mode, ports, "/weighted")
+        if reply.error:  # no answer: do not wait 40 times
+            return Obs(False, {"error": reply.error}, f"after {sum(seen.values())} answers: {reply.error}")
         statuses.add(reply.status)
         tag = reply.json().get("upstream", reply.error or "?")
         seen[tag] = seen.get(tag, 0) + 1
@@ -322,9 +347,9 @@ def scenario_h2load(run: Run, binary: str):
 def _h2load(url: str) -> Obs:
     command = ["h2load", "-n", "2000", "-c", "4", "-m", "25", "-H", ":authority: a.test", url]
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=90)
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=_left(90))
     except subprocess.TimeoutExpired:
-        return Obs(False, "timeout", "h2load did not finish in 90 s")
+        return Obs(False, "timeout", "h2load did not finish in time")
     requests = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
                          r"(\d+) errored, (\d+) timeout", proc.stdout)
     codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", proc.stdout)
@@ -374,6 +399,7 @@ def scenario_grpc(run: Run, binary: str):
 
 def _grpc_checks(channel: grpc.Channel, label: str):
     def guarded(check_id: str, title: str, body: Callable[[], Obs]):
+        _left(1)
         try:
             obs = body()
         except grpc.RpcError as error:
@@ -384,13 +410,13 @@ def _grpc_checks(channel: grpc.Channel, label: str):
         return f"grpc {label} {check_id}", f"{title} ({label})", obs
 
     def unary():
-        response, call = channel.unary_unary(_method("Unary")).with_call(b"ping" * 100, timeout=10)
+        response, call = channel.unary_unary(_method("Unary")).with_call(b"ping" * 100, timeout=_left(10))
         trailing = dict(call.trailing_metadata() or ())
         value = {"code": call.code().name, "echo": response == b"ping" * 100, "x-trailer": trailing.get("x-trailer")}
         return Obs(value == {"code": "OK", "echo": True, "x-trailer": "unary"}, value, f"{value}")
 
     def server_stream():
-        call = channel.unary_stream(_method("ServerStream"))(f"{MESSAGES},100".encode(), timeout=60)
+        call = channel.unary_stream(_method("ServerStream"))(f"{MESSAGES},100".encode(), timeout=_left(60))
         count = in_order = 0
         for i, message in enumerate(call):
             count += 1
@@ -400,13 +426,13 @@ def _grpc_checks(channel: grpc.Channel, label: str):
 
     def client_stream():
         requests = (b"c" * 100 for _ in range(MESSAGES))
-        response, call = channel.stream_unary(_method("ClientStream")).with_call(requests, timeout=60)
+        response, call = channel.stream_unary(_method("ClientStream")).with_call(requests, timeout=_left(60))
         value = {"code": call.code().name, "server_counted": response.decode()}
         return Obs(value == {"code": "OK", "server_counted": f"{MESSAGES},{MESSAGES * 100}"}, value, f"{value}")
 
     def bidi():
         requests = (i.to_bytes(4, "big") + b"d" * 96 for i in range(MESSAGES))
-        call = channel.stream_stream(_method("Bidi"))(requests, timeout=60)
+        call = channel.stream_stream(_method("Bidi"))(requests, timeout=_left(60))
         count = in_order = 0
         for i, message in enumerate(call):
             count += 1
@@ -416,7 +442,7 @@ def _grpc_checks(channel: grpc.Channel, label: str):
 
     def fail():
         try:
-            channel.unary_unary(_method("Fail"))(b"x", timeout=10)
+            channel.unary_unary(_method("Fail"))(b"x", timeout=_left(10))
             return Obs(False, {"code": "OK"}, "the call succeeded")
         except grpc.RpcError as error:
             code, details, trailing = _status(error)
@@ -429,7 +455,7 @@ def _grpc_checks(channel: grpc.Channel, label: str):
     def deadline():
         started = time.monotonic()
         try:
-            channel.unary_unary(_method("Slow"))(b"3", timeout=1)
+            channel.unary_unary(_method("Slow"))(b"3", timeout=_left(1))
             return Obs(False, {"code": "OK"}, "the slow call succeeded within its 1 s deadline")
         except grpc.RpcError as error:
             seconds = time.monotonic() - started
@@ -439,7 +465,7 @@ def _grpc_checks(channel: grpc.Channel, label: str):
 
     def dead():
         try:
-            channel.unary_unary(_method("Unary"))(b"x", timeout=10, metadata=(("x-case", "dead"),))
+            channel.unary_unary(_method("Unary"))(b"x", timeout=_left(10), metadata=(("x-case", "dead"),))
             return Obs(False, {"code": "OK"}, "a call to the dead cluster succeeded")
         except grpc.RpcError as error:
             code, details, _ = _status(error)
@@ -448,7 +474,7 @@ def _grpc_checks(channel: grpc.Channel, label: str):
     def route_timeout():
         started = time.monotonic()
         try:
-            channel.unary_unary(_method("Slow"))(b"3", timeout=10, metadata=(("x-case", "route-timeout"),))
+            channel.unary_unary(_method("Slow"))(b"3", timeout=_left(10), metadata=(("x-case", "route-timeout"),))
             return Obs(False, {"code": "OK"}, "the call outlived its 1 s route timeout")
         except grpc.RpcError as error:
             seconds = time.monotonic() - started
@@ -516,7 +542,7 @@ def _ticker(run: Run, port: int, interval: float, count: int) -> Obs:
     started = time.monotonic()
     times = []
     with grpc_channel(run, port, False) as channel:
-        call = channel.unary_stream(_method("Ticker"))(f"{interval},{count}".encode(), timeout=interval * count + 60)
+        call = channel.unary_stream(_method("Ticker"))(f"{interval},{count}".encode(), timeout=_left(interval * count + 60))
         try:
             for _ in call:
                 times.append(round(time.monotonic() - started, 1))
@@ -658,7 +684,7 @@ def _ping_answering(port: int) -> Obs:
 
 def _client_ports(gateway_port: int) -> list[str]:
     out = subprocess.run(["ss", "-tnH", "state", "established", f"( dport = :{gateway_port} )"],
-                         capture_output=True, text=True, timeout=10).stdout
+                         capture_output=True, text=True, timeout=_left(10)).stdout
     return sorted(line.split()[2] for line in out.splitlines() if line.strip())
 
 
@@ -668,11 +694,11 @@ def _grpc_keepalive(run: Run, port: int) -> Obs:
     states: list[str] = []
     with grpc_channel(run, port, False, options) as channel:
         channel.subscribe(lambda state: states.append(state.name), try_to_connect=True)
-        first = channel.unary_unary(_method("Unary"))(b"first", timeout=10)
+        first = channel.unary_unary(_method("Unary"))(b"first", timeout=_left(10))
         before = _client_ports(port)
         time.sleep(GRPC_HOLD)
         after_states = list(states)
-        second = channel.unary_unary(_method("Unary"))(b"second", timeout=10)
+        second = channel.unary_unary(_method("Unary"))(b"second", timeout=_left(10))
         after = _client_ports(port)
     # After the first READY, any other state means the connection was lost (a GOAWAY sends the channel to IDLE).
     left_ready = [s for s in after_states[after_states.index("READY") + 1:]] if "READY" in after_states else ["never"]
@@ -864,6 +890,7 @@ def scenario_malformed(run: Run, binary: str):
     ]
     with gateway:
         for case_id, title, send, expect in cases:
+            _left(1)
             obs = send()
             if expect:
                 obs.ok = obs.ok and all(obs.value.get(k) == v for k, v in expect.items())
@@ -909,6 +936,8 @@ def _same(envoy: Obs, lifeline: Obs) -> tuple[bool, str]:
 def run(envoy: Envoy, lifeline: Lifeline | None, workdir: str, gateways: tuple[str, ...], base_id: int,
         only: set[str] | None = None) -> tuple[list[Result], str]:
     """Every scenario (or those in `only`) for each gateway; the results and the pass/fail table."""
+    global _deadline
+    _deadline = time.monotonic() + BUDGET
     run_ = Run(workdir, envoy, lifeline, base_id)
     names = set(only or SCENARIOS)
     with EchoUpstream("a") as run_.echo_a, EchoUpstream("b") as run_.echo_b, GrpcUpstream() as run_.grpc, \
@@ -920,7 +949,9 @@ def run(envoy: Envoy, lifeline: Lifeline | None, workdir: str, gateways: tuple[s
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(LONG_INTERVAL * LONG_COUNT + GRPC_HOLD + 240)
+            thread.join(max(1.0, _deadline + 30 - time.monotonic()))
+        for gateway in run_.started:
+            gateway.stop()
     collected = run_.collected
     results = []
     rows = []
