@@ -395,6 +395,55 @@ def scenario_grpc(run: Run, binary: str):
         for label, port, tls in (("h2c", ports["plain_port"], False), ("tls", ports["tls_port"], True)):
             with grpc_channel(run, port, tls) as channel:
                 yield from _grpc_checks(channel, label)
+        # The same two local answers frame by frame: a gRPC client can only read them right if they are
+        # trailers-only (one HEADERS frame with END_STREAM carrying :status 200 and grpc-status).
+        for case, title in (("route-timeout", "route timeout 1 s on a 3 s call"),
+                            ("dead", "a cluster on a closed port")):
+            yield (f"grpc h2c {case}-frames", f"{title}, read as HTTP/2 frames: a trailers-only answer",
+                   _grpc_frames(ports["plain_port"], case))
+
+
+def _grpc_frames(port: int, case: str) -> Obs:
+    sock, conn = _h2_client(port)
+    headers: list[dict] = []
+    ended_with_headers = False
+    data_bytes = 0
+    reset = None
+    try:
+        conn.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":path", f"/{SERVICE}/Slow"),
+                              (":authority", "grpc.test"), ("content-type", "application/grpc"), ("te", "trailers"),
+                              ("x-case", case)])
+        conn.send_data(1, b"\x00" + (1).to_bytes(4, "big") + b"3", end_stream=True)
+        sock.sendall(conn.data_to_send())
+        deadline = time.monotonic() + _left(6)
+        done = False
+        while not done and time.monotonic() < deadline:
+            readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            data = sock.recv(65536) if readable else b""
+            if not data:
+                break
+            for event in conn.receive_data(data):
+                if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                    headers.append(dict(event.headers))
+                    ended_with_headers = ended_with_headers or (
+                        isinstance(event, h2.events.ResponseReceived) and event.stream_ended is not None)
+                elif isinstance(event, h2.events.DataReceived):
+                    data_bytes += len(event.data)
+                    conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                elif isinstance(event, h2.events.StreamReset):
+                    reset, done = _code_name(event.error_code), True
+                elif isinstance(event, h2.events.StreamEnded):
+                    done = True
+            sock.sendall(conn.data_to_send())
+    finally:
+        sock.close()
+    first = headers[0] if headers else {}
+    value = {":status": first.get(":status"), "grpc-status": (headers[-1] if headers else {}).get("grpc-status"),
+             "trailers_only": len(headers) == 1 and ended_with_headers and data_bytes == 0,
+             "content-type": first.get("content-type"), "rst_stream": reset}
+    want = {":status": "200", "grpc-status": "14", "trailers_only": True, "content-type": "application/grpc",
+            "rst_stream": None}
+    return Obs(value == want, value, f"header blocks {headers}; {data_bytes} data bytes; RST_STREAM {reset or 'none'}")
 
 
 def _grpc_checks(channel: grpc.Channel, label: str):
