@@ -1,4 +1,4 @@
-"""python3 -m conformance [--only validation,a1,g,http] [--envoy PATH] [--lifeline PATH] [--gateways both|envoy|lifeline]
+"""python3 -m conformance [--only validation,a1,g,http] [--envoy PATH] [--lifeline PATH] [--gateways envoy]
 
 Runs the validation cases, the live scenarios and the HTTP suite (conformance/http.py), prints one PASS/FAIL line per
 case with what each binary did, and ends with `N passed, N failed` alone on a line; exit status 1 if anything failed.

@@ -83,11 +83,12 @@ def _left(cap: float) -> float:
         raise BudgetUsedUp(f"the HTTP suite's {BUDGET:g} s were used up")
     return min(cap, left)
 
+
 TLS_NAME = "gw.example.test"  # the gateway certificate covers *.example.test
 MESSAGES = 10_000
 
 # What Envoy 1.40 answered, recorded with this suite; Envoy is held to it (so a change shows) and Lifeline with it.
-ENVOY_ROUTE_TIMEOUT_GRPC = "UNAVAILABLE"  # grpc-status of the trailers-only answer to a gRPC call past its route timeout
+ENVOY_ROUTE_TIMEOUT_GRPC = "UNAVAILABLE"  # the trailers-only answer's grpc-status for a call past its route timeout
 ENVOY_DEFAULT_CUT = "UNAVAILABLE"  # a stream cut by the default 15 s route timeout before its response began
 ENVOY_DEFAULT_CUT_STREAMING = "INTERNAL"  # … after its response began: RST_STREAM INTERNAL_ERROR, after 2 messages
 ENVOY_DEAD_UPSTREAM_GRPC = "UNAVAILABLE"
@@ -206,8 +207,8 @@ def curl(run: Run, mode: str, ports: dict, path: str, host: str = "a.test", head
     out, _, tail = proc.stdout.rpartition(b"\n")
     code, _, version = tail.decode(errors="replace").partition(" ")
     if proc.returncode != 0 or not code.isdigit() or code == "000":
-        return Reply(None, version, {}, b"", f"curl exit {proc.returncode}: {proc.stderr.decode(errors='replace')[:200]}",
-                     seconds)
+        why = f"curl exit {proc.returncode}: {proc.stderr.decode(errors='replace')[:200]}"
+        return Reply(None, version, {}, b"", why, seconds)
     head, _, body = out.partition(b"\r\n\r\n")
     headers: dict[str, list[str]] = {}
     for line in head.decode(errors="replace").split("\r\n")[1:]:
@@ -591,7 +592,8 @@ def _ticker(run: Run, port: int, interval: float, count: int) -> Obs:
     started = time.monotonic()
     times = []
     with grpc_channel(run, port, False) as channel:
-        call = channel.unary_stream(_method("Ticker"))(f"{interval},{count}".encode(), timeout=_left(interval * count + 60))
+        call = channel.unary_stream(_method("Ticker"))(f"{interval},{count}".encode(),
+                                                       timeout=_left(interval * count + 60))
         try:
             for _ in call:
                 times.append(round(time.monotonic() - started, 1))
@@ -955,8 +957,8 @@ def scenario_malformed(run: Run, binary: str):
 
 # --- the run ------------------------------------------------------------------------------------------------------
 
-SCENARIOS = {"configs": scenario_configs, "curl": scenario_curl, "h2load": scenario_h2load, "grpc": scenario_grpc, "long": scenario_long,
-             "keepalive": scenario_keepalive, "malformed": scenario_malformed}
+SCENARIOS = {"configs": scenario_configs, "curl": scenario_curl, "h2load": scenario_h2load, "grpc": scenario_grpc,
+             "long": scenario_long, "keepalive": scenario_keepalive, "malformed": scenario_malformed}
 # Threads per gateway: the short scenarios one after another, each long one beside them.
 GROUPS = (("configs", "curl", "h2load", "grpc", "malformed"), ("long",), ("keepalive",))
 

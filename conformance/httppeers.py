@@ -115,7 +115,8 @@ http {{
     location / {{
       default_type application/json;
       add_header x-upstream nginx;
-      return 200 '{{"upstream":"nginx","method":"$request_method","path":"$request_uri","host":"$host","x_vhost":"$http_x_vhost"}}\\n';
+      return 200 '{{"upstream":"nginx","method":"$request_method","path":"$request_uri","host":"$host",
+        "x_vhost":"$http_x_vhost"}}\\n';
     }}
   }}
 }}
@@ -152,8 +153,8 @@ class Nginx:
                 os.chmod(parent, os.stat(parent).st_mode | 0o111)  # nobody may pass through, not list
             user = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
         log = open(os.path.join(self.dir, "stderr.log"), "w")
-        self.proc = subprocess.Popen([binary, "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log")],
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **user)
+        command = [binary, "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log")]
+        self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **user)
         log.close()
         deadline = time.monotonic() + 10
         while not listening(self.port):
