@@ -170,6 +170,7 @@ class Reply:
     body: bytes
     error: str = ""
     seconds: float = 0.0
+    interim: list[int] = field(default_factory=list)  # 1xx answers before the final one
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)
@@ -210,11 +211,15 @@ def curl(run: Run, mode: str, ports: dict, path: str, host: str = "a.test", head
         why = f"curl exit {proc.returncode}: {proc.stderr.decode(errors='replace')[:200]}"
         return Reply(None, version, {}, b"", why, seconds)
     head, _, body = out.partition(b"\r\n\r\n")
+    interim = []
+    while re.match(rb"HTTP/[\d.]+ 1\d\d", head) and body.startswith(b"HTTP/"):  # 100 Continue before the answer
+        interim.append(int(head.split()[1]))
+        head, _, body = body.partition(b"\r\n\r\n")
     headers: dict[str, list[str]] = {}
     for line in head.decode(errors="replace").split("\r\n")[1:]:
         name, _, value = line.partition(":")
         headers.setdefault(name.strip().lower(), []).append(value.strip())
-    return Reply(int(code), version, headers, body, "", seconds)
+    return Reply(int(code), version, headers, body, "", seconds, interim)
 
 
 # --- scenario: configs ---------------------------------------------------------------------------------------------
@@ -282,6 +287,21 @@ def _curl_checks(run: Run, mode: str, ports: dict):
     yield check("post", "POST with a 100 kB body reaches the upstream whole", post,
                 {"status": 200, "method": "POST", "body_bytes": 100_000},
                 lambda r: {"method": r.json().get("method"), "body_bytes": r.json().get("body_bytes")})
+    upload = os.path.join(run.dir, "body-8m.bin")
+    if not os.path.exists(upload):
+        with open(upload, "wb") as f:
+            f.write(bytes(range(256)) * (8 * 4096))
+    # Over HTTP/1.1 curl asks `Expect: 100-continue` for a body this large; whether the gateway answers 100 Continue
+    # itself (Envoy does, without proxy_100_continue) is part of what is compared.
+    big = curl(run, mode, ports, "/echo/upload", extra=("--data-binary", f"@{upload}"), timeout=30)
+    yield check("upload", "a POST of 8 MiB reaches the upstream whole (flow control; Expect: 100-continue on "
+                "HTTP/1.1)", big,
+                {"status": 200, "body_bytes": 8 << 20, "interim": [100] if MODE_VERSION[mode] == "1.1" else []},
+                lambda r: {"body_bytes": r.json().get("body_bytes"), "interim": r.interim})
+    download = curl(run, mode, ports, f"/echo/download/{8 << 20}", timeout=30)
+    yield check("download", "an 8 MiB response arrives whole (flow control, backpressure)", download,
+                {"status": 200, "bytes": 8 << 20, "intact": True},
+                lambda r: {"bytes": len(r.body), "intact": r.body == _pattern(8 << 20)})
     pick = curl(run, mode, ports, "/echo/pick", headers=("x-pick: b",))
     yield check("header-match", "a route matching a request header (x-pick: b) goes to upstream b", pick,
                 {"status": 200, "upstream": "b"}, lambda r: {"upstream": r.json().get("upstream")})
@@ -316,6 +336,11 @@ def _curl_checks(run: Run, mode: str, ports: dict):
     slow = curl(run, mode, ports, "/slow")
     yield check("route-timeout", "route timeout 1 s, upstream answers after 3 s: 504 after about 1 s", slow,
                 {"status": 504, "about-1s": True}, lambda r: {"about-1s": 0.8 <= r.seconds <= 2.5})
+
+
+def _pattern(size: int) -> bytes:
+    """What the echo upstream sends for /echo/download/<size>."""
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
 
 
 def _weighted(run: Run, mode: str, ports: dict) -> Obs:
@@ -465,6 +490,12 @@ def _grpc_checks(channel: grpc.Channel, label: str):
         value = {"code": call.code().name, "echo": response == b"ping" * 100, "x-trailer": trailing.get("x-trailer")}
         return Obs(value == {"code": "OK", "echo": True, "x-trailer": "unary"}, value, f"{value}")
 
+    def large():
+        payload = bytes(range(256)) * (3 * 4096)  # 3 MiB each way: far past every initial flow-control window
+        response, call = channel.unary_unary(_method("Unary")).with_call(payload, timeout=_left(30))
+        value = {"code": call.code().name, "intact": response == payload}
+        return Obs(value == {"code": "OK", "intact": True}, value, f"{value}, {len(response)} bytes back")
+
     def server_stream():
         call = channel.unary_stream(_method("ServerStream"))(f"{MESSAGES},100".encode(), timeout=_left(60))
         count = in_order = 0
@@ -534,6 +565,7 @@ def _grpc_checks(channel: grpc.Channel, label: str):
                        seconds, 0.5)
 
     yield guarded("unary", "unary call, echo and trailing metadata", unary)
+    yield guarded("large", "a 3 MiB unary message each way", large)
     yield guarded("server-stream", f"server streaming, {MESSAGES} messages", server_stream)
     yield guarded("client-stream", f"client streaming, {MESSAGES} messages", client_stream)
     yield guarded("bidi", f"bidi streaming, {MESSAGES} messages each way", bidi)

@@ -49,6 +49,17 @@ class _EchoHandler(BaseHTTPRequestHandler):
 
     def _answer(self):
         body = self._body()
+        if self.path.startswith("/echo/download/"):  # that many bytes of 0, 1, … 255, 0, 1, …
+            size = int(self.path.rsplit("/", 1)[1])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            block = bytes(range(256)) * 256
+            while size > 0:
+                self.wfile.write(block[:size])
+                size -= len(block)
+            return
         if self.path.startswith("/slow"):
             time.sleep(3)
         answer = json.dumps({
@@ -76,7 +87,8 @@ class _QuietServer(ThreadingHTTPServer):
 
 class EchoUpstream:
     """An HTTP/1.1 server on a free loopback port answering every request with JSON: which upstream (`tag`), the
-    method, the path and the headers it received. Paths starting /slow answer after 3 s."""
+    method, the path and the headers it received. Paths starting /slow answer after 3 s; /echo/download/N sends N
+    bytes (0, 1, … 255 over and over)."""
 
     def __init__(self, tag: str):
         handler = type(f"Echo_{tag}", (_EchoHandler,), {"tag": tag})
