@@ -14,12 +14,13 @@ out; configs, certificates and logs stay in the run's /tmp/conformance-*/http/.
 Scenarios (each gateway in its own processes, scenario groups in parallel threads: about 130 s of wall time, the
 two-minute stream being the longest):
 
-- curl: HTTP/1.1, h2c with prior knowledge, HTTPS h2 and HTTPS http/1.1 chosen by ALPN; routes by host, path,
+- curl: HTTP/1.1, h2c with prior knowledge, HTTPS h2 and HTTPS http/1.1 chosen by ALPN; 8 MiB up (with
+  Expect: 100-continue on HTTP/1.1) and down; routes by host, path,
   header and weight; 404 without a route or virtual host; direct_response; redirect; prefix and host rewrite;
   request and response headers added and removed; a dead cluster (503) and a route timeout (504); upstreams a Python
   HTTP/1.1 echo server and nginx.
 - h2load: 2000 requests, 4 connections, 25 streams each (h2c and h2 over TLS) to nginx; every one 2xx.
-- grpc: unary, server-, client-streaming and bidi with 10,000 messages each way, over h2c and TLS, to a grpcio
+- grpc: a 3 MiB unary message; unary, server-, client-streaming and bidi with 10,000 messages each way, over h2c and TLS, to a grpcio
   server on an HTTP/2 cluster; a non-OK status with custom trailing metadata; a client deadline; a dead upstream; a
   1 s route timeout (what Envoy answers is recorded below and Lifeline is held to it).
 - long: a server stream with one message every CONFORMANCE_HTTP_LONG_INTERVAL s (20) for
