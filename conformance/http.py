@@ -330,6 +330,28 @@ def _curl_checks(run: Run, mode: str, ports: dict):
                 {"status": 200, "upstream": "nginx", "path": "/nginx/page", "x-vhost": "a"},
                 lambda r: {"upstream": r.json().get("upstream"), "path": r.json().get("path"),
                            "x-vhost": r.json().get("x_vhost")})
+    forwarded = curl(run, mode, ports, "/echo/forwarded")
+    yield check("forwarded", "what Envoy adds upstream by default: x-forwarded-proto of the client's scheme, an "
+                "x-request-id", forwarded, {"status": 200, "x-forwarded-proto": scheme, "x-request-id": True},
+                lambda r: {"x-forwarded-proto": _seen_header(r, "x-forwarded-proto"),
+                           "x-request-id": _seen_header(r, "x-request-id") is not None})
+    if MODE_VERSION[mode] == "1.1":
+        hop = curl(run, mode, ports, "/echo/hop", headers=("Connection: keep-alive, x-hop", "x-hop: 1",
+                                                           "Keep-Alive: timeout=5", "Proxy-Connection: keep-alive"))
+        yield check("hop-by-hop", "hop-by-hop request headers (Connection, Keep-Alive, Proxy-Connection, and x-hop "
+                    "that Connection names): which reach the upstream", hop,
+                    {"status": 200, "keep-alive": None, "proxy-connection": None},
+                    lambda r: {name: _seen_header(r, name) for name in (
+                        "connection", "keep-alive", "proxy-connection", "x-hop")})
+    if mode == "h1":
+        upgrade = curl(run, mode, ports, "/echo/upgrade", extra=("--http2",))
+        yield check("h2c-upgrade", "curl --http2 to http:// asks Upgrade: h2c: answered over HTTP/1.1, no 101, "
+                    "the Upgrade not passed on", upgrade,
+                    {"status": 200, "interim": [], "upgrade": None, "http2-settings": None},
+                    lambda r: {"interim": r.interim, "upgrade": _seen_header(r, "upgrade"),
+                               "http2-settings": _seen_header(r, "http2-settings")})
+    yield f"curl {mode} reuse", f"two requests on one connection (keep-alive / one h2 connection) ({mode})", \
+        _reuse(run, mode, ports)
     weighted = _weighted(run, mode, ports)
     yield f"curl {mode} weighted", f"weighted_clusters 1:1: 40 requests reach both upstreams ({mode})", weighted
     dead = curl(run, mode, ports, "/dead")
@@ -342,6 +364,59 @@ def _curl_checks(run: Run, mode: str, ports: dict):
 def _pattern(size: int) -> bytes:
     """What the echo upstream sends for /echo/download/<size>."""
     return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+def _reuse(run: Run, mode: str, ports: dict) -> Obs:
+    """Two URLs in one curl: the second must ride the first one's connection (num_connects 0). h2c by hand: curl
+    7.88 cannot reuse a prior-knowledge connection (its second transfer fails even against a grpcio server)."""
+    if mode == "h2c":
+        return _h2c_reuse(ports["plain_port"])
+    if mode == "h1":
+        base = f"http://{LOOPBACK}:{ports['plain_port']}"
+        args = ["--http1.1"] if mode == "h1" else ["--http2-prior-knowledge"]
+    else:
+        base = f"https://{TLS_NAME}:{ports['tls_port']}"
+        args = ["--resolve", f"{TLS_NAME}:{ports['tls_port']}:{LOOPBACK}", "--cacert", run.certs.ca,
+                "--http2" if mode == "h2" else "--http1.1"]
+    timeout = _left(10)
+    proc = subprocess.run(["curl", "-sS", "--noproxy", "*", "--max-time", f"{timeout:.1f}", *args, "-H", "Host: a.test",
+                           "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\\n",
+                           f"{base}/echo/one", f"{base}/echo/two"], capture_output=True, text=True, timeout=timeout + 5)
+    answers = [line.split() for line in proc.stdout.splitlines() if line.strip()]
+    value = {"statuses": [a[0] for a in answers], "new_connections": [int(a[1]) for a in answers]}
+    ok = value == {"statuses": ["200", "200"], "new_connections": [1, 0]}
+    return Obs(ok, value, f"{value}" + (f"; {proc.stderr.strip()[:200]}" if proc.returncode else ""))
+
+
+def _h2c_reuse(port: int) -> Obs:
+    sock, conn = _h2_client(port)
+    statuses = []
+    try:
+        for stream_id, path in ((1, "/echo/one"), (3, "/echo/two")):
+            conn.send_headers(stream_id, [(":method", "GET"), (":path", path), (":scheme", "http"),
+                                          (":authority", "a.test")], end_stream=True)
+            sock.sendall(conn.data_to_send())
+            status, ended = None, False
+            deadline = time.monotonic() + _left(5)
+            while not ended and time.monotonic() < deadline:
+                readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+                data = sock.recv(65536) if readable else b""
+                if not data:
+                    break
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.ResponseReceived) and event.stream_id == stream_id:
+                        status = dict(event.headers)[":status"]
+                    elif isinstance(event, h2.events.DataReceived):
+                        conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                    elif isinstance(event, (h2.events.StreamEnded, h2.events.StreamReset)) and \
+                            event.stream_id == stream_id:
+                        ended = True
+                sock.sendall(conn.data_to_send())
+            statuses.append(status or "000")
+    finally:
+        sock.close()
+    value = {"statuses": statuses, "new_connections": [1, 0]}  # one socket, by construction
+    return Obs(statuses == ["200", "200"], value, f"streams 1 and 3 on one connection: {statuses}")
 
 
 def _weighted(run: Run, mode: str, ports: dict) -> Obs:
