@@ -903,7 +903,7 @@ def _h1_raw(port: int, request: bytes) -> Obs:
     line = data.split(b"\r\n", 1)[0].decode(errors="replace")
     match = re.match(r"HTTP/1\.[01] (\d{3})", line)
     status = int(match.group(1)) if match else None
-    value = {"status": status, "end": end}
+    value = {"status": status, "ended": end != "open"}  # closed (FIN) or reset (RST): the same to a client
     return Obs(end != "open", value, f"{line or 'no answer'}; {end if end != 'open' else 'still open after 5 s'}")
 
 
@@ -1007,6 +1007,54 @@ def _reset_alike(envoy: dict, lifeline: dict) -> bool:
         lifeline["rst_stream"] is not None or lifeline["status"] == 431)
 
 
+def _h2_bad_header(port: int, header: tuple[str, str]) -> Obs:
+    """A request carrying a header HTTP/2 forbids (connection-specific, or an upper-case name), sent unchecked:
+    what comes back on the stream or the connection."""
+    sock, conn = _h2_client(port)
+    conn.config.validate_outbound_headers = False
+    conn.config.normalize_outbound_headers = False
+    status = reset = goaway = None
+    end = "open"
+    try:
+        conn.send_headers(1, [(":method", "GET"), (":path", "/echo/bad-header"), (":scheme", "http"),
+                              (":authority", "a.test"), header], end_stream=True)
+        sock.sendall(conn.data_to_send())
+        deadline = time.monotonic() + _left(5)
+        while time.monotonic() < deadline and status is None and reset is None and goaway is None:
+            readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            if not readable:
+                break
+            try:
+                data = sock.recv(65536)
+            except ConnectionError:
+                end = "reset"
+                break
+            if not data:
+                end = "closed"
+                break
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    status = int(dict(event.headers)[":status"])
+                elif isinstance(event, h2.events.StreamReset):
+                    reset = _code_name(event.error_code)
+                elif isinstance(event, h2.events.ConnectionTerminated):
+                    goaway = _code_name(event.error_code)
+            sock.sendall(conn.data_to_send())
+    finally:
+        sock.close()
+    value = {"status": status, "rst_stream": reset, "goaway": goaway, "ended": end != "open"}
+    refused = (status is not None and status >= 400) or reset is not None or goaway is not None or end != "open"
+    return Obs(refused, value, f"status {status}, RST_STREAM {reset or 'none'}, GOAWAY {goaway or 'none'}, "
+               f"connection {end}", alike=_refused_alike)
+
+
+def _refused_alike(envoy: dict, lifeline: dict) -> bool:
+    """A malformed request is a stream error PROTOCOL_ERROR (RFC 9113 8.1.1); Envoy by default ends the whole
+    connection instead (override_stream_error_on_invalid_http_message false). Either, or a 400, refuses it."""
+    return lifeline["rst_stream"] is not None or lifeline["goaway"] is not None or lifeline["ended"] or (
+        lifeline["status"] is not None and lifeline["status"] >= 400)
+
+
 def _code_name(code) -> str:
     try:
         return h2.errors.ErrorCodes(int(code)).name
@@ -1039,6 +1087,14 @@ def scenario_malformed(run: Run, binary: str):
         ("h2-big-headers", "70 KiB of request headers over h2c: the stream is reset (Envoy: RST_STREAM "
          "INTERNAL_ERROR; Lifeline: any reset code or 431), the connection lives",
          lambda: _h2_big_headers(port), {"goaway": None}),
+        ("h1-http10", "an HTTP/1.0 request: 426 (Envoy's default: accept_http_10 false)",
+         lambda: _h1_raw(port, b"GET /echo/x HTTP/1.0\r\n" + host + b"\r\n"), {"status": 426}),
+        ("h2-connection-header", "a connection-specific header (connection: keep-alive) over h2: refused (Envoy "
+         "ends the connection, its default for invalid messages; a stream reset or a 400 is as right)",
+         lambda: _h2_bad_header(port, ("connection", "keep-alive")), None),
+        ("h2-uppercase-header", "an upper-case header name over h2: refused (Envoy ends the connection; a stream "
+         "reset or a 400 is as right)",
+         lambda: _h2_bad_header(port, ("X-Upper", "1")), None),
         ("h2-garbage", "garbage after the HTTP/2 preface: GOAWAY and close",
          lambda: _h2_raw(port, b"this is not an HTTP/2 frame at all, not at all\r\n", False), None),
         ("h2-headers-stream-0", "a HEADERS frame on stream 0: closed (Envoy: no GOAWAY; Lifeline may send GOAWAY "
