@@ -52,6 +52,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # grpcio's INFO lines (fork handlers) are noise here
+# The suite forks clients and nginx while grpcio's threads run; its fork handlers are for children that go on using
+# gRPC, which none of these do (they exec at once), and they have been seen to break a child before its exec.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 import grpc  # noqa: E402
 import h2.config
 import h2.connection
@@ -1155,8 +1158,9 @@ def run(envoy: Envoy, lifeline: Lifeline | None, workdir: str, gateways: tuple[s
     _deadline = time.monotonic() + BUDGET
     run_ = Run(workdir, envoy, lifeline, base_id)
     names = set(only or SCENARIOS)
-    with EchoUpstream("a") as run_.echo_a, EchoUpstream("b") as run_.echo_b, GrpcUpstream() as run_.grpc, \
-            Nginx(run_.dir, free_port()) as run_.nginx:
+    # nginx first: the one child forked without exec-ready spawning (it drops to `nobody`), before grpcio's threads.
+    with Nginx(run_.dir, free_port()) as run_.nginx, EchoUpstream("a") as run_.echo_a, \
+            EchoUpstream("b") as run_.echo_b, GrpcUpstream() as run_.grpc:
         run_.dead_port = free_port()
         threads = [threading.Thread(target=_run_group, args=(run_, binary, tuple(n for n in group if n in names)),
                                     daemon=True)

@@ -15,6 +15,9 @@ from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # grpcio's INFO lines (fork handlers) are noise here
+# The suite forks clients and nginx while grpcio's threads run; its fork handlers are for children that go on using
+# gRPC, which none of these do (they exec at once), and they have been seen to break a child before its exec.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 import grpc  # noqa: E402
 
 from .processes import LOOPBACK, Gateway, GatewayFailed, listening
