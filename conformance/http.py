@@ -25,7 +25,8 @@ two-minute stream being the longest):
   1 s route timeout (what Envoy answers is recorded below and Lifeline is held to it).
 - long: a server stream with one message every CONFORMANCE_HTTP_LONG_INTERVAL s (20) for
   CONFORMANCE_HTTP_LONG_COUNT messages (6: two minutes) is not cut with route timeout 0s + stream_idle_timeout 0s, and
-  is cut by Envoy's default 15 s route timeout where no timeout is written (Lifeline: same status, within ±2 s).
+  is cut by Envoy's default 15 s route timeout where no timeout is written (Lifeline: same status, within ±2 s),
+  before and after the response began; a route idle_timeout of 2 s cuts a stream with 5 s between messages.
 - keepalive: HTTP/2 PING keepalive (interval 1 s, timeout 1 s): a silent client is closed, an answering one stays
   open; a grpcio client pinging every 10 s held CONFORMANCE_HTTP_GRPC_HOLD s (35) keeps its one connection.
 - malformed: bad HTTP/1.1 framing, Content-Length with Transfer-Encoding, two Content-Lengths, 70 KiB of headers,
@@ -96,6 +97,7 @@ ENVOY_ROUTE_TIMEOUT_GRPC = "UNAVAILABLE"  # the trailers-only answer's grpc-stat
 ENVOY_DEFAULT_CUT = "UNAVAILABLE"  # a stream cut by the default 15 s route timeout before its response began
 ENVOY_DEFAULT_CUT_STREAMING = "INTERNAL"  # … after its response began: RST_STREAM INTERNAL_ERROR, after 2 messages
 ENVOY_DEAD_UPSTREAM_GRPC = "UNAVAILABLE"
+ENVOY_IDLE_CUT = "UNAVAILABLE"  # a stream cut by the route's idle_timeout before its response began
 
 
 @dataclass
@@ -353,6 +355,9 @@ def _curl_checks(run: Run, mode: str, ports: dict):
                     {"status": 200, "interim": [], "upgrade": None, "http2-settings": None},
                     lambda r: {"interim": r.interim, "upgrade": _seen_header(r, "upgrade"),
                                "http2-settings": _seen_header(r, "http2-settings")})
+    if mode == "h1":
+        yield "curl h1 pipelined", "three HTTP/1.1 requests sent at once on one connection: three answers, in order", \
+            _pipelined(ports["plain_port"])
     yield f"curl {mode} reuse", f"two requests on one connection (keep-alive / one h2 connection) ({mode})", \
         _reuse(run, mode, ports)
     weighted = _weighted(run, mode, ports)
@@ -389,6 +394,25 @@ def _reuse(run: Run, mode: str, ports: dict) -> Obs:
     value = {"statuses": [a[0] for a in answers], "new_connections": [int(a[1]) for a in answers]}
     ok = value == {"statuses": ["200", "200"], "new_connections": [1, 0]}
     return Obs(ok, value, f"{value}" + (f"; {proc.stderr.strip()[:200]}" if proc.returncode else ""))
+
+
+def _pipelined(port: int) -> Obs:
+    requests = b"".join(f"GET /echo/pipe-{i} HTTP/1.1\r\nHost: a.test\r\n\r\n".encode() for i in (1, 2, 3))
+    with socket.create_connection((LOOPBACK, port), timeout=5) as sock:
+        sock.sendall(requests)
+        data = b""
+        deadline = time.monotonic() + _left(10)
+        while data.count(b'"upstream"') < 3 and time.monotonic() < deadline:
+            readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = sock.recv(65536) if readable else b""
+            if not chunk:
+                break
+            data += chunk
+    paths = re.findall(rb'"path": "(/echo/pipe-\d)"', data)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3})", data)
+    value = {"statuses": [s.decode() for s in statuses], "paths": [p.decode() for p in paths]}
+    want = {"statuses": ["200"] * 3, "paths": ["/echo/pipe-1", "/echo/pipe-2", "/echo/pipe-3"]}
+    return Obs(value == want, value, f"{value}")
 
 
 def _h2c_reuse(port: int) -> Obs:
@@ -575,6 +599,13 @@ def _grpc_checks(channel: grpc.Channel, label: str):
         value = {"code": call.code().name, "intact": response == payload}
         return Obs(value == {"code": "OK", "intact": True}, value, f"{value}, {len(response)} bytes back")
 
+    def concurrent():
+        unary = channel.unary_unary(_method("Slow"))
+        calls = [unary.future(b"0.5", timeout=_left(30)) for _ in range(200)]  # 200 streams open at once
+        answers = [call.result() for call in calls]
+        value = {"answers": len(answers), "all_ok": all(a == b"slow" for a in answers)}
+        return Obs(value == {"answers": 200, "all_ok": True}, value, f"{value}")
+
     def server_stream():
         call = channel.unary_stream(_method("ServerStream"))(f"{MESSAGES},100".encode(), timeout=_left(60))
         count = in_order = 0
@@ -645,6 +676,7 @@ def _grpc_checks(channel: grpc.Channel, label: str):
 
     yield guarded("unary", "unary call, echo and trailing metadata", unary)
     yield guarded("large", "a 3 MiB unary message each way", large)
+    yield guarded("concurrent", "200 calls open at once on one connection (each half a second upstream)", concurrent)
     yield guarded("server-stream", f"server streaming, {MESSAGES} messages", server_stream)
     yield guarded("client-stream", f"client streaming, {MESSAGES} messages", client_stream)
     yield guarded("bidi", f"bidi streaming, {MESSAGES} messages each way", bidi)
@@ -671,13 +703,16 @@ def scenario_long(run: Run, binary: str):
         "defaults-streaming": ("one message every 5 s with no timeout written: cut by the default 15 s route "
                                "timeout after the response began (Lifeline: same status and messages, within 2 s)",
                                ports["defaults_port"], 5.0, 6),
+        # The route's idle_timeout 2s: nothing for 2 s after the request cuts the stream, whatever the route timeout.
+        "idle": ("one message every 5 s on a route with idle_timeout 2s (timeout 0s): cut after 2 s idle (Lifeline: "
+                 "same status, within 1 s)", ports["istio_port"], 5.0, 3),
     }
     results: dict[str, Obs] = {}
 
     def job(name: str):
         _, port, interval, count = jobs[name]
         try:
-            results[name] = _ticker(run, port, interval, count)
+            results[name] = _ticker(run, port, interval, count, (("x-case", name),) if name == "idle" else ())
         except Exception as error:
             results[name] = Obs(False, {"error": type(error).__name__}, f"{type(error).__name__}: {error}")
 
@@ -692,6 +727,9 @@ def scenario_long(run: Run, binary: str):
         if isinstance(obs.value, dict) and "code" in obs.value:
             if name == "istio":
                 obs.ok = obs.value == {"code": "OK", "messages": LONG_COUNT}
+            elif name == "idle":
+                obs.ok = obs.value == {"code": ENVOY_IDLE_CUT, "messages": 0} and 1.5 <= (obs.seconds or 0.0) <= 3.5
+                obs.tolerance = 1.0
             else:
                 want = ENVOY_DEFAULT_CUT if name == "defaults" else ENVOY_DEFAULT_CUT_STREAMING
                 obs.ok = obs.value["code"] == want and 14.0 <= (obs.seconds or 0.0) <= 17.0
@@ -699,12 +737,12 @@ def scenario_long(run: Run, binary: str):
         yield f"long {name}", title, obs
 
 
-def _ticker(run: Run, port: int, interval: float, count: int) -> Obs:
+def _ticker(run: Run, port: int, interval: float, count: int, metadata: tuple = ()) -> Obs:
     started = time.monotonic()
     times = []
     with grpc_channel(run, port, False) as channel:
         call = channel.unary_stream(_method("Ticker"))(f"{interval},{count}".encode(),
-                                                       timeout=_left(interval * count + 60))
+                                                       timeout=_left(interval * count + 60), metadata=metadata)
         try:
             for _ in call:
                 times.append(round(time.monotonic() - started, 1))
