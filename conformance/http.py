@@ -363,6 +363,10 @@ def _curl_checks(run: Run, mode: str, ports: dict):
                     {"status": 200, "interim": [], "upgrade": None, "http2-settings": None},
                     lambda r: {"interim": r.interim, "upgrade": _seen_header(r, "upgrade"),
                                "http2-settings": _seen_header(r, "http2-settings")})
+    if mode == "https1":
+        no_alpn = curl(run, mode, ports, "/echo/no-alpn", extra=("--no-alpn",))
+        yield check("no-alpn", "TLS without ALPN: HTTP/1.1 (codec AUTO reads the bytes)", no_alpn,
+                    {"status": 200, "upstream": "a"}, lambda r: {"upstream": r.json().get("upstream")})
     if mode == "h1":
         yield "curl h1 pipelined", "three HTTP/1.1 requests sent at once on one connection: three answers, in order", \
             _pipelined(ports["plain_port"])
