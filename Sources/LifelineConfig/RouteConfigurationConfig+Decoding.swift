@@ -1,7 +1,7 @@
 extension RouteConfigurationConfig {
     static let envoyFields: Set<String> = [
         "vhds", "internal_only_headers", "validate_clusters", "max_direct_response_body_size_bytes",
-        "cluster_specifier_plugins", "request_mirror_policies", "ignore_port_in_host_matching",
+        "cluster_specifier_plugins", "request_mirror_policies",
         "ignore_path_parameters_in_path_matching", "typed_per_filter_config", "metadata",
     ]
 
@@ -12,15 +12,18 @@ extension RouteConfigurationConfig {
         let hosts = hostsField?.list(VirtualHostConfig.decode) ?? []
         let headers = HeaderMutationConfig.decode(&reader)
         let mostSpecific = reader.field("most_specific_header_mutations_wins")?.bool()
+        let ignorePort = reader.field("ignore_port_in_host_matching")?.bool()
         reader.finish(envoyFields: envoyFields)
         checkDomains(hosts, routeConfigName: name ?? "", sink: field.sink)
-        return RouteConfigurationConfig(
+        var config = RouteConfigurationConfig(
             name: name.flatMap { $0.isEmpty ? nil : $0 },
             virtualHosts: hosts,
             headers: headers,
             mostSpecificHeaderMutationsWins: mostSpecific ?? false,
             origin: field.origin
         )
+        config.ignorePortInHostMatching = ignorePort ?? false
+        return config
     }
 
     /// Envoy's rules for `domains` across one route configuration: each domain once (compared lower-cased), `*` in
