@@ -12,6 +12,8 @@ public struct RouteConfigurationConfig: Sendable {
     /// `most_specific_header_mutations_wins`: apply the route configuration's mutations first and the route's last,
     /// instead of the other way round.
     public var mostSpecificHeaderMutationsWins: Bool
+    /// `ignore_port_in_host_matching`: the Host's port is dropped before domains are compared.
+    public var ignorePortInHostMatching = false
     public var origin: ConfigOrigin
 
     public init(

@@ -107,13 +107,15 @@ extension GatewayPlanner {
             )
         }
         guard !diagnostics[before...].contains(where: { $0.severity == .error }) else { return nil }
-        return RouteConfigurationPlan(
+        var plan = RouteConfigurationPlan(
             name: config.name,
             virtualHosts: hosts,
             headers: planHeaders(config.headers),
             mostSpecificHeaderMutationsWins: config.mostSpecificHeaderMutationsWins,
             origin: config.origin
         )
+        plan.ignorePortInHostMatching = config.ignorePortInHostMatching
+        return plan
     }
 
     private static func planRoute(_ route: RouteConfig, diagnostics: inout [ConfigDiagnostic]) -> RoutePlan {

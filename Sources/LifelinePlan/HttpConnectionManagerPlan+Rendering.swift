@@ -96,6 +96,7 @@ extension RouteConfigurationPlan {
             ("virtual_hosts", .array(virtualHosts.map(\.summary))),
             ("headers", headers.summary),
             ("most_specific_header_mutations_wins", mostSpecificHeaderMutationsWins ? .bool(true) : nil),
+            ("ignore_port_in_host_matching", ignorePortInHostMatching ? .bool(true) : nil),
         ])
     }
 }

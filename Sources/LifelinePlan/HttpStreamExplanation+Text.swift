@@ -84,6 +84,9 @@ extension HttpStreamExplanation.Chain {
                 } ?? "no limit on a stream's silence"
             lines.append("    silence limit            \(route.silence.text): \(silence)")
             lines.append("    max_stream_duration      \(route.maxStreamDuration.text)")
+            for note in route.notes {
+                lines.append("    note: \(note)")
+            }
             for warning in route.warnings {
                 lines.append("    WARNING: \(warning)")
             }
@@ -127,6 +130,7 @@ extension HttpStreamExplanation.Chain {
                             ("timeout", route.timeout.tree),
                             ("silence_limit", route.silence.tree),
                             ("max_stream_duration", route.maxStreamDuration.tree),
+                            ("notes", route.notes.isEmpty ? nil : .array(route.notes.map { .string($0) })),
                             ("warnings", .array(route.warnings.map { .string($0) })),
                         ])
                     }

@@ -32,6 +32,8 @@ public struct HttpStreamExplanation: Sendable, Hashable {
         public var silence: Limit
         /// The route's `max_stream_duration`, else the connection manager's.
         public var maxStreamDuration: Limit
+        /// What else bounds a stream on this route, without cutting every long-lived one.
+        public var notes: [String]
         public var warnings: [String]
     }
 
@@ -177,6 +179,14 @@ public struct HttpStreamExplanation: Sendable, Hashable {
                     + "set \(maxStream.field) to 0s (or remove it)"
             )
         }
+        var notes: [String] = []
+        if let headerMax = forward.maxStreamDuration?.grpcTimeoutHeaderMax {
+            let cap = headerMax == .zero ? "uncapped" : "capped at \(seconds(headerMax))"
+            notes.append(
+                "a request's grpc-timeout header (\(cap); from \(path).route.max_stream_duration."
+                    + "grpc_timeout_header_max) limits its stream's duration: a client that sends a deadline gets it"
+            )
+        }
         let clusters = forward.clusters.map(\.cluster)
         return Route(
             label: "\(host.name)/\(route.name ?? "routes[\(index)]")",
@@ -187,6 +197,7 @@ public struct HttpStreamExplanation: Sendable, Hashable {
             timeout: timeout,
             silence: silence,
             maxStreamDuration: maxStream,
+            notes: notes,
             warnings: warnings
         )
     }

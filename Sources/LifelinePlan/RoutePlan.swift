@@ -11,6 +11,8 @@ public struct RouteConfigurationPlan: Sendable, Hashable {
     /// `most_specific_header_mutations_wins`: the route's mutations are applied last (and win) instead of the route
     /// configuration's.
     public var mostSpecificHeaderMutationsWins: Bool
+    /// `ignore_port_in_host_matching`: virtual hosts are chosen on the Host without its port.
+    public var ignorePortInHostMatching = false
     public var origin: ConfigOrigin
 
     public init(

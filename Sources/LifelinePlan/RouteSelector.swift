@@ -15,9 +15,15 @@ extension RouteConfigurationPlan {
     /// included (`example.com` does not take `example.com:8080`; list the port, or a wildcard that covers it); an
     /// exact domain first, then the longest suffix wildcard (`*.example.com`, `*-api`), then the longest prefix
     /// wildcard (`api.*`, which does take `api.example.com:8080`), then `*`. A wildcard stands for at least one
-    /// character: `*.example.com` does not take `.example.com`.
+    /// character: `*.example.com` does not take `.example.com`. With `ignore_port_in_host_matching` the port is
+    /// dropped first (not from a bracketed IPv6 address without one).
     public func virtualHostIndex(for authority: String) -> Int? {
-        let host = Array(ProtoJSONDialect.asciiLowercased(authority).utf8)
+        var host = Array(ProtoJSONDialect.asciiLowercased(authority).utf8)
+        if ignorePortInHostMatching, let colon = host.lastIndex(of: UInt8(ascii: ":")),
+            host.lastIndex(of: UInt8(ascii: "]")).map({ $0 < colon }) ?? true
+        {
+            host.removeSubrange(colon...)
+        }
         var suffixBest: (length: Int, index: Int)?
         var prefixBest: (length: Int, index: Int)?
         var fallback: Int?

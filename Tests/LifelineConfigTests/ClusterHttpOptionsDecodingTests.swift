@@ -53,6 +53,24 @@ struct ClusterHttpOptionsDecodingTests {
         #expect(warnings.map(\.path) == ["static_resources.clusters[0].http2_protocol_options"])
     }
 
+    @Test func withTheExtensionTheDeprecatedFieldIsIgnored() throws {
+        // Envoy 1.40 accepts both.
+        let (bootstrap, warnings) = try decodeWithWarnings(
+            httpConfig(
+                clusterFields: """
+                    http2_protocol_options: { max_concurrent_streams: 7 }
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        explicit_http_config: { http_protocol_options: {} }
+                    """
+            )
+        )
+        let options = try #require(bootstrap.clusters.first?.httpProtocolOptions)
+        #expect(options.http2 == nil)
+        #expect(warnings.map(\.path) == ["static_resources.clusters[0].http2_protocol_options"])
+    }
+
     @Test func anUnknownExtensionOrNoExplicitConfigIsAnError() {
         expectSingleError(
             httpConfig(

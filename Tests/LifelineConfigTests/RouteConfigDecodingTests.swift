@@ -9,6 +9,7 @@ struct RouteConfigDecodingTests {
                 routeConfig: """
                     name: gateway
                     most_specific_header_mutations_wins: true
+                    ignore_port_in_host_matching: true
                     request_headers_to_add: [{ header: { key: X-Gateway, value: lifeline } }]
                     response_headers_to_remove: [Server]
                     virtual_hosts:
@@ -58,6 +59,7 @@ struct RouteConfigDecodingTests {
         let config = manager.routeConfig
         #expect(config.name == "gateway")
         #expect(config.mostSpecificHeaderMutationsWins)
+        #expect(config.ignorePortInHostMatching)
         #expect(config.headers.requestHeadersToAdd == [HeaderValueOptionConfig(name: "x-gateway", value: "lifeline")])
         #expect(config.headers.responseHeadersToRemove == ["server"])
         let host = try #require(config.virtualHosts.first)
@@ -236,6 +238,10 @@ struct RouteConfigDecodingTests {
             "give only one of prefix, path and safe_regex"
         ),
         ("- match: { prefix: / }", "routes[0]", "a route needs one of route, redirect and direct_response"),
+        (
+            "- match: { prefix: / }\n  route: { weighted_clusters: { clusters: [{ name: backend }] } }",
+            "routes[0].route.weighted_clusters.clusters[0]", "a weighted cluster needs a weight"
+        ),
         (
             "- match: { prefix: / }\n  route: { cluster: backend }\n  redirect: {}", "routes[0].redirect",
             "give only one of route, redirect and direct_response"

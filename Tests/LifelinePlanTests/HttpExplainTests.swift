@@ -62,7 +62,7 @@ struct HttpExplainTests {
                     routes: """
                         - name: stream
                           match: { prefix: /stream, grpc: {} }
-                          route: { cluster: grpc, timeout: 0s, idle_timeout: 90s, max_stream_duration: { max_stream_duration: 120s } }
+                          route: { cluster: grpc, timeout: 0s, idle_timeout: 90s, max_stream_duration: { max_stream_duration: 120s, grpc_timeout_header_max: 0s } }
                         - match: { prefix: / }
                           route: { cluster: backend, timeout: 0s }
                         """
@@ -87,6 +87,9 @@ struct HttpExplainTests {
                     + "\(routes)[0].route.max_stream_duration.max_stream_duration to 0s (or remove it)"
             ]
         )
+        #expect(stream.notes.count == 1)
+        #expect(stream.notes.first?.hasPrefix("a request's grpc-timeout header (uncapped; from ") == true)
+        #expect(chain.routes[1].notes.isEmpty)
         // Without its own, a route meets the connection manager's max_stream_duration.
         #expect(chain.routes[1].maxStreamDuration.value == .seconds(600))
         #expect(

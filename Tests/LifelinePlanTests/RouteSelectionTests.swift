@@ -82,6 +82,21 @@ struct RouteSelectionTests {
         #expect(selected(hosts, request(authority)) == expected)
     }
 
+    @Test(arguments: [
+        ("example.com:8080", "exact"),
+        ("example.com", "exact"),
+        ("x.foo.com:443", "suffix"),
+        ("[::1]:8080", "v6"),
+        ("[::1]", "v6"),
+        ("other.com:8080", "catch-all"),
+    ])
+    func ignoringThePort(_ authority: String, _ expected: String) {
+        var config = hosts
+        config.virtualHosts.append(host("v6", ["[::1]"]))
+        config.ignorePortInHostMatching = true
+        #expect(selected(config, request(authority)) == expected)
+    }
+
     @Test func noCatchAllMeansNoRoute() {
         let config = RouteConfigurationPlan(virtualHosts: [host("exact", ["example.com"])], origin: here)
         #expect(config.select(request("other.com")) == nil)
