@@ -1,0 +1,432 @@
+import LifelinePlan
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The downstream end of proxied requests: on an HTTP/1.1 connection (its requests one after another; NIO's pipelining
+/// handler holds the next until the current response ended) or on one HTTP/2 stream channel (one request). It routes
+/// each request, answers locally or forwards it through an ``HTTPUpstreamExchange``, and streams both bodies with
+/// backpressure: downstream reads are held while the upstream cannot take more, and the ``HTTPUpstreamRelay`` holds
+/// upstream reads while the downstream cannot.
+///
+/// What happens when is decided by an ``HTTPStreamStateMachine``; this handler carries out its actions, keeps the
+/// timers and writes the access log line.
+final class HTTPStreamHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    enum Codec: String {
+        case http1 = "HTTP/1.1"
+        case http2 = "HTTP/2"
+    }
+
+    let manager: HTTPConnectionManagerContext
+    let codec: Codec
+    /// HTTP/2: the connection's PING policy, told when a response sends headers or data.
+    private let onResponseActivity: (() -> Void)?
+    var context: ChannelHandlerContext?
+    /// The request in flight; nil between requests.
+    var stream: HTTPActiveStream?
+    /// A `read()` held back while the upstream cannot take more.
+    private var readPending = false
+    /// HTTP/1.1: the connection closes after the current response (`connection: close`, a drain, a local reply cut
+    /// short).
+    var closeAfterResponse = false
+    /// HTTP/1.1 connection timers.
+    var idleTimer: Scheduled<Void>?
+    var maxDurationTimer: Scheduled<Void>?
+    private var inactive = false
+    /// The write of the last response's end, to close an HTTP/1.1 connection only after it.
+    private var lastEndWritten: EventLoopFuture<Void>?
+
+    init(manager: HTTPConnectionManagerContext, codec: Codec, onResponseActivity: (() -> Void)? = nil) {
+        self.manager = manager
+        self.codec = codec
+        self.onResponseActivity = onResponseActivity
+    }
+
+    var plan: HttpConnectionManagerPlan { manager.plan }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if codec == .http1 {
+            startConnectionTimers(context: context)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelConnectionTimers()
+        self.context = nil
+    }
+
+    // MARK: Downstream events
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            requestHead(head, context: context)
+        case .body(let body):
+            guard let stream else { return }
+            stream.touch()
+            stream.bytesReceived += body.readableBytes
+            switch stream.state.requestBody() {
+            case .write: stream.writeUpstream(.body(.byteBuffer(body)))
+            case .hold: stream.held.append(.body(.byteBuffer(body)))
+            case .drop: break
+            }
+        case .end(let trailers):
+            guard let stream else { return }
+            stream.touch()
+            stream.cancelRequestTimer()
+            switch stream.state.requestEnd() {
+            case .write(let startRouteTimer):
+                stream.writeUpstream(.end(trailers))
+                stream.flushUpstream()
+                if startRouteTimer { stream.startRouteTimer() }
+            case .hold:
+                stream.held.append(.end(trailers))
+            case .streamDone:
+                finishStream()
+            case .none:
+                break
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        stream?.flushUpstream()
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let stream, stream.holdsDownstreamReads {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    /// The upstream can take more again: let downstream reads go on.
+    func resumeDownstreamReads() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stream?.relay?.resumeUpstreamReads()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inactive = true
+        cancelConnectionTimers()
+        if let stream, !stream.finished {
+            if stream.state.response != .complete {
+                stream.flags.append(.downstreamConnectionTermination)
+                manager.stats.increment(.downstreamRequestRxReset)
+            }
+            if stream.state.downstreamGone() { stream.closeUpstream() }
+            finishStream(countAsReset: true)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        manager.logger.debug(
+            "downstream HTTP error; closing",
+            metadata: ["error": "\(error)", "connection.codec": "\(codec.rawValue)"]
+        )
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // HTTP/1.1: the client shut its output; what it asked is answered, then the connection closes.
+            closeAfterResponse = true
+            if stream == nil { context.close(promise: nil) }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: A request
+
+    private func requestHead(_ received: HTTPRequestHead, context: ChannelHandlerContext) {
+        cancelIdleTimer()
+        var head = received
+        let stream = HTTPActiveStream(handler: self, head: received, eventLoop: context.eventLoop)
+        self.stream = stream
+        manager.stats.increment(.downstreamRequestsTotal)
+        manager.stats.increment(.downstreamRequestsActive)
+        if codec == .http1 && !received.isKeepAlive { closeAfterResponse = true }
+
+        let underscored = HTTPHeaderRules.underscoredNames(head.headers)
+        if !underscored.isEmpty {
+            switch plan.headersWithUnderscoresAction {
+            case .allow: break
+            case .dropHeader:
+                for name in underscored { head.headers.remove(name: name) }
+            case .rejectRequest:
+                if codec == .http2 {
+                    stream.flags.append(.downstreamProtocolError)
+                    resetStream()
+                } else {
+                    sendLocalReply(.headersWithUnderscores)
+                }
+                return
+            }
+        }
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            // Envoy answers 100 itself and does not pass the expectation on.
+            head.headers.remove(name: "expect")
+            context.writeAndFlush(
+                wrapOutboundOut(.head(HTTPResponseHead(version: received.version, status: .continue))),
+                promise: nil
+            )
+        }
+        stream.startStreamTimers()
+
+        let authority = head.headers.first(name: "host") ?? ""
+        var fields = [
+            HeaderField(name: ":authority", value: authority), HeaderField(name: ":path", value: head.uri),
+            HeaderField(name: ":method", value: head.method.rawValue),
+            HeaderField(name: ":scheme", value: manager.scheme),
+        ]
+        for header in head.headers {
+            fields.append(HeaderField(name: header.name.lowercased(), value: header.value))
+        }
+        let request = RouteRequest(authority: authority, path: head.uri, method: head.method.rawValue, headers: fields)
+        guard let selection = plan.routeConfig.select(request) else {
+            manager.stats.increment(.noRoute)
+            sendLocalReply(.noRoute)
+            return
+        }
+        let virtualHost = plan.routeConfig.virtualHosts[selection.virtualHost]
+        let route = virtualHost.routes[selection.route]
+        stream.responseMutations = [route.headers, virtualHost.headers, plan.routeConfig.headers]
+        switch route.action {
+        case .directResponse(let direct):
+            let status = HTTPResponseStatus(statusCode: direct.status)
+            sendLocalReply(HTTPLocalReply(status: status, bytes: direct.body ?? [], flag: nil, plainText: true))
+        case .redirect(let redirect):
+            let location = HTTPHeaderRules.redirectLocation(
+                redirect,
+                match: route.match.path,
+                scheme: head.headers.first(name: "x-forwarded-proto") ?? manager.scheme,
+                authority: authority,
+                path: head.uri
+            )
+            sendLocalReply(
+                HTTPLocalReply(
+                    status: HTTPResponseStatus(statusCode: redirect.responseCode),
+                    body: "",
+                    flag: nil,
+                    headers: [("location", location)]
+                )
+            )
+        case .forward(let forward):
+            forwardRequest(head, route: route, virtualHost: virtualHost, forward: forward, context: context)
+        }
+    }
+
+    private func forwardRequest(
+        _ received: HTTPRequestHead,
+        route: RoutePlan,
+        virtualHost: VirtualHostPlan,
+        forward: ForwardPlan,
+        context: ChannelHandlerContext
+    ) {
+        guard let stream else { return }
+        let cluster = Self.pickCluster(forward.clusters)
+        stream.responseMutations.insert(cluster.headers, at: 0)
+        stream.forward = forward
+        stream.clusterName = cluster.cluster
+        stream.routeChosen()
+        guard let pool = manager.pools.pool(cluster: cluster.cluster, on: context.eventLoop) else {
+            manager.stats.increment(.noCluster)
+            sendLocalReply(.noCluster)
+            return
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: received.method, uri: received.uri)
+        head.headers = received.headers
+        HTTPHeaderRules.removeHopByHop(&head.headers)
+        if codec == .http2 {
+            // HTTP/2 has no `te` but `trailers`, and the codec put `:authority` in `host` already.
+            head.headers.remove(name: "te")
+            if received.headers[canonicalForm: "te"].contains(where: { $0.lowercased() == "trailers" }) {
+                head.headers.add(name: "te", value: "trailers")
+            }
+        }
+        let downstream = downstreamFacts(context: context)
+        HTTPHeaderRules.addForwardingHeaders(
+            &head.headers,
+            downstream: downstream,
+            useRemoteAddress: plan.useRemoteAddress,
+            requestID: HTTPHeaderRules.requestID
+        )
+        if let prefixRewrite = forward.prefixRewrite {
+            head.uri = HTTPHeaderRules.rewrite(path: head.uri, match: route.match.path, prefixRewrite: prefixRewrite)
+        }
+        if let host = forward.hostRewriteLiteral {
+            head.headers.replaceOrAdd(name: "host", value: host)
+        }
+        HTTPHeaderRules.apply(
+            [cluster.headers, route.headers, virtualHost.headers, plan.routeConfig.headers],
+            toRequest: &head.headers,
+            downstream: downstream
+        )
+        stream.upstreamHead = head
+        stream.pool = pool
+        stream.state.forward()
+        stream.connect()
+    }
+
+    /// A weighted pick among the route's clusters.
+    static func pickCluster(_ clusters: [WeightedClusterPlan]) -> WeightedClusterPlan {
+        let total = clusters.reduce(0) { $0 + max(0, $1.weight) }
+        guard clusters.count > 1, total > 0 else { return clusters[0] }
+        var point = Int.random(in: 0..<total)
+        for cluster in clusters {
+            point -= max(0, cluster.weight)
+            if point < 0 { return cluster }
+        }
+        return clusters[clusters.count - 1]
+    }
+
+    func downstreamFacts(context: ChannelHandlerContext) -> HTTPHeaderRules.Downstream {
+        // An HTTP/2 stream channel has no addresses of its own; its parent (the connection) has them.
+        let connection = context.channel.parent ?? context.channel
+        return HTTPHeaderRules.Downstream(
+            scheme: manager.scheme,
+            remoteAddress: connection.remoteAddress,
+            localAddress: connection.localAddress,
+            protocolName: codec.rawValue
+        )
+    }
+
+    // MARK: Responses
+
+    /// Writes a response part downstream; counts bytes and tells the PING policy.
+    func writeDownstream(_ part: HTTPServerResponsePart, promise: EventLoopPromise<Void>? = nil) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        if case .body(.byteBuffer(let buffer)) = part { stream?.bytesSent += buffer.readableBytes }
+        onResponseActivity?()
+        if case .end = part {
+            let promise = promise ?? context.eventLoop.makePromise()
+            lastEndWritten = promise.futureResult
+            context.write(wrapOutboundOut(part), promise: promise)
+        } else {
+            context.write(wrapOutboundOut(part), promise: promise)
+        }
+    }
+
+    func flushDownstream() {
+        context?.flush()
+    }
+
+    var downstreamWritable: Bool { context?.channel.isWritable ?? false }
+
+    /// Answers the current request from the gateway (or resets it, when its response already started).
+    func sendLocalReply(_ reply: HTTPLocalReply) {
+        guard let stream, let context else { return }
+        switch stream.state.localReply() {
+        case .reply(let closeUpstream):
+            if closeUpstream { stream.closeUpstream() }
+            if let flag = reply.flag { stream.flags.append(flag) }
+            if !stream.state.requestComplete {
+                // The rest of the request will not be read: an HTTP/1.1 connection cannot be reused.
+                closeAfterResponse = true
+            }
+            let response = reply.response(
+                version: stream.head.version,
+                grpc: stream.grpc,
+                close: codec == .http1 && closeAfterResponse
+            )
+            var head = response.0
+            let body = response.1
+            if reply.flag == nil || reply.headers.contains(where: { $0.0 == "location" }) {
+                HTTPHeaderRules.apply(
+                    stream.responseMutations,
+                    toResponse: &head.headers,
+                    downstream: downstreamFacts(context: context)
+                )
+            }
+            stream.status = Int(head.status.code)
+            var trailers: HTTPHeaders?
+            if stream.grpc && codec == .http2 {
+                // swift-nio-http2's HTTP/1-style codec cannot end a stream on its first HEADERS frame, which a
+                // trailers-only response is; gRPC clients read the status from trailers, so it goes there too.
+                head.headers.remove(name: "content-length")
+                trailers = HTTPHeaders(
+                    head.headers.filter { $0.name == "grpc-status" || $0.name == "grpc-message" }.map {
+                        ($0.name, $0.value)
+                    }
+                )
+            }
+            writeDownstream(.head(head))
+            if let body { writeDownstream(.body(.byteBuffer(body))) }
+            writeDownstream(.end(trailers))
+            flushDownstream()
+            finishStream()
+        case .reset(let closeUpstream):
+            if closeUpstream { stream.closeUpstream() }
+            if let flag = reply.flag { stream.flags.append(flag) }
+            resetStream()
+        case .none:
+            break
+        }
+    }
+
+    /// Ends the current request abruptly: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
+    func resetStream() {
+        manager.stats.increment(.downstreamRequestTxReset)
+        finishStream(countAsReset: true)
+        context?.close(promise: nil)
+    }
+
+    /// The request is over (answered, reset, or its client gone): log it, count it, and get ready for the next one.
+    func finishStream(countAsReset: Bool = false) {
+        guard let stream, !stream.finished else { return }
+        stream.finished = true
+        stream.cancelTimers()
+        manager.stats.decrement(.downstreamRequestsActive)
+        if let status = stream.status, !countAsReset || stream.state.response == .complete {
+            manager.countResponse(status: status)
+        }
+        HTTPAccessLog.write(stream: stream, codec: codec, to: manager.accessLog)
+        self.stream = nil
+        readPending = false
+        guard let context, !inactive else { return }
+        switch codec {
+        case .http1:
+            if closeAfterResponse {
+                // Close once the response is on the wire, not before (a close drops writes still queued).
+                context.flush()
+                if let lastEndWritten {
+                    lastEndWritten.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                } else {
+                    context.close(promise: nil)
+                }
+            } else {
+                startIdleTimer(context: context)
+                context.read()
+            }
+        case .http2:
+            if !stream.state.requestComplete {
+                // The response ended before the request: reset the rest of it, as Envoy does.
+                context.close(promise: nil)
+            } else {
+                context.read()
+            }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPStreamHandler: Sendable {}
