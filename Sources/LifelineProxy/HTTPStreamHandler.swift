@@ -298,7 +298,7 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
 
     func downstreamFacts(context: ChannelHandlerContext) -> HTTPHeaderRules.Downstream {
         // An HTTP/2 stream channel has no addresses of its own; its parent (the connection) has them.
-        let connection = context.channel.parent ?? context.channel
+        let connection = codec == .http2 ? (context.channel.parent ?? context.channel) : context.channel
         return HTTPHeaderRules.Downstream(
             scheme: manager.scheme,
             remoteAddress: connection.remoteAddress,
