@@ -34,7 +34,10 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler {
         let status: HTTPResponseStatus =
             parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         let headers = HTTPHeaders([("content-length", "0"), ("connection", "close")])
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil
+        )
 
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)

@@ -12,7 +12,8 @@ extension LiveProxyTests {
     /// HTTP/2 downstream (h2c and TLS with ALPN), trailers, PINGs, malformed frames, and bodies far larger than what
     /// the gateway may hold.
     @Suite struct HTTP2DownstreamTests {
-        static func manager(_ configure: (inout HttpConnectionManagerPlan) -> Void = { _ in }) -> HttpConnectionManagerPlan
+        static func manager(_ configure: (inout HttpConnectionManagerPlan) -> Void = { _ in })
+            -> HttpConnectionManagerPlan
         {
             HTTPPlans.manager(routes: [HTTPPlans.route(prefix: "/")], configure: configure)
         }
@@ -37,7 +38,13 @@ extension LiveProxyTests {
 
                 var grpc = HTTPRequestHead(version: .http2, method: .POST, uri: "/trailers")
                 grpc.headers.add(name: "host", value: "gateway.test")
-                let trailers = try await h2Request(port: harness.port, group: group, head: grpc, body: nil, trailers: nil)
+                let trailers = try await h2Request(
+                    port: harness.port,
+                    group: group,
+                    head: grpc,
+                    body: nil,
+                    trailers: nil
+                )
                 #expect(String(buffer: trailers.body) == "ok")
                 #expect(trailers.trailers?.first(name: "grpc-status") == "0")
                 #expect(trailers.trailers?.first(name: "grpc-message") == "fine")
@@ -113,7 +120,12 @@ extension LiveProxyTests {
                     return try await client.executeThenClose { inbound, outbound in
                         var bytes = HTTP2Bytes.preface + HTTP2Bytes.settings
                         for index in 0..<4 {
-                            bytes += HTTP2Bytes.frame(type: 6, flags: 0, stream: 0, payload: [UInt8](repeating: UInt8(index), count: 8))
+                            bytes += HTTP2Bytes.frame(
+                                type: 6,
+                                flags: 0,
+                                stream: 0,
+                                payload: [UInt8](repeating: UInt8(index), count: 8)
+                            )
                         }
                         try await outbound.write(ByteBuffer(bytes: bytes))
                         let (received, _) = await readAll(inbound)
@@ -148,7 +160,9 @@ extension LiveProxyTests {
 
         @Test func largeBodiesStreamBothWaysWithBoundedMemory() async throws {
             let size = 64 * 1024 * 1024
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-body-\(UUID().uuidString)")
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "lifeline-body-\(UUID().uuidString)"
+            )
             _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             let handle = try FileHandle(forWritingTo: file)
             var offset = 0

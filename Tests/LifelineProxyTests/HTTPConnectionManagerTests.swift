@@ -9,23 +9,24 @@ extension LiveProxyTests {
     /// The connection manager with real clients (curl) and a real upstream: routing, local replies, header rules and
     /// failures, as a user of the gateway sees them.
     @Suite struct HTTPConnectionManagerTests {
-        static let routes: [RoutePlan] = [
-            RoutePlan(
-                match: RouteMatchPlan(path: .path("/direct")),
-                action: .directResponse(DirectResponsePlan(status: 418, body: Array("teapot".utf8))),
-                origin: HTTPPlans.origin
-            ),
-            RoutePlan(
-                match: RouteMatchPlan(path: .prefix("/old/")),
-                action: .redirect(RedirectPlan(scheme: "https", prefixRewrite: "/new/", responseCode: 308)),
-                origin: HTTPPlans.origin
-            ),
-            HTTPPlans.route(prefix: "/dead", cluster: "dead"),
-            HTTPPlans.route(prefix: "/empty", cluster: "empty"),
-            HTTPPlans.route(prefix: "/missing", cluster: "no-such-cluster"),
-            HTTPPlans.route(prefix: "/hang", timeout: .milliseconds(500)),
-            HTTPPlans.route(prefix: "/api/", prefixRewrite: "/headers/", hostRewrite: "rewritten.test"),
-        ]
+        static let routes: [RoutePlan] =
+            [
+                RoutePlan(
+                    match: RouteMatchPlan(path: .path("/direct")),
+                    action: .directResponse(DirectResponsePlan(status: 418, body: Array("teapot".utf8))),
+                    origin: HTTPPlans.origin
+                ),
+                RoutePlan(
+                    match: RouteMatchPlan(path: .prefix("/old/")),
+                    action: .redirect(RedirectPlan(scheme: "https", prefixRewrite: "/new/", responseCode: 308)),
+                    origin: HTTPPlans.origin
+                ),
+                HTTPPlans.route(prefix: "/dead", cluster: "dead"),
+                HTTPPlans.route(prefix: "/empty", cluster: "empty"),
+                HTTPPlans.route(prefix: "/missing", cluster: "no-such-cluster"),
+                HTTPPlans.route(prefix: "/hang", timeout: .milliseconds(500)),
+                HTTPPlans.route(prefix: "/api/", prefixRewrite: "/headers/", hostRewrite: "rewritten.test"),
+            ]
             + ["/headers", "/echo", "/hello", "/close", "/half", "/big", "/trailers"].map { prefix in
                 HTTPPlans.route(
                     prefix: prefix,
@@ -208,7 +209,11 @@ extension LiveProxyTests {
                     "GET / HTTP/1.1\r\nHost: a\r\nx-big: \(huge)\r\n\r\n"
                 )
                 #expect(oversized.hasPrefix("HTTP/1.1 431"))
-                let garbage = try await rawExchange(port: harness.port, group: group, "\u{1}\u{2}\u{3} nonsense\r\n\r\n")
+                let garbage = try await rawExchange(
+                    port: harness.port,
+                    group: group,
+                    "\u{1}\u{2}\u{3} nonsense\r\n\r\n"
+                )
                 #expect(garbage.hasPrefix("HTTP/1.1 400"))
                 #expect(harness.stats[.downstreamProtocolError] == 3)
             }

@@ -64,24 +64,44 @@ import Testing
     }
 
     @Test func prefixRewriteReplacesTheMatchedPrefixAndKeepsTheQuery() {
-        #expect(HTTPHeaderRules.rewrite(path: "/api/v1/x?y=1", match: .prefix("/api/"), prefixRewrite: "/") == "/v1/x?y=1")
+        #expect(
+            HTTPHeaderRules.rewrite(path: "/api/v1/x?y=1", match: .prefix("/api/"), prefixRewrite: "/") == "/v1/x?y=1"
+        )
         #expect(HTTPHeaderRules.rewrite(path: "/old?q", match: .path("/old"), prefixRewrite: "/new") == "/new?q")
     }
 
     @Test func redirectsAreBuiltLikeEnvoys() {
         let https = RedirectPlan(scheme: "https")
         #expect(
-            HTTPHeaderRules.redirectLocation(https, match: .prefix("/"), scheme: "http", authority: "a.test:80", path: "/p?q")
+            HTTPHeaderRules.redirectLocation(
+                https,
+                match: .prefix("/"),
+                scheme: "http",
+                authority: "a.test:80",
+                path: "/p?q"
+            )
                 == "https://a.test/p?q"
         )
         let moved = RedirectPlan(host: "b.test", path: "/new", responseCode: 302, stripQuery: true)
         #expect(
-            HTTPHeaderRules.redirectLocation(moved, match: .prefix("/"), scheme: "http", authority: "a.test:8080", path: "/p?q")
+            HTTPHeaderRules.redirectLocation(
+                moved,
+                match: .prefix("/"),
+                scheme: "http",
+                authority: "a.test:8080",
+                path: "/p?q"
+            )
                 == "http://b.test:8080/new"
         )
         let prefix = RedirectPlan(port: 8443, prefixRewrite: "/v2/")
         #expect(
-            HTTPHeaderRules.redirectLocation(prefix, match: .prefix("/v1/"), scheme: "https", authority: "a.test", path: "/v1/x")
+            HTTPHeaderRules.redirectLocation(
+                prefix,
+                match: .prefix("/v1/"),
+                scheme: "https",
+                authority: "a.test",
+                path: "/v1/x"
+            )
                 == "https://a.test:8443/v2/x"
         )
     }

@@ -43,14 +43,18 @@ final class HTTPTestUpstreamHandler: ChannelDuplexHandler {
             if path.hasPrefix("/echo") {
                 var headers = HTTPHeaders([("content-type", "application/octet-stream")])
                 headers.add(name: "transfer-encoding", value: "chunked")
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
-                    promise: nil)
+                context.write(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                    promise: nil
+                )
             } else if path == "/close" {
                 context.close(promise: nil)
             } else if path == "/half" {
                 let headers = HTTPHeaders([("content-length", "100")])
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
-                    promise: nil)
+                context.write(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                    promise: nil
+                )
                 context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "partial")))))
                     .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             }
@@ -99,8 +103,10 @@ final class HTTPTestUpstreamHandler: ChannelDuplexHandler {
         case "/trailers":
             var headers = HTTPHeaders([("content-type", "application/grpc")])
             headers.add(name: "transfer-encoding", value: "chunked")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
-                promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                promise: nil
+            )
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "ok")))), promise: nil)
             context.writeAndFlush(
                 wrapOutboundOut(.end(HTTPHeaders([("grpc-status", "0"), ("grpc-message", "fine")]))),
@@ -119,8 +125,10 @@ final class HTTPTestUpstreamHandler: ChannelDuplexHandler {
     private func send(context: ChannelHandlerContext, status: HTTPResponseStatus, body: ByteBuffer) {
         var headers = HTTPHeaders([("content-length", "\(body.readableBytes)")])
         headers.add(name: "x-upstream", value: "test")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
-            promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil
+        )
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
