@@ -5,7 +5,7 @@ import NIOHTTP2
 
 /// Sends a downstream HTTP/2 connection's keepalive PINGs and polices the client's, as its
 /// ``HTTP2PingStateMachine`` decides. Sits after `NIOHTTP2Handler` (which answers client PINGs itself); learns of
-/// received bytes from an ``HTTP2ReceiveObserver`` before it, and of sent response headers and data from the
+/// received bytes from an ``HTTPReceiveObserver`` before it, and of sent response headers and data from the
 /// connection's stream handlers.
 final class HTTP2PingHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
@@ -154,24 +154,3 @@ final class HTTP2PingHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension HTTP2PingHandler: Sendable {}
-
-/// Sits before `NIOHTTP2Handler` and tells the ``HTTP2PingHandler`` whenever bytes arrive: for keepalive, anything
-/// the client sends counts, stream frames included (which never reach handlers after `NIOHTTP2Handler`).
-final class HTTP2ReceiveObserver: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-
-    private let ping: HTTP2PingHandler
-
-    init(ping: HTTP2PingHandler) {
-        self.ping = ping
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        ping.received()
-        context.fireChannelRead(data)
-    }
-}
-
-@available(*, unavailable)
-extension HTTP2ReceiveObserver: Sendable {}

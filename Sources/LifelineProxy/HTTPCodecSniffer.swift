@@ -26,11 +26,36 @@ final class HTTPCodecSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let configure: (any Channel, Bool) throws -> Void
+    private let idleTimeout: Duration?
+    private let onIdle: () -> Void
     private var buffered: ByteBuffer?
+    private var idleTimer: Scheduled<Void>?
 
-    /// - Parameter configure: builds the pipeline after this handler; its Bool is true for HTTP/2.
-    init(configure: @escaping (any Channel, Bool) throws -> Void) {
+    /// - Parameters:
+    ///   - idleTimeout: the connection's `idle_timeout`, which runs from accept (a connection that never says
+    ///     anything is idle too); `onIdle` is told before it closes the connection.
+    ///   - configure: builds the pipeline after this handler; its Bool is true for HTTP/2.
+    init(
+        idleTimeout: Duration?,
+        onIdle: @escaping () -> Void,
+        configure: @escaping (any Channel, Bool) throws -> Void
+    ) {
+        self.idleTimeout = idleTimeout
+        self.onIdle = onIdle
         self.configure = configure
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard let idleTimeout else { return }
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(idleTimeout)) { [weak self] in
+            self?.onIdle()
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -44,6 +69,8 @@ final class HTTPCodecSniffer: ChannelInboundHandler, RemovableChannelHandler {
             buffered = bytes
         case .http1, .http2:
             buffered = nil
+            idleTimer?.cancel()
+            idleTimer = nil
             do {
                 try configure(context.channel, Self.verdict(bytes) == .http2)
             } catch {

@@ -100,7 +100,10 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
     }
 
     private static func sniffer(manager: HTTPConnectionManagerContext) -> HTTPCodecSniffer {
-        HTTPCodecSniffer { channel, http2 in
+        HTTPCodecSniffer(
+            idleTimeout: manager.plan.idleTimeout,
+            onIdle: { manager.stats.increment(.downstreamIdleTimeout) }
+        ) { channel, http2 in
             if http2 {
                 try configureHTTP2(channel, manager: manager)
             } else {
@@ -117,6 +120,10 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         limits.maxHeaderListSize = manager.plan.maxRequestHeadersKb * 1024
         limits.maxHeaderFieldSize = manager.plan.maxRequestHeadersKb * 1024
         let pipeline = channel.pipeline.syncOperations
+        let stream = HTTPStreamHandler(manager: manager, codec: .http1)
+        if manager.plan.requestHeadersTimeout != nil {
+            try pipeline.addHandler(HTTPReceiveObserver(onReceive: { stream.bytesReceived() }))
+        }
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true,
             withErrorHandling: false,
@@ -125,7 +132,7 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             withDecoderLimitConfiguration: limits
         )
         try pipeline.addHandler(HTTP1ProtocolErrorHandler(stats: manager.stats))
-        try pipeline.addHandler(HTTPStreamHandler(manager: manager, codec: .http1))
+        try pipeline.addHandler(stream)
     }
 
     /// `NIOHTTP2Handler` with an inline stream multiplexer, each stream translated to HTTP/1-style parts for an
@@ -151,7 +158,7 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         )
         let pingBound = NIOLoopBound(ping, eventLoop: channel.eventLoop)
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(HTTP2ReceiveObserver(ping: ping))
+        try pipeline.addHandler(HTTPReceiveObserver(onReceive: { ping.received() }))
         _ = try pipeline.configureHTTP2Pipeline(
             mode: .server,
             connectionConfiguration: connectionConfiguration(manager.plan),

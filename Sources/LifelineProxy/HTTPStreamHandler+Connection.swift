@@ -29,6 +29,18 @@ extension HTTPStreamHandler {
         }
     }
 
+    /// HTTP/1.1 bytes arrived: the first of a request starts `request_headers_timeout`, which closes the connection
+    /// unless the request's headers are complete in time.
+    func bytesReceived() {
+        guard stream == nil, headersTimer == nil, let timeout = plan.requestHeadersTimeout, let context else { return }
+        headersTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.headersTimer = nil
+            self.manager.stats.increment(.downstreamRequestHeaderTimeout)
+            context.close(promise: nil)
+        }
+    }
+
     func cancelIdleTimer() {
         idleTimer?.cancel()
         idleTimer = nil
@@ -36,6 +48,8 @@ extension HTTPStreamHandler {
 
     func cancelConnectionTimers() {
         cancelIdleTimer()
+        headersTimer?.cancel()
+        headersTimer = nil
         maxDurationTimer?.cancel()
         maxDurationTimer = nil
     }

@@ -36,6 +36,7 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
     /// HTTP/1.1 connection timers.
     var idleTimer: Scheduled<Void>?
     var maxDurationTimer: Scheduled<Void>?
+    var headersTimer: Scheduled<Void>?
     private var inactive = false
     /// The write of the last response's end, to close an HTTP/1.1 connection only after it.
     private var lastEndWritten: EventLoopFuture<Void>?
@@ -156,6 +157,8 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
 
     private func requestHead(_ received: HTTPRequestHead, context: ChannelHandlerContext) {
         cancelIdleTimer()
+        headersTimer?.cancel()
+        headersTimer = nil
         var head = received
         let stream = HTTPActiveStream(handler: self, head: received, eventLoop: context.eventLoop)
         self.stream = stream

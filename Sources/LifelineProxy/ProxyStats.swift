@@ -56,6 +56,7 @@ public final class ProxyStats: Sendable {
         case downstreamHTTP1Total = "downstream_cx_http1_total"
         case downstreamHTTP2Total = "downstream_cx_http2_total"
         case downstreamRequestTimeout = "downstream_rq_timeout"
+        case downstreamRequestHeaderTimeout = "downstream_rq_header_timeout"
         case downstreamRequestIdleTimeout = "downstream_rq_idle_timeout"
         case downstreamRequestMaxDurationReached = "downstream_rq_max_duration_reached"
         case downstreamRequestRxReset = "downstream_rq_rx_reset"
@@ -113,6 +114,7 @@ public final class ProxyStats: Sendable {
     private let downstreamHTTP1Total = Atomic<Int>(0)
     private let downstreamHTTP2Total = Atomic<Int>(0)
     private let downstreamRequestTimeout = Atomic<Int>(0)
+    private let downstreamRequestHeaderTimeout = Atomic<Int>(0)
     private let downstreamRequestIdleTimeout = Atomic<Int>(0)
     private let downstreamRequestMaxDurationReached = Atomic<Int>(0)
     private let downstreamRequestRxReset = Atomic<Int>(0)
@@ -173,6 +175,7 @@ public final class ProxyStats: Sendable {
         case .downstreamHTTP1Total: body(downstreamHTTP1Total)
         case .downstreamHTTP2Total: body(downstreamHTTP2Total)
         case .downstreamRequestTimeout: body(downstreamRequestTimeout)
+        case .downstreamRequestHeaderTimeout: body(downstreamRequestHeaderTimeout)
         case .downstreamRequestIdleTimeout: body(downstreamRequestIdleTimeout)
         case .downstreamRequestMaxDurationReached: body(downstreamRequestMaxDurationReached)
         case .downstreamRequestRxReset: body(downstreamRequestRxReset)
