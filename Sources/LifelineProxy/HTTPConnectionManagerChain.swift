@@ -102,14 +102,15 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
     private static func sniffer(manager: HTTPConnectionManagerContext) -> HTTPCodecSniffer {
         HTTPCodecSniffer(
             idleTimeout: manager.plan.idleTimeout,
-            onIdle: { manager.stats.increment(.downstreamIdleTimeout) }
-        ) { channel, http2 in
-            if http2 {
-                try configureHTTP2(channel, manager: manager)
-            } else {
-                try configureHTTP1(channel, manager: manager)
+            onIdle: { manager.stats.increment(.downstreamIdleTimeout) },
+            configure: { channel, http2 in
+                if http2 {
+                    try configureHTTP2(channel, manager: manager)
+                } else {
+                    try configureHTTP1(channel, manager: manager)
+                }
             }
-        }
+        )
     }
 
     /// NIO's HTTP/1.1 server codec with pipelining assistance, the decoder limited to `max_request_headers_kb`, and
