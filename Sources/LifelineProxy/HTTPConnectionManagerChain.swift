@@ -175,7 +175,13 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
                 )
             }
         }
-        try pipeline.addHandlers(management, ping)
+        if channel.isActive {
+            // The codec is chosen after the connection became active (ALPN, the preface): the management handler
+            // starts its timers on channelActive, so it is told again.
+            try pipeline.addHandlers(ChannelActiveReplay(), management, ping)
+        } else {
+            try pipeline.addHandlers(management, ping)
+        }
     }
 
     static func connectionConfiguration(_ plan: HttpConnectionManagerPlan) -> NIOHTTP2Handler.ConnectionConfiguration {

@@ -113,6 +113,22 @@ extension LiveProxyTests {
             }
         }
 
+        @Test func idleAndOldConnectionsAreDrainedWithGoaway() async throws {
+            let idle = Self.manager { $0.idleTimeout = .milliseconds(300) }
+            try await withHTTPGateway(idle) { harness, _, group in
+                let channel = try await h2Connection(port: harness.port, group: group)
+                #expect(await eventually(seconds: 5) { !channel.isActive })
+            }
+            let old = Self.manager {
+                $0.idleTimeout = nil
+                $0.maxConnectionDuration = .milliseconds(300)
+            }
+            try await withHTTPGateway(old) { harness, _, group in
+                let channel = try await h2Connection(port: harness.port, group: group)
+                #expect(await eventually(seconds: 5) { !channel.isActive })
+            }
+        }
+
         @Test func aPingFloodGetsGoawayTooManyPings() async throws {
             try await withHTTPGateway(Self.manager()) { harness, _, group in
                 let frames = try await withDeadline(seconds: 10) {
