@@ -131,7 +131,7 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
                 manager.stats.increment(.downstreamRequestRxReset)
             }
             if stream.state.downstreamGone() { stream.closeUpstream() }
-            finishStream(countAsReset: true)
+            finishStream()
         }
         context.fireChannelInactive()
     }
@@ -161,7 +161,12 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if case .body(.byteBuffer(let buffer)) = part { stream?.bytesSent += buffer.readableBytes }
+        switch part {
+        case .body(.byteBuffer(let buffer)): stream?.bytesSent += buffer.readableBytes
+        // Counted as the head goes out (Envoy counts at encode time), so a client that has its answer sees it counted.
+        case .head(let head) where head.status.code >= 200: manager.countResponse(status: Int(head.status.code))
+        default: break
+        }
         onResponseActivity?()
         if case .end = part {
             let promise = promise ?? context.eventLoop.makePromise()
@@ -232,19 +237,16 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
     /// Ends the current request abruptly: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
     func resetStream() {
         manager.stats.increment(.downstreamRequestTxReset)
-        finishStream(countAsReset: true)
+        finishStream()
         context?.close(promise: nil)
     }
 
     /// The request is over (answered, reset, or its client gone): log it, count it, and get ready for the next one.
-    func finishStream(countAsReset: Bool = false) {
+    func finishStream() {
         guard let stream, !stream.finished else { return }
         stream.finished = true
         stream.cancelTimers()
         manager.stats.decrement(.downstreamRequestsActive)
-        if let status = stream.status, !countAsReset || stream.state.response == .complete {
-            manager.countResponse(status: status)
-        }
         HTTPAccessLog.write(stream: stream, codec: codec, to: manager.accessLog)
         self.stream = nil
         readPending = false
