@@ -6,7 +6,8 @@ import NIOHTTP1
 /// what the access log line will say. Lives on the downstream channel's event loop, which the upstream exchange
 /// shares.
 final class HTTPActiveStream {
-    unowned let handler: HTTPStreamHandler
+    /// Weak: exchange and timer callbacks may outlive the connection.
+    private(set) weak var handler: HTTPStreamHandler?
     let head: HTTPRequestHead
     let eventLoop: any EventLoop
     let grpc: Bool
@@ -97,7 +98,7 @@ final class HTTPActiveStream {
             }
             flushUpstream()
             if startRouteTimer { self.startRouteTimer() }
-            handler.resumeDownstreamReads()
+            handler?.resumeDownstreamReads()
         }
     }
 
@@ -105,8 +106,8 @@ final class HTTPActiveStream {
         let failure = error as? HTTPUpstreamFailure ?? .connectFailure("\(error)")
         switch state.upstreamFailed(reused: false) {
         case .retry: connect()
-        case .localReply: handler.sendLocalReply(.forFailure(failure))
-        case .resetDownstream: handler.resetStream()
+        case .localReply: handler?.sendLocalReply(.forFailure(failure), for: self)
+        case .resetDownstream: handler?.resetStream(self)
         case .none: break
         }
     }
@@ -157,13 +158,13 @@ final class HTTPActiveStream {
         }
         switch state.upstreamFailed(reused: reused) {
         case .retry:
-            handler.manager.stats.increment(.upstreamRequestRetry)
+            handler?.manager.stats.increment(.upstreamRequestRetry)
             connect()
         case .localReply:
-            handler.sendLocalReply(reason == .connectFailure ? .connectFailure : .connectionTermination)
+            handler?.sendLocalReply(reason == .connectFailure ? .connectFailure : .connectionTermination, for: self)
         case .resetDownstream:
             flags.append(.upstreamConnectionTermination)
-            handler.resetStream()
+            handler?.resetStream(self)
         case .none:
             break
         }
@@ -178,21 +179,21 @@ final class HTTPActiveStream {
             guard state.responseHead() else { return }
             var head = HTTPResponseHead(version: self.head.version, status: received.status, headers: received.headers)
             HTTPHeaderRules.removeHopByHopFromResponse(&head.headers)
-            if let context = handler.context {
+            if let handler, let context = handler.context {
                 HTTPHeaderRules.apply(
                     responseMutations,
                     toResponse: &head.headers,
                     downstream: handler.downstreamFacts(context: context)
                 )
             }
-            if handler.codec == .http1 && handler.closeAfterResponse {
+            if handler?.codec == .http1 && handler?.closeAfterResponse == true {
                 head.headers.replaceOrAdd(name: "connection", value: "close")
             }
             status = Int(head.status.code)
-            handler.writeDownstream(.head(head))
+            handler?.writeDownstream(.head(head))
         case .body(let body):
             guard state.response == .streaming else { return }
-            handler.writeDownstream(.body(.byteBuffer(body)))
+            handler?.writeDownstream(.body(.byteBuffer(body)))
         case .end(let trailers):
             switch state.responseEnd() {
             case .finish(let reusable, _):
@@ -201,10 +202,10 @@ final class HTTPActiveStream {
                 relay = nil
                 let exchange = self.exchange
                 self.exchange = nil
-                handler.writeDownstream(.end(trailers))
-                handler.flushDownstream()
+                handler?.writeDownstream(.end(trailers))
+                handler?.flushDownstream()
                 exchange?.finish(reusable)
-                handler.finishStream()
+                handler?.finishStream(self)
             case .none:
                 break
             }
@@ -220,10 +221,10 @@ final class HTTPActiveStream {
 
     /// The timers that run from the request's headers: stream idle, `request_timeout`, max stream duration.
     func startStreamTimers() {
-        if let timeout = handler.plan.requestTimeout {
+        if let timeout = handler?.plan.requestTimeout {
             requestTimer = schedule(in: timeout) { stream in
-                stream.handler.manager.stats.increment(.downstreamRequestTimeout)
-                stream.handler.sendLocalReply(.requestTimeout)
+                stream.handler?.manager.stats.increment(.downstreamRequestTimeout)
+                stream.handler?.sendLocalReply(.requestTimeout, for: stream)
             }
         }
         scheduleIdleCheck()
@@ -232,7 +233,7 @@ final class HTTPActiveStream {
     /// The stream idle timeout in force: the route's `idle_timeout` over the manager's `stream_idle_timeout`.
     private var idleTimeout: Duration? {
         if let routeIdle = forward?.idleTimeout { return routeIdle }
-        return handler.plan.streamIdleTimeout
+        return handler?.plan.streamIdleTimeout
     }
 
     private func scheduleIdleCheck() {
@@ -244,8 +245,8 @@ final class HTTPActiveStream {
                 self.scheduleIdleCheck()
                 return
             }
-            self.handler.manager.stats.increment(.downstreamRequestIdleTimeout)
-            self.handler.sendLocalReply(.streamIdleTimeout)
+            self.handler?.manager.stats.increment(.downstreamRequestIdleTimeout)
+            self.handler?.sendLocalReply(.streamIdleTimeout, for: self)
         }
     }
 
@@ -256,8 +257,8 @@ final class HTTPActiveStream {
         scheduleIdleCheck()
         guard let duration = maxStreamDuration else { return }
         durationTimer = schedule(in: duration) { stream in
-            stream.handler.manager.stats.increment(.downstreamRequestMaxDurationReached)
-            stream.handler.sendLocalReply(.durationTimeout(requestComplete: stream.state.requestComplete))
+            stream.handler?.manager.stats.increment(.downstreamRequestMaxDurationReached)
+            stream.handler?.sendLocalReply(.durationTimeout(requestComplete: stream.state.requestComplete), for: stream)
         }
     }
 
@@ -294,8 +295,8 @@ final class HTTPActiveStream {
     func startRouteTimer() {
         guard routeTimer == nil, let timeout = forward?.timeout else { return }
         routeTimer = schedule(in: timeout) { stream in
-            stream.handler.manager.stats.increment(.upstreamRequestTimeout)
-            stream.handler.sendLocalReply(.upstreamTimeout)
+            stream.handler?.manager.stats.increment(.upstreamRequestTimeout)
+            stream.handler?.sendLocalReply(.upstreamTimeout, for: stream)
         }
     }
 

@@ -24,7 +24,7 @@ extension HTTPStreamHandler {
             case .rejectRequest:
                 if codec == .http2 {
                     stream.flags.append(.downstreamProtocolError)
-                    resetStream()
+                    resetStream(stream)
                 } else {
                     sendLocalReply(.headersWithUnderscores)
                 }

@@ -88,7 +88,7 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
             case .hold:
                 stream.held.append(.end(trailers))
             case .streamDone:
-                finishStream()
+                finishStream(stream)
             case .none:
                 break
             }
@@ -131,7 +131,7 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
                 manager.stats.increment(.downstreamRequestRxReset)
             }
             if stream.state.downstreamGone() { stream.closeUpstream() }
-            finishStream()
+            finishStream(stream)
         }
         context.fireChannelInactive()
     }
@@ -183,9 +183,10 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
 
     var downstreamWritable: Bool { context?.channel.isWritable ?? false }
 
-    /// Answers the current request from the gateway (or resets it, when its response already started).
-    func sendLocalReply(_ reply: HTTPLocalReply) {
-        guard let stream, let context else { return }
+    /// Answers the current request from the gateway (or resets it, when its response already started); `target`, when
+    /// given, must still be the current request.
+    func sendLocalReply(_ reply: HTTPLocalReply, for target: HTTPActiveStream? = nil) {
+        guard let stream, target == nil || target === stream, let context else { return }
         switch stream.state.localReply() {
         case .reply(let closeUpstream):
             if closeUpstream { stream.closeUpstream() }
@@ -224,30 +225,34 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
             if let body { writeDownstream(.body(.byteBuffer(body))) }
             writeDownstream(.end(trailers))
             flushDownstream()
-            finishStream()
+            finishStream(stream)
         case .reset(let closeUpstream):
             if closeUpstream { stream.closeUpstream() }
             if let flag = reply.flag { stream.flags.append(flag) }
-            resetStream()
+            resetStream(stream)
         case .none:
             break
         }
     }
 
-    /// Ends the current request abruptly: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
-    func resetStream() {
+    /// Ends a request abruptly: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
+    func resetStream(_ stream: HTTPActiveStream) {
+        guard !stream.finished else { return }
         manager.stats.increment(.downstreamRequestTxReset)
-        finishStream()
+        finishStream(stream)
         context?.close(promise: nil)
     }
 
     /// The request is over (answered, reset, or its client gone): log it, count it, and get ready for the next one.
-    func finishStream() {
-        guard let stream, !stream.finished else { return }
+    func finishStream(_ stream: HTTPActiveStream) {
+        guard !stream.finished else { return }
         stream.finished = true
         stream.cancelTimers()
         manager.stats.decrement(.downstreamRequestsActive)
         HTTPAccessLog.write(stream: stream, codec: codec, to: manager.accessLog)
+        // HTTP/1.1: NIO's pipelining handler may already have handed over the next request while this one's end was
+        // being written; then that one is current and the connection is busy.
+        guard self.stream === stream else { return }
         self.stream = nil
         readPending = false
         guard let context, !inactive else { return }

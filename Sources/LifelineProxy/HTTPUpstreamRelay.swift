@@ -41,7 +41,7 @@ final class HTTPUpstreamRelay: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        stream?.handler.flushDownstream()
+        stream?.handler?.flushDownstream()
         context.fireChannelReadComplete()
     }
 
@@ -57,13 +57,13 @@ final class HTTPUpstreamRelay: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            stream?.handler.resumeDownstreamReads()
+            stream?.handler?.resumeDownstreamReads()
         }
         context.fireChannelWritabilityChanged()
     }
 
     func read(context: ChannelHandlerContext) {
-        if let stream, !stream.handler.downstreamWritable {
+        if let stream, stream.handler?.downstreamWritable == false {
             readPending = true
             return
         }

@@ -86,6 +86,23 @@ extension LiveProxyTests {
             }
         }
 
+        @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+            try await withHTTPGateway(HTTPPlans.manager(routes: [HTTPPlans.route()])) { harness, _, group in
+                let answers = try await rawExchange(
+                    port: harness.port,
+                    group: group,
+                    "GET /big/5 HTTP/1.1\r\nHost: a\r\n\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n"
+                        + "GET /headers/last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                )
+                let heads = answers.components(separatedBy: "HTTP/1.1 200 OK").count - 1
+                #expect(heads == 3)
+                let hello = try #require(answers.range(of: "hello from upstream"))
+                let last = try #require(answers.range(of: "GET /headers/last"))
+                #expect(hello.lowerBound < last.lowerBound)
+                #expect(harness.stats[.downstreamConnectionsTotal] == 1)
+            }
+        }
+
         @Test func aClientThatGoesAwayMidRequestIsCountedAndItsUpstreamClosed() async throws {
             try await withHTTPGateway(HTTPPlans.manager(routes: [HTTPPlans.route()])) { harness, upstream, group in
                 let client = try await connectClient(port: harness.port, group: group)
