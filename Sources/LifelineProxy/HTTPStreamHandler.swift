@@ -272,8 +272,13 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
             }
         case .http2:
             if !stream.state.requestComplete {
-                // The response ended before the request: reset the rest of it, as Envoy does.
-                context.close(promise: nil)
+                // The response ended before the request: reset the rest of it, as Envoy does — once the response's end
+                // is out, so the reset cannot overtake it.
+                if let lastEndWritten {
+                    lastEndWritten.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                } else {
+                    context.close(promise: nil)
+                }
             } else {
                 context.read()
             }
