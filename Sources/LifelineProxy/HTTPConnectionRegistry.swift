@@ -31,10 +31,13 @@ final class HTTPConnectionRegistry {
 @available(*, unavailable)
 extension HTTPConnectionRegistry: Sendable {}
 
-/// First in a connection's pipeline: counts it open and closed and keeps it in its loop's registry meanwhile.
-final class HTTPConnectionTracker: ChannelInboundHandler {
-    typealias InboundIn = Any
-    typealias InboundOut = Any
+/// First in a connection's pipeline: counts it open and closed and the bytes it carries
+/// (`downstream_cx_rx_bytes_total`, `downstream_cx_tx_bytes_total`), and keeps it in its loop's registry meanwhile.
+final class HTTPConnectionTracker: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let manager: HTTPConnectionManagerContext
     private let registry: HTTPConnectionRegistry
@@ -59,6 +62,16 @@ final class HTTPConnectionTracker: ChannelInboundHandler {
         counted = true
         manager.connectionOpened()
         registry.add(channel)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        manager.stats.increment(.downstreamBytesReceived, by: unwrapInboundIn(data).readableBytes)
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        manager.stats.increment(.downstreamBytesSent, by: unwrapOutboundIn(data).readableBytes)
+        context.write(data, promise: promise)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

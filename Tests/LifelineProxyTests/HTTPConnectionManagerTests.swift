@@ -70,6 +70,8 @@ extension LiveProxyTests {
                 #expect(harness.stats[.downstreamRequestsTotal] == 1)
                 #expect(harness.stats[.downstreamRequests2xx] == 1)
                 #expect(harness.stats[.downstreamHTTP1Total] == 1)
+                #expect(harness.stats[.downstreamBytesReceived] > 0)
+                #expect(harness.stats[.downstreamBytesSent] > response.body.utf8.count)
                 #expect(upstream.seen.value.count == 1)
             }
         }
