@@ -46,6 +46,30 @@ public final class ProxyStats: Sendable {
         case upstreamConnectFailures = "upstream_cx_connect_fail"
         case upstreamConnectTimeouts = "upstream_cx_connect_timeout"
         case upstreamFlowControlPaused = "upstream_flow_control_paused_reading_total"
+        // http_connection_manager (kept on the listener, as Envoy keeps `http.<stat_prefix>.*`) and its router.
+        case downstreamRequestsTotal = "downstream_rq_total"
+        case downstreamRequests1xx = "downstream_rq_1xx"
+        case downstreamRequests2xx = "downstream_rq_2xx"
+        case downstreamRequests3xx = "downstream_rq_3xx"
+        case downstreamRequests4xx = "downstream_rq_4xx"
+        case downstreamRequests5xx = "downstream_rq_5xx"
+        case downstreamRequestsActive = "downstream_rq_active"
+        case downstreamHTTP1Total = "downstream_cx_http1_total"
+        case downstreamHTTP2Total = "downstream_cx_http2_total"
+        case downstreamRequestTimeout = "downstream_rq_timeout"
+        case downstreamRequestHeaderTimeout = "downstream_rq_header_timeout"
+        case downstreamRequestIdleTimeout = "downstream_rq_idle_timeout"
+        case downstreamRequestMaxDurationReached = "downstream_rq_max_duration_reached"
+        case downstreamRequestRxReset = "downstream_rq_rx_reset"
+        case downstreamRequestTxReset = "downstream_rq_tx_reset"
+        case downstreamProtocolError = "downstream_cx_protocol_error"
+        case downstreamMaxDurationReached = "downstream_cx_max_duration_reached"
+        case noRoute = "no_route"
+        case noCluster = "no_cluster"
+        case upstreamRequestTimeout = "upstream_rq_timeout"
+        case upstreamRequestRetry = "upstream_rq_retry"
+        case http2KeepaliveTimeout = "http2.keepalive_timeout"
+        case http2TooManyPings = "http2.too_many_pings"
     }
 
     private let downstreamConnectionsTotal = Atomic<Int>(0)
@@ -82,6 +106,29 @@ public final class ProxyStats: Sendable {
     private let upstreamConnectFailures = Atomic<Int>(0)
     private let upstreamConnectTimeouts = Atomic<Int>(0)
     private let upstreamFlowControlPaused = Atomic<Int>(0)
+    private let downstreamRequestsTotal = Atomic<Int>(0)
+    private let downstreamRequests1xx = Atomic<Int>(0)
+    private let downstreamRequests2xx = Atomic<Int>(0)
+    private let downstreamRequests3xx = Atomic<Int>(0)
+    private let downstreamRequests4xx = Atomic<Int>(0)
+    private let downstreamRequests5xx = Atomic<Int>(0)
+    private let downstreamRequestsActive = Atomic<Int>(0)
+    private let downstreamHTTP1Total = Atomic<Int>(0)
+    private let downstreamHTTP2Total = Atomic<Int>(0)
+    private let downstreamRequestTimeout = Atomic<Int>(0)
+    private let downstreamRequestHeaderTimeout = Atomic<Int>(0)
+    private let downstreamRequestIdleTimeout = Atomic<Int>(0)
+    private let downstreamRequestMaxDurationReached = Atomic<Int>(0)
+    private let downstreamRequestRxReset = Atomic<Int>(0)
+    private let downstreamRequestTxReset = Atomic<Int>(0)
+    private let downstreamProtocolError = Atomic<Int>(0)
+    private let downstreamMaxDurationReached = Atomic<Int>(0)
+    private let noRoute = Atomic<Int>(0)
+    private let noCluster = Atomic<Int>(0)
+    private let upstreamRequestTimeout = Atomic<Int>(0)
+    private let upstreamRequestRetry = Atomic<Int>(0)
+    private let http2KeepaliveTimeout = Atomic<Int>(0)
+    private let http2TooManyPings = Atomic<Int>(0)
 
     public init() {}
 
@@ -121,6 +168,29 @@ public final class ProxyStats: Sendable {
         case .upstreamConnectFailures: body(upstreamConnectFailures)
         case .upstreamConnectTimeouts: body(upstreamConnectTimeouts)
         case .upstreamFlowControlPaused: body(upstreamFlowControlPaused)
+        case .downstreamRequestsTotal: body(downstreamRequestsTotal)
+        case .downstreamRequests1xx: body(downstreamRequests1xx)
+        case .downstreamRequests2xx: body(downstreamRequests2xx)
+        case .downstreamRequests3xx: body(downstreamRequests3xx)
+        case .downstreamRequests4xx: body(downstreamRequests4xx)
+        case .downstreamRequests5xx: body(downstreamRequests5xx)
+        case .downstreamRequestsActive: body(downstreamRequestsActive)
+        case .downstreamHTTP1Total: body(downstreamHTTP1Total)
+        case .downstreamHTTP2Total: body(downstreamHTTP2Total)
+        case .downstreamRequestTimeout: body(downstreamRequestTimeout)
+        case .downstreamRequestHeaderTimeout: body(downstreamRequestHeaderTimeout)
+        case .downstreamRequestIdleTimeout: body(downstreamRequestIdleTimeout)
+        case .downstreamRequestMaxDurationReached: body(downstreamRequestMaxDurationReached)
+        case .downstreamRequestRxReset: body(downstreamRequestRxReset)
+        case .downstreamRequestTxReset: body(downstreamRequestTxReset)
+        case .downstreamProtocolError: body(downstreamProtocolError)
+        case .downstreamMaxDurationReached: body(downstreamMaxDurationReached)
+        case .noRoute: body(noRoute)
+        case .noCluster: body(noCluster)
+        case .upstreamRequestTimeout: body(upstreamRequestTimeout)
+        case .upstreamRequestRetry: body(upstreamRequestRetry)
+        case .http2KeepaliveTimeout: body(http2KeepaliveTimeout)
+        case .http2TooManyPings: body(http2TooManyPings)
         }
     }
 
