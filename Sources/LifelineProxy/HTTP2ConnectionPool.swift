@@ -124,9 +124,14 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
         stats.increment(.upstreamRequestsTotal)
         stats.increment(.upstreamRequestsActive)
         let scheme: HTTP2FramePayloadToHTTP1ClientCodec.HTTPProtocol = cluster.plan.tls == nil ? .http : .https
+        let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
         multiplexer.createStreamChannel { stream in
             stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ClientCodec(httpProtocol: scheme))
+                let connection = boundConnection.value
+                try stream.pipeline.syncOperations.addHandlers(
+                    HTTP2StreamRefusalHandler { connection.goAwayLastStreamID },
+                    HTTP2FramePayloadToHTTP1ClientCodec(httpProtocol: scheme)
+                )
             }
         }
         .assumeIsolated()
@@ -259,7 +264,7 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
                     connectionWindowIncrement: Self.windowSize(options.initialConnectionWindowSize) - 65_535,
                     events: .init(
                         settings: { pool.settingsReceived(on: connection, maxConcurrentStreams: $0) },
-                        goAway: { pool.goAwayReceived(on: connection) },
+                        goAway: { pool.goAwayReceived(on: connection, lastStreamID: $0) },
                         closed: { pool.connectionClosed(connection) }
                     )
                 )
@@ -335,8 +340,9 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
         schedule(connection.endpoint)
     }
 
-    private func goAwayReceived(on connection: HTTP2PooledConnection) {
+    private func goAwayReceived(on connection: HTTP2PooledConnection, lastStreamID: HTTP2StreamID) {
         stats.increment(.http2GoAwayReceived)
+        connection.goAwayLastStreamID = min(connection.goAwayLastStreamID ?? lastStreamID, lastStreamID)
         guard connection.state != .closed else { return }
         connection.state = .draining
         if connection.openStreams == 0 { connection.close() }

@@ -26,6 +26,8 @@ final class HTTP2PooledConnection {
     var openStreams = 0
     /// Streams opened so far.
     var streamsOpened = 0
+    /// The last stream the peer's GOAWAY says it processed; later ones it did not.
+    var goAwayLastStreamID: HTTP2StreamID?
     var idleTimer: Scheduled<Void>?
     /// Closes a connection whose peer never sends SETTINGS.
     var settingsTimer: Scheduled<Void>?
@@ -102,7 +104,7 @@ final class HTTP2ConnectionObserver: ChannelInboundHandler {
     struct Events {
         /// The peer's SETTINGS (not an ACK), with its SETTINGS_MAX_CONCURRENT_STREAMS if it names one.
         var settings: (_ maxConcurrentStreams: Int?) -> Void
-        var goAway: () -> Void
+        var goAway: (_ lastStreamID: HTTP2StreamID) -> Void
         var closed: () -> Void
     }
 
@@ -132,8 +134,8 @@ final class HTTP2ConnectionObserver: ChannelInboundHandler {
         case .settings(.settings(let settings)):
             let limit = settings.last { $0.parameter == .maxConcurrentStreams }.map { $0.value }
             events?.settings(limit)
-        case .goAway:
-            events?.goAway()
+        case .goAway(let lastStreamID, _, _):
+            events?.goAway(lastStreamID)
         default:
             break
         }
@@ -154,3 +156,30 @@ final class HTTP2ConnectionObserver: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension HTTP2ConnectionObserver: Sendable {}
+
+/// First in an upstream stream's pipeline. NIOHTTP2 reports a stream cut off by the peer's GOAWAY as cancelled; when
+/// the GOAWAY's last stream id says the peer never processed it, this reports it as refused (REFUSED_STREAM), which
+/// ``HTTPUpstreamFailure/isRefusedStream(_:)`` recognizes as safe to send again.
+final class HTTP2StreamRefusalHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = HTTP2Frame.FramePayload
+
+    private let lastProcessedStream: () -> HTTP2StreamID?
+
+    init(lastProcessedStream: @escaping () -> HTTP2StreamID?) {
+        self.lastProcessedStream = lastProcessedStream
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let closed = error as? NIOHTTP2Errors.StreamClosed, closed.errorCode == .cancel,
+            let last = lastProcessedStream(), closed.streamID > last
+        {
+            context.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: closed.streamID, errorCode: .refusedStream))
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+}
+
+@available(*, unavailable)
+extension HTTP2StreamRefusalHandler: Sendable {}
