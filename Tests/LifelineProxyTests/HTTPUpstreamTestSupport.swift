@@ -3,6 +3,8 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
+import NIOSSL
+import NIOTLS
 
 @testable import LifelinePlan
 @testable import LifelineProxy
@@ -11,6 +13,7 @@ import NIOPosix
 func makeHTTPCluster(
     ports: [Int],
     http: UpstreamHttpPlan = UpstreamHttpPlan(),
+    tls: UpstreamTlsPlan? = nil,
     connectTimeout: Duration = .seconds(2)
 ) throws -> UpstreamCluster {
     try UpstreamCluster(
@@ -22,7 +25,7 @@ func makeHTTPCluster(
             endpoints: ports.map { EndpointPlan(host: "127.0.0.1", port: $0) },
             bufferLimitBytes: 1 << 20,
             upstreamSocketOptions: [],
-            tls: nil,
+            tls: tls,
             http: http,
             origin: ConfigOrigin(path: "clusters[0]")
         )
@@ -118,6 +121,37 @@ func onLoop<T: Sendable>(_ loop: any EventLoop, _ body: @escaping @Sendable () -
 
 // MARK: HTTP/1.1 upstream
 
+/// TLS on a test server: the context (offering `h2` and `http/1.1`), and the ALPN each handshake settled on.
+struct ServerTLS: Sendable {
+    let context: NIOSSLContext
+    let negotiated = Box<[String]>([])
+
+    func addHandlers(to channel: any Channel) throws {
+        try channel.pipeline.syncOperations.addHandlers(
+            NIOSSLServerHandler(context: context),
+            ALPNRecorder(negotiated: negotiated)
+        )
+    }
+}
+
+final class ALPNRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let negotiated: Box<[String]>
+
+    init(negotiated: Box<[String]>) {
+        self.negotiated = negotiated
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted(let protocolName) = event {
+            negotiated.update { $0.append(protocolName ?? "none") }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
+
 /// An HTTP/1.1 server on 127.0.0.1 whose response body is the client's port as it sees it (so a test can tell
 /// connections apart). `/close` answers with `connection: close` and closes; with `closeIdleAfter` a connection idle
 /// that long after a response is closed (an upstream's own keep-alive timeout).
@@ -125,11 +159,16 @@ struct HTTP1TestServer {
     let channel: any Channel
     var port: Int { channel.localAddress!.port! }
 
-    static func start(group: any EventLoopGroup, closeIdleAfter: TimeAmount? = nil) async throws -> HTTP1TestServer {
+    static func start(
+        group: any EventLoopGroup,
+        closeIdleAfter: TimeAmount? = nil,
+        tls: ServerTLS? = nil
+    ) async throws -> HTTP1TestServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try tls?.addHandlers(to: channel)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(PortEchoHTTPHandler(closeIdleAfter: closeIdleAfter))
                 }
@@ -217,12 +256,14 @@ struct HTTP2TestServer {
         group: any EventLoopGroup,
         maxConcurrentStreams: Int = 100,
         delay: TimeAmount = .zero,
-        census: StreamCensus = StreamCensus()
+        census: StreamCensus = StreamCensus(),
+        tls: ServerTLS? = nil
     ) async throws -> HTTP2TestServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try tls?.addHandlers(to: channel)
                     var configuration = NIOHTTP2Handler.ConnectionConfiguration()
                     configuration.initialSettings = [
                         HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams)
