@@ -9,8 +9,9 @@ import NIOHTTP2
 /// A connection takes at most min(the peer's SETTINGS_MAX_CONCURRENT_STREAMS, the cluster's
 /// `max_concurrent_streams`) streams; when every connection to the endpoint is full, exchanges wait and more
 /// connections are opened, as many as the waiting exchanges need at the stream limit learned from the endpoint (as
-/// Envoy does). A GOAWAY stops new streams on its connection, which closes when its last stream ends; a connection
-/// without streams is closed after `idle_timeout`; PINGs follow ``HTTP2KeepaliveStateMachine``.
+/// Envoy does). A GOAWAY, or `max_requests_per_connection` streams opened, stops new streams on its connection, which
+/// closes when its last stream ends; a connection without streams is closed after `idle_timeout`; PINGs follow
+/// ``HTTP2KeepaliveStateMachine``.
 final class HTTP2ConnectionPool: HTTPUpstreamPool {
     /// How many streams a connection is expected to take before its endpoint has said (NIOHTTP2's own assumption).
     static let assumedStreamLimit = 100
@@ -117,6 +118,11 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
         let reused = connection.streamsOpened > 0
         connection.openStreams += 1
         connection.streamsOpened += 1
+        if let limit = cluster.plan.http.maxRequestsPerConnection, connection.streamsOpened >= limit {
+            // Its last stream: the connection drains and closes once its streams end.
+            stats.increment(.upstreamConnectionsMaxRequests)
+            connection.state = .draining
+        }
         connection.idleTimer?.cancel()
         connection.idleTimer = nil
         connection.keepalive.streamsChanged(open: connection.openStreams, at: .now())

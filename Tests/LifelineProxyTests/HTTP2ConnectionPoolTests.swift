@@ -149,6 +149,28 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
+        @Test func maxRequestsPerConnectionDrainsAConnection() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let server = try await HTTP2TestServer.start(group: group)
+            var http = http2()
+            http.maxRequestsPerConnection = 2
+            let cluster = try makeHTTPCluster(ports: [server.port], http: http)
+            let pools = HTTPUpstreamPools(clusters: ["upstream": cluster])
+            let loop = group.next()
+            var ports: [String] = []
+            for _ in 0..<4 {
+                ports.append(try await performExchange(pools: pools, on: loop).body)
+            }
+            #expect(ports[0] == ports[1])
+            #expect(ports[2] == ports[3])
+            #expect(ports[1] != ports[2])
+            #expect(cluster.stats[.upstreamConnectionsMaxRequests] == 2)
+            #expect(await eventually { cluster.stats[.upstreamConnectionsActive] == 0 })
+            await pools.closeAll()
+            await server.stop()
+            try await group.shutdownGracefully()
+        }
+
         @Test func anIdleConnectionIsClosedAfterTheIdleTimeout() async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let server = try await HTTP2TestServer.start(group: group)
