@@ -271,6 +271,7 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
                     events: .init(
                         settings: { pool.settingsReceived(on: connection, maxConcurrentStreams: $0) },
                         goAway: { pool.goAwayReceived(on: connection, lastStreamID: $0) },
+                        pingAnswered: { pool.rearmKeepalive(connection) },
                         closed: { pool.connectionClosed(connection) }
                     )
                 )

@@ -3,9 +3,9 @@ import NIOCore
 
 /// When an upstream HTTP/2 connection sends a PING and when it gives up on the peer, as a value without a channel.
 ///
-/// With the cluster's `connection_keepalive` it means what Envoy means: a PING every `interval` (plus up to
-/// `interval_jitter` percent), whether or not streams are open; no new PING while one is outstanding; the connection
-/// is closed when nothing at all is received within `timeout` of a PING. Where the config is silent, Lifeline's
+/// With the cluster's `connection_keepalive` it means what Envoy means: a PING `interval` (plus up to
+/// `interval_jitter` percent) after the connection starts and after each answer, whether or not streams are open; the
+/// connection is closed when nothing at all is received within `timeout` of a PING. Where the config is silent, Lifeline's
 /// default (``UpstreamHttpPlan/defaultLifelineHttp2Keepalive``): a PING only while streams are open and nothing was
 /// received for `interval` since they opened, never on a connection without streams — so a gRPC server never sees
 /// PINGs more often than it accepts.
@@ -61,8 +61,10 @@ struct HTTP2KeepaliveStateMachine: Sendable {
     private var streamsOpenedAt: NIODeadline
     private var openStreams = 0
     private var pingSentAt: NIODeadline?
-    /// The next periodic PING (configured policy).
+    /// The next periodic PING (configured policy); nil while one is outstanding.
     private var nextPing: NIODeadline?
+    /// The (jittered) interval from the answer to the outstanding PING to the next one (configured policy).
+    private var intervalAfterAnswer: TimeAmount = .zero
     private var closed = false
 
     /// - Parameter jitter: a random number in 0...1 scaling the first interval's jitter.
@@ -78,7 +80,11 @@ struct HTTP2KeepaliveStateMachine: Sendable {
     /// Any bytes arrived from the peer: it is alive.
     mutating func received(at now: NIODeadline) {
         lastReceived = now
-        pingSentAt = nil
+        if pingSentAt != nil {
+            pingSentAt = nil
+            // As Envoy: the next PING is an interval after the answer.
+            if !policy.onlyWhileStreamsOpen { nextPing = now + intervalAfterAnswer }
+        }
     }
 
     /// The number of open streams changed.
@@ -111,7 +117,8 @@ struct HTTP2KeepaliveStateMachine: Sendable {
             guard openStreams > 0, now >= max(lastReceived, streamsOpenedAt) + interval else { return .none }
         } else {
             guard let nextPing, now >= nextPing else { return .none }
-            self.nextPing = now + Self.jittered(interval, percent: policy.jitterPercent, jitter: jitter)
+            self.nextPing = nil
+            intervalAfterAnswer = Self.jittered(interval, percent: policy.jitterPercent, jitter: jitter)
         }
         pingSentAt = now
         return .sendPing

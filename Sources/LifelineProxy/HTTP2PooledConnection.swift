@@ -105,6 +105,8 @@ final class HTTP2ConnectionObserver: ChannelInboundHandler {
         /// The peer's SETTINGS (not an ACK), with its SETTINGS_MAX_CONCURRENT_STREAMS if it names one.
         var settings: (_ maxConcurrentStreams: Int?) -> Void
         var goAway: (_ lastStreamID: HTTP2StreamID) -> Void
+        /// The answer to a PING: the keepalive schedules the next one.
+        var pingAnswered: () -> Void
         var closed: () -> Void
     }
 
@@ -136,6 +138,8 @@ final class HTTP2ConnectionObserver: ChannelInboundHandler {
             events?.settings(limit)
         case .goAway(let lastStreamID, _, _):
             events?.goAway(lastStreamID)
+        case .ping(_, ack: true):
+            events?.pingAnswered()
         default:
             break
         }

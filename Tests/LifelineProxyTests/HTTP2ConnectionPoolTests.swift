@@ -188,6 +188,27 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
+        @Test func aConfiguredKeepalivePingsAnIdleConnectionThatAnswers() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let pings = Counter()
+            let server = try await HTTP2TestServer.start(group: group, pings: pings)
+            let keepalive = Http2KeepalivePlan(
+                interval: .milliseconds(100),
+                timeout: .milliseconds(500),
+                intervalJitterPercent: 0
+            )
+            let cluster = try makeHTTPCluster(ports: [server.port], http: http2(keepalive: keepalive))
+            let pools = HTTPUpstreamPools(clusters: ["upstream": cluster])
+            let loop = group.next()
+            _ = try await performExchange(pools: pools, on: loop)
+            #expect(await eventually { pings.current >= 5 })
+            #expect(cluster.stats[.http2KeepaliveTimeout] == 0)
+            #expect(cluster.stats[.upstreamConnectionsActive] == 1)
+            await pools.closeAll()
+            await server.stop()
+            try await group.shutdownGracefully()
+        }
+
         @Test func aPeerThatStopsAnsweringPingsIsClosed() async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let silent = try await TestUpstream.start(group: group) { SilentHTTP2Handler() }

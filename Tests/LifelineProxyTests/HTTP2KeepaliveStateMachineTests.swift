@@ -62,13 +62,17 @@ import Testing
         // 10 s plus half of the 20 % jitter.
         #expect(machine.nextDeadline == start + .seconds(11))
         #expect(machine.timerFired(at: start + .seconds(11), jitter: 1) == .sendPing)
+        #expect(machine.nextDeadline == start + .seconds(13))
         machine.received(at: start + .milliseconds(11_010))
-        // Next: 10 s plus all of the jitter after the PING.
-        #expect(machine.nextDeadline == start + .seconds(23))
+        // Next: 10 s plus all of the jitter after the answer, as Envoy re-arms its send timer on the PING's ACK.
+        #expect(machine.nextDeadline == start + .milliseconds(23_010))
         // Frames received do not postpone a configured PING (Envoy's interval is a period).
         machine.received(at: start + .seconds(22))
-        #expect(machine.timerFired(at: start + .seconds(23), jitter: 0) == .sendPing)
-        #expect(machine.timerFired(at: start + .seconds(25), jitter: 0) == .closeConnection)
+        #expect(machine.timerFired(at: start + .seconds(23), jitter: 0) == .none)
+        #expect(machine.timerFired(at: start + .milliseconds(23_010), jitter: 0) == .sendPing)
+        // No second PING while one is outstanding, however long.
+        #expect(machine.nextDeadline == start + .milliseconds(25_010))
+        #expect(machine.timerFired(at: start + .milliseconds(25_010), jitter: 0) == .closeConnection)
     }
 
     @Test func anythingReceivedAfterAPingCountsAsAlive() {
@@ -76,7 +80,9 @@ import Testing
         var machine = HTTP2KeepaliveStateMachine(policy: .configured(plan), now: start, jitter: 0)
         #expect(machine.timerFired(at: start + .seconds(1), jitter: 0) == .sendPing)
         machine.received(at: start + .milliseconds(1_900))
-        #expect(machine.timerFired(at: start + .seconds(2), jitter: 0) == .sendPing)
-        #expect(machine.nextDeadline == start + .seconds(3))
+        #expect(machine.timerFired(at: start + .seconds(2), jitter: 0) == .none)
+        #expect(machine.nextDeadline == start + .milliseconds(2_900))
+        #expect(machine.timerFired(at: start + .milliseconds(2_900), jitter: 0) == .sendPing)
+        #expect(machine.nextDeadline == start + .milliseconds(3_900))
     }
 }

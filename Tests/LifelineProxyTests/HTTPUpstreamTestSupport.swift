@@ -257,7 +257,8 @@ struct HTTP2TestServer {
         maxConcurrentStreams: Int = 100,
         delay: TimeAmount = .zero,
         census: StreamCensus = StreamCensus(),
-        tls: ServerTLS? = nil
+        tls: ServerTLS? = nil,
+        pings: Counter = Counter()
     ) async throws -> HTTP2TestServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -280,6 +281,7 @@ struct HTTP2TestServer {
                             )
                         }
                     }
+                    try channel.pipeline.syncOperations.addHandler(PingCounter(pings: pings))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -356,6 +358,21 @@ final class HTTP2PortEchoHandler: ChannelInboundHandler {
                 context.eventLoop.assumeIsolated().scheduleTask(in: delay, respond)
             }
         }
+    }
+}
+
+/// Counts the PINGs (not ACKs) a connection receives.
+final class PingCounter: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+
+    private let pings: Counter
+
+    init(pings: Counter) {
+        self.pings = pings
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .ping(_, ack: false) = unwrapInboundIn(data).payload { pings.add(1) }
     }
 }
 
