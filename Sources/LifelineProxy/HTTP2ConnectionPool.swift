@@ -291,6 +291,7 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
                         let timeout = TimeAmount(self.cluster.plan.connectTimeout)
                         connection.settingsTimer = self.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
                             self.stats.increment(.upstreamConnectTimeouts)
+                            connection.settingsTimedOut = true
                             connection.close()
                         }
                     }
@@ -370,7 +371,11 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
         }
         if neverReady {
             // Connected, but no HTTP/2 came back: for the waiting exchanges this is a failed connect.
-            connectFailed(connection, .connectFailure("closed before the peer's HTTP/2 SETTINGS"))
+            connectFailed(
+                connection,
+                connection.settingsTimedOut
+                    ? .connectTimeout : .connectFailure("closed before the peer's HTTP/2 SETTINGS")
+            )
             return
         }
         connections.removeAll { $0 === connection }

@@ -31,6 +31,8 @@ final class HTTP2PooledConnection {
     var idleTimer: Scheduled<Void>?
     /// Closes a connection whose peer never sends SETTINGS.
     var settingsTimer: Scheduled<Void>?
+    /// The peer's SETTINGS did not come within `connect_timeout`.
+    var settingsTimedOut = false
     var keepalive: HTTP2KeepaliveStateMachine
     var keepaliveTimer: (task: Scheduled<Void>, deadline: NIODeadline)?
     /// Why the gateway closed it, counted when it is gone; nil while the peer is the one to close it.

@@ -76,7 +76,10 @@ extension LiveProxyTests {
             #expect(statuses.allSatisfy { $0 == 200 })
             #expect(census.most <= 10)
             #expect(census.streams == 100)
-            #expect(census.connections >= 10)
+            // Waiting exchanges open connections at the learnt limit of 10 streams each (10 for 100 asked at once);
+            // how many depends on how many are waiting at once on a busy machine, and streams ending meanwhile serve
+            // some, so only "more than one" is certain.
+            #expect(census.connections >= 2)
             #expect(cluster.stats[.upstreamRequestsPendingActive] == 0)
             #expect(cluster.stats[.upstreamRequestsActive] == 0)
             await pools.closeAll()
@@ -233,6 +236,22 @@ extension LiveProxyTests {
             #expect(try await connectionCount(pools, loop) == 0)
             await pools.closeAll()
             await silent.stop()
+            try await group.shutdownGracefully()
+        }
+
+        @Test func aPeerThatNeverSendsSettingsIsAConnectTimeout() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let mute = try await TestUpstream.start(group: group) { MuteHandler() }
+            let cluster = try makeHTTPCluster(ports: [mute.port], http: http2(), connectTimeout: .milliseconds(300))
+            let pools = HTTPUpstreamPools(clusters: ["upstream": cluster])
+            await #expect(throws: HTTPUpstreamFailure.connectTimeout) {
+                try await withDeadline(seconds: 10) { try await performExchange(pools: pools, on: group.next()) }
+            }
+            #expect(cluster.stats[.upstreamConnectTimeouts] == 1)
+            #expect(await eventually { cluster.stats[.upstreamConnectionsActive] == 0 })
+            #expect(cluster.stats[.upstreamRequestsPendingActive] == 0)
+            await pools.closeAll()
+            await mute.stop()
             try await group.shutdownGracefully()
         }
 

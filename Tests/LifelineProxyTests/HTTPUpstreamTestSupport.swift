@@ -392,3 +392,10 @@ final class SilentHTTP2Handler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: frames)), promise: nil)
     }
 }
+
+/// Reads everything and never answers: a TCP server that is no HTTP/2 server.
+final class MuteHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
