@@ -4,11 +4,11 @@ import NIOCore
 /// When an upstream HTTP/2 connection sends a PING and when it gives up on the peer, as a value without a channel.
 ///
 /// With the cluster's `connection_keepalive` it means what Envoy means: a PING `interval` (plus up to
-/// `interval_jitter` percent) after the connection starts and after each answer, whether or not streams are open; the
-/// connection is closed when nothing at all is received within `timeout` of a PING. Where the config is silent, Lifeline's
-/// default (``UpstreamHttpPlan/defaultLifelineHttp2Keepalive``): a PING only while streams are open and nothing was
-/// received for `interval` since they opened, never on a connection without streams — so a gRPC server never sees
-/// PINGs more often than it accepts.
+/// `interval_jitter` percent) after the connection starts and after each answer, whether or not streams are open;
+/// the connection is closed when nothing at all is received within `timeout` of a PING. Where the config is silent,
+/// Lifeline's default (``UpstreamHttpPlan/defaultLifelineHttp2Keepalive``): a PING only while streams are open and
+/// nothing was received for `interval` since they opened, never on a connection without streams — so a gRPC server
+/// never sees PINGs more often than it accepts.
 ///
 /// The owner keeps one timer at ``nextDeadline`` and calls ``timerFired(at:jitter:)`` when it fires; receiving is a
 /// field update, so reads never touch timers.
