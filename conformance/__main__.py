@@ -1,8 +1,8 @@
-"""python3 -m conformance [--only validation,a1,g] [--envoy PATH] [--lifeline PATH]
+"""python3 -m conformance [--only validation,a1,g,http] [--envoy PATH] [--lifeline PATH] [--gateways envoy]
 
-Runs the validation cases and the live scenarios, prints one PASS/FAIL line per case with what each binary did, and
-ends with `N passed, N failed` alone on a line; exit status 1 if anything failed. Configs and gateway logs of the live
-scenarios stay in a fresh /tmp/conformance-* directory."""
+Runs the validation cases, the live scenarios and the HTTP suite (conformance/http.py), prints one PASS/FAIL line per
+case with what each binary did, and ends with `N passed, N failed` alone on a line; exit status 1 if anything failed.
+Configs and gateway logs of the live scenarios stay in a fresh /tmp/conformance-* directory."""
 
 import argparse
 import os
@@ -17,6 +17,8 @@ from .live import LiveRun
 from .report import Result, print_result, summary
 from .scenarios import SCENARIOS
 
+HTTP_SCENARIOS = ("configs", "curl", "h2load", "grpc", "long", "keepalive", "malformed")  # conformance/http.py
+
 # Live scenarios still to run when this many seconds have passed are failed unrun, so a gateway that hangs cannot hold
 # CI: a scenario takes about a second; each gateway may take up to 30 s to listen.
 BUDGET = 150
@@ -24,25 +26,41 @@ BUDGET = 150
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="conformance", description=__doc__.split("\n\n")[1])
-    parser.add_argument("--only", help="comma-separated: 'validation', 'chains' and/or live scenario ids "
+    parser.add_argument("--only", help="comma-separated: 'validation', 'chains', 'http' (or one HTTP scenario: "
+                        f"{', '.join('http-' + s for s in HTTP_SCENARIOS)}) and/or live scenario ids "
                         f"({', '.join(s.id for s in SCENARIOS)})")
+    parser.add_argument("--gateways", choices=("both", "envoy", "lifeline"), default="both",
+                        help="the gateways the HTTP suite runs (default both; 'envoy' needs no lifeline binary and "
+                        "runs the HTTP suite only)")
     parser.add_argument("--envoy", default=shutil.which("envoy"), help="the Envoy binary (default: envoy on PATH)")
     parser.add_argument("--lifeline", default=os.path.join(validation.ROOT, ".build", "release", "lifeline"),
                         help="the Lifeline binary (default: .build/release/lifeline)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
-    known = {"validation", "chains"} | {s.id for s in SCENARIOS}
+    known = {"validation", "chains", "http"} | {"http-" + s for s in HTTP_SCENARIOS} | {s.id for s in SCENARIOS}
     if only and only - known:
         parser.error(f"unknown case(s) {', '.join(sorted(only - known))}; known: {', '.join(sorted(known))}")
+    gateways = ("envoy", "lifeline") if args.gateways == "both" else (args.gateways,)
+    http_only = {s.removeprefix("http-") for s in only or () if s.startswith("http-")}
+    run_http = only is None or "http" in only or bool(http_only)
+    if "lifeline" not in gateways:
+        if only is None:
+            only = {"http"}
+        elif only - {"http"} - {"http-" + s for s in HTTP_SCENARIOS}:
+            parser.error("--gateways envoy runs the HTTP suite only (--only http); the other cases need lifeline")
     for name, path in (("envoy", args.envoy), ("lifeline", args.lifeline)):
+        if name == "lifeline" and name not in gateways:
+            continue
         if not path or not os.access(path, os.X_OK):
             parser.error(f"no {name} binary ({path or 'not on PATH'})")
     if not shutil.which("ss"):
         parser.error("needs ss (iproute2)")
 
-    envoy, lifeline = Envoy(args.envoy), Lifeline(args.lifeline)
+    envoy = Envoy(args.envoy)
+    lifeline = Lifeline(args.lifeline) if "lifeline" in gateways else None
     workdir = tempfile.mkdtemp(prefix="conformance-")
-    print(f"envoy {envoy.version()} ({args.envoy}); lifeline {args.lifeline}; work directory {workdir}", flush=True)
+    print(f"envoy {envoy.version()} ({args.envoy}); lifeline {args.lifeline if lifeline else 'not run'}; "
+          f"work directory {workdir}", flush=True)
     started = time.monotonic()
     results = []
     if only is None or "validation" in only:
@@ -77,6 +95,23 @@ def main() -> int:
             for result in outcome:
                 print_result(result)
                 results.append(result)
+    if run_http:
+        print("\n--- http: real clients through http_connection_manager, " + " vs ".join(gateways), flush=True)
+        try:
+            from . import http
+        except ImportError as missing:
+            outcome, table = [Result("http", False, f"{missing}: pip install grpcio h2", "HTTP suite")], ""
+        else:
+            try:
+                outcome, table = http.run(envoy, lifeline if "lifeline" in gateways else None, workdir, gateways,
+                                          base_id=(os.getpid() % 20000) * 100 + 1000, only=http_only or None)
+            except Exception as failure:  # a broken set-up must not hide the other results
+                outcome, table = [Result("http", False, f"{type(failure).__name__}: {failure}", "HTTP suite")], ""
+        for result in outcome:
+            print_result(result)
+            results.append(result)
+        if table:
+            print("\n" + table, flush=True)
     print(f"\n{len(results)} cases in {time.monotonic() - started:.0f} s; failed: "
           + (", ".join(r.case for r in results if not r.ok) or "none"))
     print(summary(results), flush=True)

@@ -8,11 +8,13 @@
                                           "recv <t> <message>", then "done <t>" or "error <t> <StatusCode> <details>";
                                           with PING_AT, also calls /lab.Lab/Ping on the same channel (the same TCP
                                           connection) PING_AT s after the start, while the stream is still open:
-                                          "ping ok <t>" or "ping error <t> <StatusCode> <details>"
+                                          "ping ok <t>" or "ping error <t> <StatusCode> <details>";
+                                          LL_GRPC_TLS="CA_FILE,SERVER_NAME" makes it a TLS client (scenario i)
 
 gRPC keepalive stays off on both sides (grpcio defaults: no client pings; server pings only after 2 h), so whatever
 keeps the connection alive through the load balancers is the gateway's TCP keepalive.
 """
+import os
 import sys
 import threading
 import time
@@ -43,8 +45,20 @@ def server(addr, idle):
     srv.wait_for_termination(timeout=600)
 
 
+def channel(addr):
+    """A plaintext channel, or with LL_GRPC_TLS="CA_FILE,SERVER_NAME" a TLS one (ALPN h2) that trusts CA_FILE and
+    checks the gateway's certificate for SERVER_NAME."""
+    tls = os.environ.get("LL_GRPC_TLS")
+    if not tls:
+        return grpc.insecure_channel(addr)
+    ca_file, name = tls.split(",", 1)
+    with open(ca_file, "rb") as f:
+        credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+    return grpc.secure_channel(addr, credentials, options=[("grpc.ssl_target_name_override", name)])
+
+
 def client(addr, deadline, ping_at=None):
-    with grpc.insecure_channel(addr) as ch:
+    with channel(addr) as ch:
         call = ch.unary_stream(METHOD)(b"go", timeout=deadline)
 
         def read_stream():

@@ -203,6 +203,58 @@ def make_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), 
     return "\n".join(lines) + "\n"
 
 
+def make_http_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None,
+                     up_port=UP_PORT, tls=None, h2_keepalive=None, route_timeout="0s", stream_idle_timeout="0s"):
+    """A one-listener http_connection_manager config routing everything to an HTTP/2 (h2c) upstream cluster, as an
+    Istio gateway routes gRPC: `route_timeout`/`stream_idle_timeout` (Istio writes 0s for both), `h2_keepalive` =
+    (interval, timeout) for downstream HTTP/2 PINGs, `tls` = (certificate file, key file) with ALPN h2."""
+    lines = ["static_resources:", "  listeners:", "  - name: gw",
+             f"    address: {{ socket_address: {{ address: {GW_IP}, port_value: {GW_PORT} }} }}"]
+    if ka_yaml(listener_ka):
+        lines.append(f"    tcp_keepalive: {ka_yaml(listener_ka)}")
+    if listener_uto is not None:
+        lines.append(f'    tcp_user_timeout: "{listener_uto}"')
+    lines.append("    filter_chains:")
+    if tls:
+        lines += ["    - transport_socket:", "        name: envoy.transport_sockets.tls", "        typed_config:",
+                  '          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+                  "          common_tls_context:", "            alpn_protocols: [h2, http/1.1]",
+                  "            tls_certificates:",
+                  f"            - certificate_chain: {{ filename: {tls[0]} }}",
+                  f"              private_key: {{ filename: {tls[1]} }}",
+                  "      filters:"]
+    else:
+        lines.append("    - filters:")
+    lines += ["      - name: envoy.filters.network.http_connection_manager",
+              "        typed_config:",
+              '          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3'
+              '.HttpConnectionManager',
+              "          stat_prefix: lab",
+              f"          stream_idle_timeout: {stream_idle_timeout}"]
+    if h2_keepalive:
+        lines.append(f"          http2_protocol_options: {{ connection_keepalive: {{ interval: {h2_keepalive[0]}, "
+                     f"timeout: {h2_keepalive[1]} }} }}")
+    lines += ["          http_filters:", "          - name: envoy.filters.http.router", "            typed_config:",
+              '              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+              "          route_config:", "            virtual_hosts:", "            - name: all",
+              '              domains: ["*"]', "              routes:",
+              f'              - {{ match: {{ prefix: "/" }}, route: {{ cluster: backend, timeout: {route_timeout} }} }}',
+              "  clusters:", "  - name: backend", "    type: STATIC", "    connect_timeout: 2s",
+              "    typed_extension_protocol_options:", "      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:",
+              '        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              "        explicit_http_config: { http2_protocol_options: {} }"]
+    uco = []
+    if ka_yaml(cluster_ka):
+        uco.append(f"tcp_keepalive: {ka_yaml(cluster_ka)}")
+    if cluster_uto is not None:
+        uco.append(f'tcp_user_timeout: "{cluster_uto}"')
+    if uco:
+        lines.append(f"    upstream_connection_options: {{ {', '.join(uco)} }}")
+    lines += ["    load_assignment:", "      cluster_name: backend", "      endpoints:", "      - lb_endpoints:",
+              f"        - endpoint: {{ address: {{ socket_address: {{ address: {UP_IP}, port_value: {up_port} }} }} }}"]
+    return "\n".join(lines) + "\n"
+
+
 ENVOY_FILTER = f"""apiVersion: networking.istio.io/v1alpha3
 kind: EnvoyFilter
 metadata:
@@ -915,9 +967,157 @@ def scenario_g(ctx):
     return ok1 and ok2
 
 
+class H2Client(threading.Thread):
+    """A bare HTTP/2 client on a raw socket from ll-client: sends the preface and SETTINGS, acknowledges the
+    gateway's SETTINGS and answers its PINGs, and records when the connection ended (EOF or error)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        with netns("ll-client"):
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.settimeout(5)
+        self.sock.connect((GW_IP, GW_PORT))
+        self.sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        self.sock.settimeout(None)
+        self.pings = []
+        self.end = None
+        self.t_end = None
+        self.settled = threading.Event()
+
+    def run(self):
+        buf = b""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    self.end = "eof"
+                    break
+                buf += chunk
+                while len(buf) >= 9:
+                    length = int.from_bytes(buf[0:3], "big")
+                    if len(buf) < 9 + length:
+                        break
+                    ftype, flags, payload = buf[3], buf[4], buf[9:9 + length]
+                    buf = buf[9 + length:]
+                    if ftype == 4 and not flags & 1:  # SETTINGS → ACK
+                        self.sock.sendall(b"\x00\x00\x00\x04\x01\x00\x00\x00\x00")
+                        self.settled.set()
+                    elif ftype == 6 and not flags & 1:  # PING → PING ACK with the same payload
+                        self.pings.append(now())
+                        self.sock.sendall(b"\x00\x00\x08\x06\x01\x00\x00\x00\x00" + payload)
+                    elif ftype == 7:  # GOAWAY
+                        self.end = "goaway"
+        except OSError as e:
+            self.end = errno.errorcode.get(e.errno, str(e))
+        self.t_end = now()
+
+
+def scenario_h(ctx):
+    """HTTP/2 PING keepalive (connection_keepalive interval 1 s, timeout 1 s) with TCP keepalive off on the listener:
+    a client that answers PINGs keeps its idle connection; one blackholed at ll-lb is closed by the gateway within
+    interval (+15 % jitter) + timeout of its last answer, and its fd is released."""
+    interval, timeout = 1, 1
+    config = make_http_config(listener_ka="off", listener_uto="0s", h2_keepalive=(f"{interval}s", f"{timeout}s"))
+    gw = ctx.start_gw("h", config)
+    base = gw.baseline_fds
+    alive = H2Client()
+    alive.start()
+    alive.settled.wait(3)
+    hold = 6
+    time.sleep(hold)
+    ok1 = result("h-alive", "HTTP/2 client answering PINGs", f"{len(alive.pings)} PINGs answered, "
+                 f"open after {hold} s: {alive.end is None}", f"stays open; a PING about every {interval} s",
+                 alive.end is None and len(alive.pings) >= hold // 2)
+    alive.sock.close()
+    wait_for(lambda: gw.fds() == base, 3)
+    client = H2Client()
+    client.start()
+    client.settled.wait(3)
+    wait_for(lambda: len(client.pings) >= 1, 3)
+    t_last = client.pings[-1] if client.pings else now()
+    blackhole("ll-lb", CLIENT_IP)
+    t_black = now()
+    log("HTTP/2 client blackholed at ll-lb")
+    limit = interval * 1.15 + timeout
+    t_closed = None
+    deadline = t_black + limit + 5
+    while now() < deadline:
+        if gw.down_established() == 0:
+            t_closed = now()
+            break
+        time.sleep(0.01)
+    wait_for(lambda: gw.fds() == base, 2)
+    fds_after = gw.fds()
+    st = ctx.finish()
+    client.sock.close()
+    after = None if t_closed is None else t_closed - max(t_last, t_black - interval)
+    since_black = None if t_closed is None else t_closed - t_black
+    ok2 = (t_closed is not None and since_black <= limit + TOL and fds_after == base)
+    ok2 = result("h", "blackholed HTTP/2 client, PING keepalive 1s/1s, TCP keepalive off",
+                 f"closed {fmt(since_black)} after the blackhole", f"≤ interval×1.15 + timeout = {limit:.2f} s, "
+                 f"tolerance {TOL:.0f} s", ok2,
+                 f"last PING answered {fmt(t_black - t_last)} before; fds {fds_after}/{base}; "
+                 f"http2.keepalive_timeout={st.get('http2_keepalive_timeout', st.get('keepalive_timeout', 0))}")
+    return ok1 and ok2
+
+
+def scenario_i(ctx):
+    """gRPC over TLS through the HTTP connection manager (ALPN h2 downstream, h2c upstream, route timeout and
+    stream_idle_timeout 0s as Istio writes them): a server stream idles 3× the LB timeout and its next message
+    arrives, because TCP keepalive 1/1/3 on both legs keeps both NLBs' entries; without keepalive it is lost."""
+    peer = os.path.join(HERE, "grpc_peer.py")
+    tls = lab_certificate(ctx.workdir)
+    idle = 3 * LB_TIMEOUT
+    deadline = idle + 6
+    gport = UP_PORT + 1
+    ok_all = True
+    for control in (False, True):
+        name = "i-control" if control else "i"
+        ka = dict(listener_ka="off", listener_uto="0s", cluster_ka="off", cluster_uto="0s") if control else {}
+        ctx.start_gw(name, make_http_config(up_port=gport, tls=tls, **ka))
+        srv_log = open(os.path.join(ctx.workdir, f"{name}-server.log"), "w+")
+        srv = subprocess.Popen(["ip", "netns", "exec", "ll-up", sys.executable, peer, "server", f"{UP_IP}:{gport}",
+                                str(idle)], stdout=srv_log, stderr=subprocess.STDOUT, text=True)
+        try:
+            if not wait_for(lambda: "server ready" in open(srv_log.name).read(), 15, 0.05):
+                raise RuntimeError("gRPC server did not start: " + open(srv_log.name).read()[-500:])
+            env = dict(os.environ, LL_GRPC_TLS=f"{tls[0]},gw.lab.test")
+            cl = subprocess.run(["ip", "netns", "exec", "ll-client", sys.executable, peer, "client",
+                                 f"{GW_IP}:{GW_PORT}", str(deadline), str(idle + 1)], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, timeout=deadline + 20, env=env)
+            out = cl.stdout
+        finally:
+            srv.terminate()
+            try:
+                srv.wait(5)
+            except subprocess.TimeoutExpired:
+                srv.kill()
+                srv.wait()
+        ctx.finish()
+        srv_log.close()
+        got = re.findall(r"recv ([\d.]+) (message-\d)", out)
+        msgs = [m for _, m in got]
+        err = re.search(r"error ([\d.]+) (\S+) (.*)", out)
+        ping = re.search(r"ping (ok|error) ([\d.]+)(?: (\S+))?", out)
+        ping_text = (f"ping after the idle: {ping.group(1)}" + (f" {ping.group(3)}" if ping.group(3) else "")
+                     if ping else "no ping result")
+        if not control:
+            ok = msgs == ["message-1", "message-2"] and "done" in out and ping is not None and ping.group(1) == "ok"
+            gap = float(got[1][0]) - float(got[0][0]) if len(got) == 2 else None
+            ok_all &= result("i", "gRPC stream over TLS via http_connection_manager, keepalive 1/1/3",
+                             f"received {msgs}", f"message-2 arrives after {idle} s idle", ok,
+                             f"gap {fmt(gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK")
+                             + f"; {ping_text}" + ("" if ok else f"; client said: {out[-300:]!r}"))
+        else:
+            ok = msgs == ["message-1"] and (err is not None or (ping is not None and ping.group(1) == "error"))
+            ok_all &= result("i-control", "same without keepalive", f"received {msgs}, then "
+                             f"{err.group(2) if err else 'no error'}", "must lose message-2", ok, ping_text)
+    return ok_all
+
+
 SCENARIOS = {"a": scenario_a, "b": scenario_b, "f": scenario_f, "c": scenario_c, "d": scenario_d, "e": scenario_e,
-             "g": scenario_g}
-ORDER = ["a", "b", "f", "c", "d", "e", "g"]
+             "g": scenario_g, "h": scenario_h, "i": scenario_i}
+ORDER = ["a", "b", "f", "c", "d", "e", "g", "h", "i"]
 
 
 def write_results(path, elapsed):

@@ -2,7 +2,7 @@ extension ClusterConfig {
     static let envoyFields: Set<String> = [
         "transport_socket_matches", "alt_stat_name", "cluster_type", "eds_cluster_config",
         "circuit_breakers", "upstream_http_protocol_options", "common_http_protocol_options", "http_protocol_options",
-        "http2_protocol_options", "typed_extension_protocol_options", "dns_refresh_rate", "dns_failure_refresh_rate",
+        "dns_refresh_rate", "dns_failure_refresh_rate",
         "respect_dns_ttl", "dns_lookup_family", "dns_resolvers", "use_tcp_for_dns_lookups", "dns_resolution_config",
         "typed_dns_resolver_config", "wait_for_warm_on_init", "outlier_detection", "cleanup_interval",
         "upstream_bind_config", "lb_subset_config", "ring_hash_lb_config", "maglev_lb_config",
@@ -35,6 +35,27 @@ extension ClusterConfig {
             upstreamOptions = (keepalive, timeout, timeoutField?.origin, optionsField.origin)
         }
         let transportSocket = reader.field("transport_socket").flatMap(TransportSocketConfig.decodeUpstream)
+        let extensionsField = reader.field("typed_extension_protocol_options")
+        var httpOptions = extensionsField.flatMap(UpstreamHttpProtocolOptionsConfig.decodeExtensions)
+        if let http2Field = reader.field("http2_protocol_options") {
+            let http2 = Http2ProtocolOptionsConfig.decode(http2Field)
+            if extensionsField != nil {
+                // Envoy 1.40 accepts both and takes the extension's options, ignoring the deprecated field.
+                http2Field.warning(
+                    "the deprecated http2_protocol_options is ignored: typed_extension_protocol_options "
+                        + "\(UpstreamHttpProtocolOptionsConfig.extensionName) decides, as in Envoy"
+                )
+            } else {
+                http2Field.warning(
+                    "http2_protocol_options on a cluster is deprecated (Envoy warns too); write "
+                        + "typed_extension_protocol_options \(UpstreamHttpProtocolOptionsConfig.extensionName) with "
+                        + "explicit_http_config.http2_protocol_options"
+                )
+                httpOptions = http2.map {
+                    UpstreamHttpProtocolOptionsConfig(http2: $0, common: nil, origin: http2Field.origin)
+                }
+            }
+        }
         let assignmentField = reader.field("load_assignment")
         let endpoints = assignmentField.map(decodeLoadAssignment) ?? []
         reader.finish(envoyFields: envoyFields)
@@ -54,6 +75,7 @@ extension ClusterConfig {
             origin: field.origin
         )
         cluster.transportSocket = transportSocket
+        cluster.httpProtocolOptions = httpOptions
         if let (keepalive, timeout, timeoutOrigin, optionsOrigin) = upstreamOptions {
             cluster.upstreamTcpKeepalive = keepalive
             cluster.upstreamTcpUserTimeout = timeout

@@ -65,6 +65,10 @@ public struct ClusterConfig: Sendable {
     public var upstreamConnectionOptionsOrigin: ConfigOrigin?
     /// `transport_socket`: `UpstreamTlsContext` for TLS to the endpoints; nil (or `RawBuffer`) sends bytes as they are.
     public var transportSocket: TransportSocketConfig<UpstreamTlsContextConfig>?
+    /// `typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]`, or the
+    /// deprecated cluster-level `http2_protocol_options` (which Envoy 1.40 still reads, with a warning): how an
+    /// http_connection_manager speaks HTTP to the endpoints. Nil: HTTP/1.1 with Envoy's defaults.
+    public var httpProtocolOptions: UpstreamHttpProtocolOptionsConfig?
     public var origin: ConfigOrigin
 
     public init(
@@ -88,5 +92,6 @@ public struct ClusterConfig: Sendable {
         self.upstreamTcpUserTimeoutOrigin = nil
         self.upstreamConnectionOptionsOrigin = nil
         self.transportSocket = nil
+        self.httpProtocolOptions = nil
     }
 }

@@ -34,11 +34,11 @@ public enum ConfigLoader {
     /// Parses every document in a text.
     public static func parseDocuments(_ text: String, file: String = "<config>") throws(ConfigError) -> [ConfigTree] {
         var documents: [ConfigTree] = []
-        var diagnostics: [ConfigDiagnostic] = []
+        var conversion = Conversion(file: file)
         do {
             let parser = try Parser(yaml: text)
             while let node = try parser.nextRoot() {
-                documents.append(convert(node, file: file, diagnostics: &diagnostics))
+                documents.append(conversion.convert(node, path: "", depth: 0))
             }
         } catch let error as YamlError {
             throw ConfigError(diagnostics: [syntaxError(error, file: file)])
@@ -47,7 +47,7 @@ public enum ConfigLoader {
                 ConfigDiagnostic(path: "", message: "\(file): cannot parse: \(error)")
             ])
         }
-        guard diagnostics.isEmpty else { throw ConfigError(diagnostics: diagnostics) }
+        guard conversion.diagnostics.isEmpty else { throw ConfigError(diagnostics: conversion.diagnostics) }
         return documents
     }
 
@@ -61,44 +61,101 @@ public enum ConfigLoader {
         return documents[0]
     }
 
-    private static func convert(_ node: Node, file: String, diagnostics: inout [ConfigDiagnostic]) -> ConfigTree {
-        let location = node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
-        switch node {
-        case .scalar(let scalar):
-            return ConfigTree(resolve(scalar), location: location)
-        case .sequence(let sequence):
-            return ConfigTree(
-                .array(sequence.map { convert($0, file: file, diagnostics: &diagnostics) }),
-                location: location
-            )
-        case .mapping(let mapping):
-            var entries: [ConfigTree.Entry] = []
-            for (key, value) in mapping {
-                let keyLocation = key.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
-                guard case .scalar(let keyScalar) = key else {
+    /// Deeper nesting than any Envoy config needs is refused before it can exhaust the stack.
+    public static let maximumDepth = 100
+
+    /// The most values that YAML aliases may expand to in one document. Aliases are YAML, and Envoy configs use them
+    /// (yaml-cpp expands them); a budget this size never constrains a real config and stops an alias bomb (anchors
+    /// nesting many references to each other: a few hundred bytes expanding to billions of values) in milliseconds.
+    public static let maximumAliasExpansion = 100_000
+
+    /// Turns composed YAML nodes into trees. The composer hands an alias over as a copy of the anchored node (same
+    /// anchor, same position), so a second sighting of an anchored node is an alias being expanded; every value
+    /// converted inside an expansion counts against ``ConfigLoader/maximumAliasExpansion``.
+    private struct Conversion {
+        let file: String
+        var diagnostics: [ConfigDiagnostic] = []
+        var anchoredNodes: Set<String> = []
+        /// Values converted inside alias expansions so far.
+        var expanded = 0
+        /// How many alias expansions the node being converted is inside.
+        var expansionDepth = 0
+        var budgetExceeded = false
+
+        mutating func convert(_ node: Node, path: String, depth: Int) -> ConfigTree {
+            let location = node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+            var isAlias = false
+            if let anchor = node.anchor {
+                let identity = "\(anchor.rawValue)@\(location?.line ?? 0):\(location?.column ?? 0)"
+                isAlias = !anchoredNodes.insert(identity).inserted
+            }
+            if isAlias || expansionDepth > 0 {
+                expanded += 1
+                if budgetExceeded { return ConfigTree(.null, location: location) }
+                if expanded > ConfigLoader.maximumAliasExpansion {
+                    budgetExceeded = true
                     diagnostics.append(
                         ConfigDiagnostic(
-                            path: "",
-                            message: "a mapping key must be a plain string",
-                            location: keyLocation
+                            path: path,
+                            message: "YAML aliases expand to more than \(ConfigLoader.maximumAliasExpansion) values "
+                                + "(an alias bomb?); refused here",
+                            location: location
                         )
                     )
-                    continue
+                    return ConfigTree(.null, location: location)
                 }
-                entries.append(
-                    ConfigTree.Entry(
-                        key: keyScalar.string,
-                        value: convert(value, file: file, diagnostics: &diagnostics),
-                        keyLocation: keyLocation
+            }
+            if isAlias { expansionDepth += 1 }
+            defer { if isAlias { expansionDepth -= 1 } }
+            guard depth < ConfigLoader.maximumDepth else {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        path: path,
+                        message: "nested more than \(ConfigLoader.maximumDepth) levels deep",
+                        location: location
                     )
                 )
+                return ConfigTree(.null, location: location)
             }
-            return ConfigTree(.object(entries), location: location)
-        case .alias:
-            diagnostics.append(
-                ConfigDiagnostic(path: "", message: "YAML aliases are not supported", location: location)
-            )
-            return ConfigTree(.null, location: location)
+            switch node {
+            case .scalar(let scalar):
+                return ConfigTree(ConfigLoader.resolve(scalar), location: location)
+            case .sequence(let sequence):
+                var elements: [ConfigTree] = []
+                for (index, element) in sequence.enumerated() {
+                    elements.append(convert(element, path: "\(path)[\(index)]", depth: depth + 1))
+                }
+                return ConfigTree(.array(elements), location: location)
+            case .mapping(let mapping):
+                var entries: [ConfigTree.Entry] = []
+                for (key, value) in mapping {
+                    let keyLocation = key.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+                    guard case .scalar(let keyScalar) = key else {
+                        diagnostics.append(
+                            ConfigDiagnostic(
+                                path: path,
+                                message: "a mapping key must be a plain string",
+                                location: keyLocation
+                            )
+                        )
+                        continue
+                    }
+                    let name = keyScalar.string
+                    entries.append(
+                        ConfigTree.Entry(
+                            key: name,
+                            value: convert(value, path: path.isEmpty ? name : "\(path).\(name)", depth: depth + 1),
+                            keyLocation: keyLocation
+                        )
+                    )
+                }
+                return ConfigTree(.object(entries), location: location)
+            case .alias:
+                diagnostics.append(
+                    ConfigDiagnostic(path: path, message: "YAML aliases are not supported", location: location)
+                )
+                return ConfigTree(.null, location: location)
+            }
         }
     }
 

@@ -34,4 +34,12 @@ public struct ConfigPath: Sendable, Hashable, CustomStringConvertible {
         }
         return text
     }
+
+    /// The path inside one document of a file that holds several: `istio-system/gw: spec.priority`, or the
+    /// document's name alone for the document itself; without a `document`, the path alone.
+    package func description(inDocument document: String?) -> String {
+        guard let document else { return description }
+        let inner = description
+        return inner.isEmpty ? document : "\(document): \(inner)"
+    }
 }

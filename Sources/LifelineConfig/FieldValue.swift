@@ -1,26 +1,33 @@
 import Foundation
 
 /// One field's value with its path; typed readers report a path-named error and return `nil` on a bad value.
-struct FieldValue {
-    let tree: ConfigTree
-    let path: ConfigPath
-    let sink: DiagnosticSink
+package struct FieldValue {
+    package let tree: ConfigTree
+    package let path: ConfigPath
+    package let sink: DiagnosticSink
     /// Who wrote this value when not the bootstrap itself (an EnvoyFilter patch).
-    var provenance: String? = nil
+    package var provenance: String?
 
-    var origin: ConfigOrigin {
-        ConfigOrigin(path: path.description, location: tree.location, provenance: provenance)
+    package init(tree: ConfigTree, path: ConfigPath, sink: DiagnosticSink, provenance: String? = nil) {
+        self.tree = tree
+        self.path = path
+        self.sink = sink
+        self.provenance = provenance
     }
 
-    func error(_ message: String) {
+    package var origin: ConfigOrigin {
+        ConfigOrigin(path: sink.describe(path), location: tree.location, provenance: provenance)
+    }
+
+    package func error(_ message: String) {
         sink.error(path, message, at: tree, provenance: provenance)
     }
 
-    func warning(_ message: String) {
+    package func warning(_ message: String) {
         sink.warning(origin, message)
     }
 
-    func string() -> String? {
+    package func string() -> String? {
         guard case .string(let text) = tree.value else {
             error("expected a string, found \(tree.kindDescription)")
             return nil
@@ -29,7 +36,7 @@ struct FieldValue {
     }
 
     /// A non-empty string.
-    func name() -> String? {
+    package func name() -> String? {
         guard let text = string() else { return nil }
         guard !text.isEmpty else {
             error("must not be empty")
@@ -39,7 +46,7 @@ struct FieldValue {
     }
 
     /// `google.protobuf.BoolValue` or `bool`.
-    func bool() -> Bool? {
+    package func bool() -> Bool? {
         guard case .bool(let flag) = tree.value else {
             error("expected true or false, found \(tree.kindDescription)")
             return nil
@@ -48,7 +55,7 @@ struct FieldValue {
     }
 
     /// An integer in `range`; proto-JSON also allows it quoted.
-    func integer(in range: ClosedRange<Int64>, unit: String? = nil) -> Int64? {
+    package func integer(in range: ClosedRange<Int64>, unit: String? = nil) -> Int64? {
         let text: String
         switch tree.value {
         case .number(let literal): text = literal
@@ -70,11 +77,11 @@ struct FieldValue {
     }
 
     /// The parser this value was written for: istiod's when an EnvoyFilter patch wrote it, else Envoy's.
-    var dialect: ProtoJSONDialect { ProtoJSONDialect(provenance: provenance) }
+    package var dialect: ProtoJSONDialect { ProtoJSONDialect(provenance: provenance) }
 
     /// A non-negative `google.protobuf.Duration` in this value's dialect: `"1.5s"` in a bootstrap, a Go duration
     /// (`"1h30m"`, `"300ms"`) in an EnvoyFilter value.
-    func duration() -> Duration? {
+    package func duration() -> Duration? {
         let dialect = dialect
         guard case .string(let text) = tree.value else {
             let example = dialect == .envoy ? "\"1.5s\"" : "\"90s\""
@@ -94,7 +101,7 @@ struct FieldValue {
     }
 
     /// A TCP_USER_TIMEOUT duration: whole milliseconds up to `Int32.max`.
-    func userTimeout() -> Duration? {
+    package func userTimeout() -> Duration? {
         guard let duration = duration() else { return nil }
         let milliseconds = duration / .milliseconds(1)
         guard milliseconds <= Double(Int32.max) else {
@@ -106,7 +113,7 @@ struct FieldValue {
 
     /// An enum given by name or number; returns the number. Names are matched as this value's dialect matches them:
     /// in any case in a bootstrap (Envoy), exactly in an EnvoyFilter value (istiod).
-    func enumeration(_ type: String, _ cases: KeyValuePairs<String, Int>) -> Int? {
+    package func enumeration(_ type: String, _ cases: KeyValuePairs<String, Int>) -> Int? {
         let dialect = dialect
         switch tree.value {
         case .string(let text):
@@ -130,8 +137,43 @@ struct FieldValue {
         }
     }
 
+    /// An enum given by name or number; returns the name, leaving which names it accepts (and how it says so) to the
+    /// caller. A number must be one of `numbers`.
+    package func enumName(_ type: String, numbers: [Int: String]) -> String? {
+        switch tree.value {
+        case .string(let name):
+            return name
+        case .number(let text):
+            if let number = Int(text), let name = numbers[number] { return name }
+            error("unknown \(type) number \(text)")
+            return nil
+        default:
+            error("expected a \(type) name or number, found \(tree.kindDescription)")
+            return nil
+        }
+    }
+
+    /// A `map<string, string>`, such as Kubernetes labels.
+    package func stringMap() -> [String: String]? {
+        guard case .object(let entries) = tree.value else {
+            error("expected a map of strings, found \(tree.kindDescription)")
+            return nil
+        }
+        var map: [String: String] = [:]
+        for entry in entries {
+            let value = FieldValue(
+                tree: entry.value,
+                path: path.appending(entry.key),
+                sink: sink,
+                provenance: entry.value.provenance ?? provenance
+            )
+            if let text = value.string() { map[entry.key] = text }
+        }
+        return map
+    }
+
     /// Proto-JSON `bytes`: standard or URL-safe base64.
-    func base64() -> [UInt8]? {
+    package func base64() -> [UInt8]? {
         guard let text = string() else { return nil }
         var normalized = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         normalized += String(repeating: "=", count: (4 - normalized.count % 4) % 4)
@@ -143,7 +185,7 @@ struct FieldValue {
     }
 
     /// The elements of a list, each with its indexed path.
-    func array() -> [FieldValue]? {
+    package func array() -> [FieldValue]? {
         guard case .array(let elements) = tree.value else {
             error("expected a list, found \(tree.kindDescription)")
             return nil
@@ -154,11 +196,11 @@ struct FieldValue {
     }
 
     /// Reads each element of a list with `body`, dropping the ones that failed.
-    func list<T>(_ body: (FieldValue) -> T?) -> [T] {
+    package func list<T>(_ body: (FieldValue) -> T?) -> [T] {
         (array() ?? []).compactMap(body)
     }
 
-    func object() -> ObjectReader? {
+    package func object() -> ObjectReader? {
         ObjectReader(tree, path: path, sink: sink, inheritedProvenance: provenance)
     }
 }

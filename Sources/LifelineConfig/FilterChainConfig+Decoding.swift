@@ -1,4 +1,7 @@
 extension FilterChainConfig {
+    /// The network filters Lifeline runs, for messages.
+    static let terminalFilters = "\(TcpProxyConfig.filterName) or \(HttpConnectionManagerConfig.filterName)"
+
     static let envoyFields: Set<String> = [
         "use_proxy_proto", "metadata", "transport_socket_connect_timeout", "on_demand_configuration",
     ]
@@ -21,15 +24,15 @@ extension FilterChainConfig {
             )
         }
         guard let filtersField else {
-            field.error("a filter chain needs filters ending in \(TcpProxyConfig.filterName)")
+            field.error("a filter chain needs filters ending in \(terminalFilters)")
             return nil
         }
         let count = filtersField.tree.elements?.count ?? 0
         if count == 0 {
-            filtersField.error("a filter chain needs filters ending in \(TcpProxyConfig.filterName)")
+            filtersField.error("a filter chain needs filters ending in \(terminalFilters)")
         } else if count > 1 {
             filtersField.error(
-                "Lifeline runs one network filter per chain, \(TcpProxyConfig.filterName); found \(count)"
+                "Lifeline runs one network filter per chain, \(terminalFilters); found \(count)"
             )
         }
         if matchField != nil && match == nil { return nil }
@@ -72,15 +75,20 @@ extension NetworkFilterConfig {
             return nil
         }
         guard let type = typeField.string() else { return nil }
-        guard type == TcpProxyConfig.typeURL else {
+        switch type {
+        case TcpProxyConfig.typeURL:
+            guard let proxy = TcpProxyConfig.decode(typedConfig), let name else { return nil }
+            return NetworkFilterConfig(name: name, kind: .tcpProxy(proxy), origin: field.origin)
+        case HttpConnectionManagerConfig.typeURL:
+            guard let manager = HttpConnectionManagerConfig.decode(typedConfig), let name else { return nil }
+            return NetworkFilterConfig(name: name, kind: .httpConnectionManager(manager), origin: field.origin)
+        default:
             typeField.error(
                 "network filter \(JSONText.quote(type)) is not supported by Lifeline, "
-                    + "which runs \(TcpProxyConfig.typeURL)"
+                    + "which runs \(TcpProxyConfig.typeURL) or \(HttpConnectionManagerConfig.typeURL)"
             )
             return nil
         }
-        guard let proxy = TcpProxyConfig.decode(typedConfig), let name else { return nil }
-        return NetworkFilterConfig(name: name, kind: .tcpProxy(proxy), origin: field.origin)
     }
 }
 

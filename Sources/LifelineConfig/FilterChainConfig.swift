@@ -35,6 +35,14 @@ public struct FilterChainConfig: Sendable {
         return "\(JSONText.quote(name)) (\(origin.path))"
     }
 
+    /// The http_connection_manager that ends this chain.
+    public var httpConnectionManager: HttpConnectionManagerConfig? {
+        filters.last.flatMap {
+            if case .httpConnectionManager(let manager) = $0.kind { return manager }
+            return nil
+        }
+    }
+
     /// The tcp_proxy that ends this chain.
     public var tcpProxy: TcpProxyConfig? {
         filters.last.flatMap {
@@ -50,6 +58,8 @@ public struct NetworkFilterConfig: Sendable {
     public enum Kind: Sendable {
         /// `type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`.
         case tcpProxy(TcpProxyConfig)
+        /// `type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`.
+        case httpConnectionManager(HttpConnectionManagerConfig)
     }
 
     /// `name`, e.g. `envoy.filters.network.tcp_proxy`; any non-empty name (it names the filter in stats and

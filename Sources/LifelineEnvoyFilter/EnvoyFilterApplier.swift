@@ -14,12 +14,16 @@ public import LifelineConfig
 /// given and the documents appear in them stands in for it (``EnvoyFilter/sourceOrder``). Within a filter,
 /// `configPatches` run in the order written.
 ///
-/// **Walk.** As in istiod, patches are grouped by `applyTo` (keeping that order) and applied object by object:
-/// for each listener its LISTENER patches, then for each of its filter chains the FILTER_CHAIN patches, then the
-/// NETWORK_FILTER list operations and then their MERGEs filter by filter; then the FILTER_CHAIN ADDs; after all
-/// listeners, the LISTENER ADDs. Clusters likewise: MERGE and REMOVE per cluster, then ADD. So a LISTENER patch always
-/// runs before a FILTER_CHAIN patch on the same listener, whatever their priorities, and ADDed objects are not edited
-/// by other patches of the same run. A patch applies to every object it matches.
+/// **Walk.** As in istiod, patches are grouped by `applyTo` (keeping that order) and applied object by object.
+/// Route configurations first (istiod patches a route configuration when it builds it, before the listeners that
+/// carry it are patched; see ``RouteConfigurationPatcher``): for each HTTP connection manager's inline `route_config`
+/// its ROUTE_CONFIGURATION MERGEs, then per virtual host the VIRTUAL_HOST patches and that host's HTTP_ROUTE patches,
+/// then the VIRTUAL_HOST ADDs. Then for each listener its LISTENER patches, then for each of its filter chains the
+/// FILTER_CHAIN patches, then the NETWORK_FILTER list operations and then, filter by filter, their MERGEs and (for an
+/// HTTP connection manager) its HTTP_FILTER patches; then the FILTER_CHAIN ADDs; after all listeners, the LISTENER
+/// ADDs. Clusters likewise: MERGE and REMOVE per cluster, then ADD. So a LISTENER patch always runs before a
+/// FILTER_CHAIN patch on the same listener, whatever their priorities, and ADDed objects are not edited by other
+/// patches of the same run. A patch applies to every object it matches.
 ///
 /// **Match.** A listener without a name is matched by Istio's default name for it, `<address>_<port>`. MERGE is
 /// protobuf merge (see the operations on ``EnvoyFilter/Operation``).
@@ -50,6 +54,7 @@ public enum EnvoyFilterApplier {
         guard !selection.diagnostics.hasErrors else { throw ConfigError(diagnostics: selection.diagnostics.all) }
         var run = PatchRun(filters: selection.filters)
         var tree = bootstrap
+        RouteConfigurationPatcher.apply(to: &tree, &run)
         ListenerPatcher.apply(to: &tree, &run)
         ClusterPatcher.apply(to: &tree, &run)
         run.reportUnmatched()
@@ -77,5 +82,119 @@ public enum EnvoyFilterApplier {
             return left.offset < right.offset
         }
         .map(\.element)
+    }
+}
+
+/// The state of one application: the patches in order, which of them matched something, and what went wrong.
+struct PatchRun {
+    let patches: [ScheduledPatch]
+    private(set) var matched: Set<Int> = []
+    private(set) var diagnostics = Diagnostics()
+
+    /// `filters` in the order they run, each with only the patches selected for the gateway.
+    init(filters: [EnvoyFilter]) {
+        var patches: [ScheduledPatch] = []
+        for filter in filters {
+            for entry in filter.patchEntries {
+                guard let patch = entry.patch else { continue }
+                patches.append(
+                    ScheduledPatch(
+                        id: patches.count,
+                        patch: patch,
+                        filterName: filter.qualifiedName,
+                        index: entry.index,
+                        provenance: filter.provenance(ofPatch: entry.index)
+                    )
+                )
+            }
+        }
+        self.patches = patches
+    }
+
+    /// The patches for `applyTo`, in order.
+    func patches(_ applyTo: EnvoyFilter.ApplyTo) -> [ScheduledPatch] {
+        patches.filter { $0.patch.applyTo == applyTo }
+    }
+
+    mutating func markMatched(_ patch: ScheduledPatch) {
+        matched.insert(patch.id)
+    }
+
+    /// MERGEs the patch's value (or `value`, a part of it at `path`) into `target`.
+    mutating func merge(
+        _ patch: ScheduledPatch,
+        _ value: ConfigTree? = nil,
+        at path: ConfigPath = .root,
+        into target: inout ConfigTree
+    ) {
+        var merge = ProtoMerge(provenance: patch.provenance, valuePath: patch.valuePath)
+        merge.merge(value ?? patch.value, into: &target, at: path)
+        diagnostics.append(contentsOf: merge.diagnostics.all)
+    }
+
+    /// A warning about `patch`, at the place it was written.
+    mutating func warning(_ patch: ScheduledPatch, _ message: String) {
+        diagnostics.warning(
+            "",
+            "EnvoyFilter \(patch.filterName) patch \(patch.index): \(message)",
+            location: patch.patch.origin.location
+        )
+    }
+
+    /// A warning for every patch that matched nothing; istiod says nothing about them.
+    mutating func reportUnmatched() {
+        for patch in patches where !matched.contains(patch.id) {
+            var message =
+                "EnvoyFilter \(patch.filterName) patch \(patch.index) (\(patch.patch.matchSummary)) matched nothing"
+            if let reason = patch.patch.unmatchedReason {
+                message += "; \(reason)"
+            }
+            diagnostics.warning("", message, location: patch.patch.origin.location)
+        }
+    }
+}
+
+/// One patch in the order patches run, with the filter it came from.
+struct ScheduledPatch {
+    /// Position in the run, for bookkeeping.
+    let id: Int
+    let patch: EnvoyFilter.ConfigPatch
+    /// `namespace/name` of the filter.
+    let filterName: String
+    /// Index in the filter's `spec.configPatches`.
+    let index: Int
+    /// `EnvoyFilter <namespace>/<name> patch <n>`, recorded on every value the patch puts into the config.
+    let provenance: String
+
+    var operation: EnvoyFilter.Operation { patch.operation }
+
+    /// The patch value; an empty object for REMOVE, which needs none.
+    var value: ConfigTree { patch.value ?? ConfigTree(.object([])) }
+
+    /// Where the value was written, for messages: `spec.configPatches[0].patch.value`.
+    var valuePath: String { ProtoMerge.joining(patch.origin.path, ConfigPath([.key("patch"), .key("value")])) }
+
+    /// The value as ADD, INSERT_* and REPLACE put it into the config: the whole object marked as this patch's.
+    var insertedValue: ConfigTree { ProtoMerge.stamped(value, provenance) }
+}
+
+/// The problems found so far, kept in order so that every one is reported at once.
+struct Diagnostics {
+    private(set) var all: [ConfigDiagnostic] = []
+
+    var hasErrors: Bool { all.contains { $0.severity == .error } }
+    var errors: [ConfigDiagnostic] { all.filter { $0.severity == .error } }
+    var warnings: [ConfigDiagnostic] { all.filter { $0.severity == .warning } }
+
+    mutating func error(_ path: String, _ message: String, location: SourceLocation?) {
+        all.append(ConfigDiagnostic(path: path, message: message, location: location))
+    }
+
+    mutating func warning(_ path: String, _ message: String, location: SourceLocation?) {
+        all.append(ConfigDiagnostic(severity: .warning, path: path, message: message, location: location))
+    }
+
+    mutating func append(contentsOf diagnostics: [ConfigDiagnostic]) {
+        all += diagnostics
     }
 }

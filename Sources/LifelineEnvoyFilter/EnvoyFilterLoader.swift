@@ -147,7 +147,7 @@ public enum EnvoyFilterLoader {
                 let place = earlier.origin.location.map { " (first at \($0))" } ?? ""
                 let document = filter.origin.path.isEmpty ? nil : filter.origin.path
                 diagnostics.error(
-                    FilterFieldPath(document: document, path: ConfigPath([.key("metadata"), .key("name")])).description,
+                    ConfigPath([.key("metadata"), .key("name")]).description(inDocument: document),
                     "EnvoyFilter \(filter.qualifiedName) is defined twice\(place)",
                     location: filter.origin.location
                 )

@@ -1,5 +1,46 @@
 import LifelineConfig
 
+/// The gateway EnvoyFilters are selected for: what istiod knows of a proxy when it picks the filters and patches that
+/// apply to it.
+///
+/// - A filter in `rootNamespace` applies to every gateway its `workloadSelector` matches (every one, without a
+///   selector); a filter in any other namespace applies only to gateways in that namespace, so only filters in
+///   `namespace` (or the root namespace) can apply.
+/// - `labels` are the gateway's workload labels, for `workloadSelector.labels`.
+/// - `proxyVersion` and `proxyMetadata` are what a patch's `match.proxy` is matched against: the Istio version and
+///   node metadata an Istio proxy reports.
+public struct GatewayIdentity: Sendable, Hashable {
+    /// The Istio release whose EnvoyFilter semantics Lifeline follows, and the version it presents by default.
+    public static let istioRelease = "1.28.0"
+    /// Where an Istio ingress gateway runs, and Istio's default root namespace.
+    public static let defaultNamespace = "istio-system"
+
+    public var labels: [String: String]
+    /// The gateway's own namespace.
+    public var namespace: String
+    /// The mesh's root namespace (`meshConfig.rootNamespace`), whose EnvoyFilters apply mesh-wide.
+    public var rootNamespace: String
+    /// The Istio version the gateway presents to `match.proxy.proxyVersion`; empty for none, which no
+    /// `proxyVersion` matches (as in istiod).
+    public var proxyVersion: String
+    /// The node metadata the gateway presents to `match.proxy.metadata`.
+    public var proxyMetadata: [String: String]
+
+    public init(
+        labels: [String: String] = [:],
+        namespace: String = Self.defaultNamespace,
+        rootNamespace: String = Self.defaultNamespace,
+        proxyVersion: String = Self.istioRelease,
+        proxyMetadata: [String: String] = [:]
+    ) {
+        self.labels = labels
+        self.namespace = namespace
+        self.rootNamespace = rootNamespace
+        self.proxyVersion = proxyVersion
+        self.proxyMetadata = proxyMetadata
+    }
+}
+
 /// istiod's choice of the filters and patches that apply to one proxy, for Lifeline's gateway.
 ///
 /// **Filters** (`PushContext.EnvoyFilters`): those in the root namespace and those in the gateway's own namespace,
@@ -99,5 +140,28 @@ struct GatewaySelection {
     /// `a=b, c=d`, sorted by key.
     private static func pairs(_ map: [String: String]) -> String {
         map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+    }
+}
+
+/// `match.proxy.proxyVersion` as istiod reads it: a regular expression searched for anywhere in the proxy's Istio
+/// version (Go's `regexp.MatchString`, not anchored). Swift's `Regex` stands in for RE2; the two agree on the syntax
+/// version patterns use (`^1\.28.*`, `1\.2[0-9]`, alternations).
+enum ProxyVersionPattern {
+    /// Why `pattern` is not a regular expression; `nil` when it is one.
+    static func problem(_ pattern: String) -> String? {
+        do {
+            _ = try Regex(pattern)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Whether `pattern` matches somewhere in `version`. An invalid pattern matches (its error is reported
+    /// elsewhere); an empty version matches nothing, as istiod treats a proxy that reports none.
+    static func matches(_ pattern: String, version: String) -> Bool {
+        guard let regex = try? Regex(pattern) else { return true }
+        guard !version.isEmpty else { return false }
+        return (try? regex.matchingSemantics(.unicodeScalar).firstMatch(in: version)) != nil
     }
 }

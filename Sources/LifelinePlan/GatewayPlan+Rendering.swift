@@ -66,7 +66,7 @@ extension TcpProxyPlan {
 }
 
 extension FilterChainPlan {
-    /// The chain's name, the match conditions it sets, how its bytes are carried, and its tcp_proxy.
+    /// The chain's name, the match conditions it sets, how its bytes are carried, and its network filter.
     var summary: ConfigTree {
         .object([
             ("name", .string(name)),
@@ -74,14 +74,6 @@ extension FilterChainPlan {
             ("transport_socket", tls.map { .object([("tls", $0.summary)]) } ?? .string("raw_buffer")),
             ("tcp_proxy", tcpProxy?.summary),
             ("http_connection_manager", httpConnectionManager?.summary),
-        ])
-    }
-}
-
-extension HttpConnectionManagerPlan {
-    var summary: ConfigTree {
-        .object([
-            ("stat_prefix", .string(statPrefix))
         ])
     }
 }
@@ -211,6 +203,7 @@ extension ClusterPlan {
             ("endpoints", .array(endpoints.map { .string($0.description) })),
             ("upstream_socket_options", .array(upstreamSocketOptions.map(\.summary))),
             ("tls", tls?.summary),
+            ("http", http.summary),
         ])
     }
 }

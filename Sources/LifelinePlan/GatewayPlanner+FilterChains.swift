@@ -12,7 +12,7 @@ extension GatewayPlanner {
         )
     }
 
-    /// One filter chain: its match, its TLS (certificate, key and CA files read here) and its tcp_proxy. Nil when it
+    /// One filter chain: its match, its TLS (certificate, key and CA files read here) and its network filter. Nil when it
     /// could not be planned (the reason is in `diagnostics`).
     static func planFilterChain(
         _ chain: FilterChainConfig,
@@ -23,16 +23,22 @@ extension GatewayPlanner {
             guard let planned = planDownstreamTls(context, diagnostics: &diagnostics) else { return nil }
             tls = planned
         }
-        guard let proxy = chain.tcpProxy else { return nil }
+        let filter: NetworkFilterPlan
+        if let proxy = chain.tcpProxy {
+            filter = .tcpProxy(
+                TcpProxyPlan(statPrefix: proxy.statPrefix, cluster: proxy.cluster, idleTimeout: proxy.idleTimeout)
+            )
+        } else if let config = chain.httpConnectionManager {
+            guard let manager = planHttpConnectionManager(config, diagnostics: &diagnostics) else { return nil }
+            filter = .httpConnectionManager(manager)
+        } else {
+            return nil
+        }
         return FilterChainPlan(
             name: chain.name.flatMap { $0.isEmpty ? nil : $0 } ?? chain.origin.path,
             match: planMatch(chain.match),
             tls: tls,
-            tcpProxy: TcpProxyPlan(
-                statPrefix: proxy.statPrefix,
-                cluster: proxy.cluster,
-                idleTimeout: proxy.idleTimeout
-            ),
+            filter: filter,
             origin: chain.origin
         )
     }

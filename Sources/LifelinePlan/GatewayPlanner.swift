@@ -22,7 +22,7 @@ public enum GatewayPlanner {
                 state: .prebind
             )
             KeepaliveOptions.addDefaultsIfSilent(to: &sequence, state: .prebind)
-            return ClusterPlan(
+            var plan = ClusterPlan(
                 name: cluster.name,
                 type: cluster.type,
                 connectTimeout: cluster.connectTimeout,
@@ -33,6 +33,8 @@ public enum GatewayPlanner {
                 tls: cluster.transportSocket?.tls.flatMap { planUpstreamTls($0, diagnostics: &diagnostics) },
                 origin: cluster.origin
             )
+            plan.http = planUpstreamHttp(cluster.httpProtocolOptions)
+            return plan
         }
         var admin: AdminPlan?
         if let config = bootstrap.admin {

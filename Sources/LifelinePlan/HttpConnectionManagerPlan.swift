@@ -32,6 +32,19 @@ public struct HttpConnectionManagerPlan: Sendable, Hashable {
         case dropHeader
     }
 
+    /// A field whose value `check` and `explain` trace to where it is written.
+    public enum Field: String, Sendable, Hashable, CaseIterable {
+        case codecType = "codec_type"
+        case streamIdleTimeout = "stream_idle_timeout"
+        case requestTimeout = "request_timeout"
+        case requestHeadersTimeout = "request_headers_timeout"
+        case maxRequestHeadersKb = "max_request_headers_kb"
+        case idleTimeout = "common_http_protocol_options.idle_timeout"
+        case maxConnectionDuration = "common_http_protocol_options.max_connection_duration"
+        case maxStreamDuration = "common_http_protocol_options.max_stream_duration"
+        case maxRequestsPerConnection = "common_http_protocol_options.max_requests_per_connection"
+    }
+
     /// Envoy's default `stream_idle_timeout`: 5 minutes.
     public static let defaultStreamIdleTimeout: Duration = .seconds(300)
     /// Envoy's default downstream `common_http_protocol_options.idle_timeout`: 1 hour.
@@ -58,6 +71,14 @@ public struct HttpConnectionManagerPlan: Sendable, Hashable {
     public var idleTimeout: Duration?
     /// `common_http_protocol_options.max_connection_duration`: a connection is drained after this long; nil is off.
     public var maxConnectionDuration: Duration?
+    /// `common_http_protocol_options.max_stream_duration`: every stream is reset after this long (a route's
+    /// `max_stream_duration` overrides it); nil is off.
+    public var maxStreamDuration: Duration?
+    /// `common_http_protocol_options.max_requests_per_connection`: the connection is drained after this many
+    /// requests; nil is unlimited.
+    public var maxRequestsPerConnection: Int?
+    /// Where each ``Field`` written in the config is written; a field not here has Envoy's default.
+    public var fieldOrigins: [Field: ConfigOrigin]
     public var headersWithUnderscoresAction: HeadersWithUnderscoresAction
     /// `use_remote_address`: the peer's address is the client's (appended to `x-forwarded-for`, which is otherwise
     /// trusted as it came, with `xff_num_trusted_hops`).
@@ -78,10 +99,13 @@ public struct HttpConnectionManagerPlan: Sendable, Hashable {
         maxRequestHeadersKb: Int = HttpConnectionManagerPlan.defaultMaxRequestHeadersKb,
         idleTimeout: Duration? = HttpConnectionManagerPlan.defaultIdleTimeout,
         maxConnectionDuration: Duration? = nil,
+        maxStreamDuration: Duration? = nil,
+        maxRequestsPerConnection: Int? = nil,
         headersWithUnderscoresAction: HeadersWithUnderscoresAction = .allow,
         useRemoteAddress: Bool = false,
         xffNumTrustedHops: Int = 0,
         http2: Http2ProtocolOptionsPlan = Http2ProtocolOptionsPlan(),
+        fieldOrigins: [Field: ConfigOrigin] = [:],
         origin: ConfigOrigin
     ) {
         self.statPrefix = statPrefix
@@ -93,6 +117,9 @@ public struct HttpConnectionManagerPlan: Sendable, Hashable {
         self.maxRequestHeadersKb = maxRequestHeadersKb
         self.idleTimeout = idleTimeout
         self.maxConnectionDuration = maxConnectionDuration
+        self.maxStreamDuration = maxStreamDuration
+        self.maxRequestsPerConnection = maxRequestsPerConnection
+        self.fieldOrigins = fieldOrigins
         self.headersWithUnderscoresAction = headersWithUnderscoresAction
         self.useRemoteAddress = useRemoteAddress
         self.xffNumTrustedHops = xffNumTrustedHops

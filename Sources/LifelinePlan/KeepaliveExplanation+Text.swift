@@ -3,7 +3,8 @@ public import LifelineConfig
 extension KeepaliveExplanation {
     /// The explanation for a terminal.
     public var text: String {
-        entries.map(\.text).joined(separator: "\n")
+        let keepalive = entries.map(\.text).joined(separator: "\n")
+        return http.chains.isEmpty ? keepalive : keepalive + "\n" + http.text
     }
 
     /// The explanation as a tree, for `--format json`.
@@ -21,6 +22,7 @@ extension KeepaliveExplanation {
                 )
             ),
             ("entries", .array(entries.map(\.tree))),
+            ("http", http.chains.isEmpty ? nil : http.tree),
         ])
     }
 }

@@ -59,6 +59,9 @@ public struct KeepaliveExplanation: Sendable {
 
     public var entries: [Entry]
     public var loadBalancers: [LoadBalancerProfile]
+    /// The HTTP/2 keepalive and the limits long-lived streams meet, for chains that end in an
+    /// http_connection_manager.
+    public var http: HttpStreamExplanation
 
     /// - Parameter kernel: the kernel's keepalive values for what no option sets; by default those in force here.
     public init(
@@ -67,6 +70,7 @@ public struct KeepaliveExplanation: Sendable {
         kernel: KernelKeepalive = .current()
     ) {
         self.loadBalancers = loadBalancers
+        http = HttpStreamExplanation(plan: plan)
         entries =
             plan.listeners.map { listener in
                 Self.entry(

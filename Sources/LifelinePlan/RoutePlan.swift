@@ -8,17 +8,24 @@ public struct RouteConfigurationPlan: Sendable, Hashable {
     public var virtualHosts: [VirtualHostPlan]
     /// `request_headers_to_add`/`…_to_remove`, `response_headers_to_add`/`…_to_remove` of the whole configuration.
     public var headers: HeaderMutationPlan
+    /// `most_specific_header_mutations_wins`: the route's mutations are applied last (and win) instead of the route
+    /// configuration's.
+    public var mostSpecificHeaderMutationsWins: Bool
+    /// `ignore_port_in_host_matching`: virtual hosts are chosen on the Host without its port.
+    public var ignorePortInHostMatching = false
     public var origin: ConfigOrigin
 
     public init(
         name: String? = nil,
         virtualHosts: [VirtualHostPlan],
         headers: HeaderMutationPlan = HeaderMutationPlan(),
+        mostSpecificHeaderMutationsWins: Bool = false,
         origin: ConfigOrigin
     ) {
         self.name = name
         self.virtualHosts = virtualHosts
         self.headers = headers
+        self.mostSpecificHeaderMutationsWins = mostSpecificHeaderMutationsWins
         self.origin = origin
     }
 }

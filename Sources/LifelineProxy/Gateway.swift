@@ -26,8 +26,13 @@ public final class Gateway: Sendable {
             switch plan.filter {
             case .tcpProxy(let proxy):
                 try await TCPProxyChain.make(plan: plan, proxy: proxy, clusters: clusters, environment: environment)
-            case .httpConnectionManager:
-                throw GatewayListenerError.unsupportedFilter(listener: environment.listenerName, chain: plan.name)
+            case .httpConnectionManager(let manager):
+                try await HTTPConnectionManagerChain.make(
+                    plan: plan,
+                    connectionManager: manager,
+                    pools: httpPools,
+                    environment: environment
+                )
             }
         }
         listeners = plan.listeners.map { GatewayListener(plan: $0, logger: logger, makeChain: makeChain) }

@@ -117,6 +117,11 @@ public final class GatewayListener: Sendable {
         let logger = logger
         var bootstrap = ServerBootstrap(group: loop, childGroup: childGroup)
             .serverChannelOption(.backlog, value: plan.backlog)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(stats: stats, logger: logger))
+                }
+            }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: max(1, limit / 2), high: limit))
             .childChannelOption(.recvAllocator, value: TCPProxyListenerContext.receiveBuffers)

@@ -28,6 +28,7 @@ public final class ProxyStats: Sendable {
         case downstreamFlowControlPaused = "downstream_flow_control_paused_reading_total"
         case idleTimeout = "idle_timeout"
         case noFilterChainMatch = "no_filter_chain_match"
+        case downstreamAcceptBackoff = "downstream_cx_accept_backoff"
         case listenerFiltersTimeout = "downstream_pre_cx_timeout"
         case clientHelloTooLarge = "tls_inspector.client_hello_too_large"
         case sslHandshake = "ssl.handshake"
@@ -47,6 +48,30 @@ public final class ProxyStats: Sendable {
         case upstreamConnectFailures = "upstream_cx_connect_fail"
         case upstreamConnectTimeouts = "upstream_cx_connect_timeout"
         case upstreamFlowControlPaused = "upstream_flow_control_paused_reading_total"
+        // http_connection_manager (kept on the listener, as Envoy keeps `http.<stat_prefix>.*`) and its router.
+        case downstreamRequestsTotal = "downstream_rq_total"
+        case downstreamRequests1xx = "downstream_rq_1xx"
+        case downstreamRequests2xx = "downstream_rq_2xx"
+        case downstreamRequests3xx = "downstream_rq_3xx"
+        case downstreamRequests4xx = "downstream_rq_4xx"
+        case downstreamRequests5xx = "downstream_rq_5xx"
+        case downstreamRequestsActive = "downstream_rq_active"
+        case downstreamHTTP1Total = "downstream_cx_http1_total"
+        case downstreamHTTP2Total = "downstream_cx_http2_total"
+        case downstreamRequestTimeout = "downstream_rq_timeout"
+        case downstreamRequestHeaderTimeout = "downstream_rq_header_timeout"
+        case downstreamRequestIdleTimeout = "downstream_rq_idle_timeout"
+        case downstreamRequestMaxDurationReached = "downstream_rq_max_duration_reached"
+        case downstreamRequestRxReset = "downstream_rq_rx_reset"
+        case downstreamRequestTxReset = "downstream_rq_tx_reset"
+        case downstreamProtocolError = "downstream_cx_protocol_error"
+        case downstreamMaxDurationReached = "downstream_cx_max_duration_reached"
+        case noRoute = "no_route"
+        case noCluster = "no_cluster"
+        case upstreamRequestTimeout = "upstream_rq_timeout"
+        case upstreamRequestRetry = "upstream_rq_retry"
+        case http2KeepaliveTimeout = "http2.keepalive_timeout"
+        case http2TooManyPings = "http2.too_many_pings"
         case upstreamConnectionsHTTP1Total = "upstream_cx_http1_total"
         case upstreamConnectionsHTTP2Total = "upstream_cx_http2_total"
         case upstreamConnectionsMaxRequests = "upstream_cx_max_requests"
@@ -56,7 +81,6 @@ public final class ProxyStats: Sendable {
         case upstreamRequestsPendingTotal = "upstream_rq_pending_total"
         case upstreamRequestsPendingActive = "upstream_rq_pending_active"
         case upstreamRequestsPendingOverflow = "upstream_rq_pending_overflow"
-        case http2KeepaliveTimeout = "http2.keepalive_timeout"
         case http2GoAwayReceived = "http2.goaway_received"
     }
 
@@ -74,6 +98,7 @@ public final class ProxyStats: Sendable {
     private let downstreamFlowControlPaused = Atomic<Int>(0)
     private let idleTimeout = Atomic<Int>(0)
     private let noFilterChainMatch = Atomic<Int>(0)
+    private let downstreamAcceptBackoff = Atomic<Int>(0)
     private let listenerFiltersTimeout = Atomic<Int>(0)
     private let clientHelloTooLarge = Atomic<Int>(0)
     private let sslHandshake = Atomic<Int>(0)
@@ -93,6 +118,29 @@ public final class ProxyStats: Sendable {
     private let upstreamConnectFailures = Atomic<Int>(0)
     private let upstreamConnectTimeouts = Atomic<Int>(0)
     private let upstreamFlowControlPaused = Atomic<Int>(0)
+    private let downstreamRequestsTotal = Atomic<Int>(0)
+    private let downstreamRequests1xx = Atomic<Int>(0)
+    private let downstreamRequests2xx = Atomic<Int>(0)
+    private let downstreamRequests3xx = Atomic<Int>(0)
+    private let downstreamRequests4xx = Atomic<Int>(0)
+    private let downstreamRequests5xx = Atomic<Int>(0)
+    private let downstreamRequestsActive = Atomic<Int>(0)
+    private let downstreamHTTP1Total = Atomic<Int>(0)
+    private let downstreamHTTP2Total = Atomic<Int>(0)
+    private let downstreamRequestTimeout = Atomic<Int>(0)
+    private let downstreamRequestHeaderTimeout = Atomic<Int>(0)
+    private let downstreamRequestIdleTimeout = Atomic<Int>(0)
+    private let downstreamRequestMaxDurationReached = Atomic<Int>(0)
+    private let downstreamRequestRxReset = Atomic<Int>(0)
+    private let downstreamRequestTxReset = Atomic<Int>(0)
+    private let downstreamProtocolError = Atomic<Int>(0)
+    private let downstreamMaxDurationReached = Atomic<Int>(0)
+    private let noRoute = Atomic<Int>(0)
+    private let noCluster = Atomic<Int>(0)
+    private let upstreamRequestTimeout = Atomic<Int>(0)
+    private let upstreamRequestRetry = Atomic<Int>(0)
+    private let http2KeepaliveTimeout = Atomic<Int>(0)
+    private let http2TooManyPings = Atomic<Int>(0)
     private let upstreamConnectionsHTTP1Total = Atomic<Int>(0)
     private let upstreamConnectionsHTTP2Total = Atomic<Int>(0)
     private let upstreamConnectionsMaxRequests = Atomic<Int>(0)
@@ -102,7 +150,6 @@ public final class ProxyStats: Sendable {
     private let upstreamRequestsPendingTotal = Atomic<Int>(0)
     private let upstreamRequestsPendingActive = Atomic<Int>(0)
     private let upstreamRequestsPendingOverflow = Atomic<Int>(0)
-    private let http2KeepaliveTimeout = Atomic<Int>(0)
     private let http2GoAwayReceived = Atomic<Int>(0)
 
     public init() {}
@@ -123,6 +170,7 @@ public final class ProxyStats: Sendable {
         case .downstreamFlowControlPaused: body(downstreamFlowControlPaused)
         case .idleTimeout: body(idleTimeout)
         case .noFilterChainMatch: body(noFilterChainMatch)
+        case .downstreamAcceptBackoff: body(downstreamAcceptBackoff)
         case .listenerFiltersTimeout: body(listenerFiltersTimeout)
         case .clientHelloTooLarge: body(clientHelloTooLarge)
         case .sslHandshake: body(sslHandshake)
@@ -142,6 +190,29 @@ public final class ProxyStats: Sendable {
         case .upstreamConnectFailures: body(upstreamConnectFailures)
         case .upstreamConnectTimeouts: body(upstreamConnectTimeouts)
         case .upstreamFlowControlPaused: body(upstreamFlowControlPaused)
+        case .downstreamRequestsTotal: body(downstreamRequestsTotal)
+        case .downstreamRequests1xx: body(downstreamRequests1xx)
+        case .downstreamRequests2xx: body(downstreamRequests2xx)
+        case .downstreamRequests3xx: body(downstreamRequests3xx)
+        case .downstreamRequests4xx: body(downstreamRequests4xx)
+        case .downstreamRequests5xx: body(downstreamRequests5xx)
+        case .downstreamRequestsActive: body(downstreamRequestsActive)
+        case .downstreamHTTP1Total: body(downstreamHTTP1Total)
+        case .downstreamHTTP2Total: body(downstreamHTTP2Total)
+        case .downstreamRequestTimeout: body(downstreamRequestTimeout)
+        case .downstreamRequestHeaderTimeout: body(downstreamRequestHeaderTimeout)
+        case .downstreamRequestIdleTimeout: body(downstreamRequestIdleTimeout)
+        case .downstreamRequestMaxDurationReached: body(downstreamRequestMaxDurationReached)
+        case .downstreamRequestRxReset: body(downstreamRequestRxReset)
+        case .downstreamRequestTxReset: body(downstreamRequestTxReset)
+        case .downstreamProtocolError: body(downstreamProtocolError)
+        case .downstreamMaxDurationReached: body(downstreamMaxDurationReached)
+        case .noRoute: body(noRoute)
+        case .noCluster: body(noCluster)
+        case .upstreamRequestTimeout: body(upstreamRequestTimeout)
+        case .upstreamRequestRetry: body(upstreamRequestRetry)
+        case .http2KeepaliveTimeout: body(http2KeepaliveTimeout)
+        case .http2TooManyPings: body(http2TooManyPings)
         case .upstreamConnectionsHTTP1Total: body(upstreamConnectionsHTTP1Total)
         case .upstreamConnectionsHTTP2Total: body(upstreamConnectionsHTTP2Total)
         case .upstreamConnectionsMaxRequests: body(upstreamConnectionsMaxRequests)
@@ -151,7 +222,6 @@ public final class ProxyStats: Sendable {
         case .upstreamRequestsPendingTotal: body(upstreamRequestsPendingTotal)
         case .upstreamRequestsPendingActive: body(upstreamRequestsPendingActive)
         case .upstreamRequestsPendingOverflow: body(upstreamRequestsPendingOverflow)
-        case .http2KeepaliveTimeout: body(http2KeepaliveTimeout)
         case .http2GoAwayReceived: body(http2GoAwayReceived)
         }
     }

@@ -5,13 +5,21 @@ import LifelinePlan
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Explain the keepalive of every listener and cluster: values, sources, timeline, verdict.",
+        abstract:
+            "Explain the keepalive of every listener and cluster, and the limits HTTP streams meet: values, sources, "
+            + "timeline, verdict.",
         discussion: """
             For each listener (downstream) and cluster (upstream): the effective SO_KEEPALIVE, TCP_KEEPIDLE (T), \
             TCP_KEEPINTVL (I), TCP_KEEPCNT (N) and TCP_USER_TIMEOUT with the source of each; when a peer that \
             stopped answering gets its probes and its reset (T + I×N after the last traffic); and whether idle \
             connections survive an AWS NLB (350 s, or --lb-idle-timeout), an Azure LB (240 s) and GCP's \
             passthrough load balancer (60 s in some connection-tracking modes).
+
+            For each http_connection_manager: the downstream HTTP/2 keepalive (PING interval and timeout), and for \
+            each forwarding route the limits a long-lived stream meets (route.timeout, the silence a stream \
+            survives, max_stream_duration), with a WARNING naming the field to set wherever one would cut a \
+            long-lived gRPC stream. Every forwarding route is judged so, as any may carry gRPC; routes that match \
+            grpc are marked.
 
             Examples:
               lifeline explain --config examples/quickstart.yaml

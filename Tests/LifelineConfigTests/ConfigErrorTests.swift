@@ -50,7 +50,6 @@ struct ConfigErrorTests {
     }
 
     @Test(arguments: [
-        "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v2.TcpProxy",
         "type.googleapis.com/example.Unknown",
     ])
@@ -63,7 +62,8 @@ struct ConfigErrorTests {
             ),
             path: "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.@type",
             message: "network filter \"\(type)\" is not supported by Lifeline, which runs "
-                + "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                + "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy or "
+                + "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
             line: 11
         )
     }
@@ -260,7 +260,7 @@ struct ConfigErrorTests {
         #expect(
             twoChains.map(\.description) == [
                 "static_resources.listeners[0].filter_chains[0].filters: a filter chain needs filters ending in "
-                    + "envoy.filters.network.tcp_proxy (x.yaml:8:16)",
+                    + "envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager (x.yaml:8:16)",
                 "static_resources.listeners[0].filter_chains[1]: this filter chain has the same filter_chain_match as "
                     + "static_resources.listeners[0].filter_chains[0]; Envoy rejects filter chains with the same "
                     + "matching rules (x.yaml:9:7)",
@@ -276,7 +276,8 @@ struct ConfigErrorTests {
         #expect(
             twoFilters.map(\.description) == [
                 "static_resources.listeners[0].filter_chains[0].filters: Lifeline runs one network filter per chain, "
-                    + "envoy.filters.network.tcp_proxy; found 2 (x.yaml:9:7)"
+                    + "envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager; found 2 "
+                    + "(x.yaml:9:7)"
             ]
         )
     }

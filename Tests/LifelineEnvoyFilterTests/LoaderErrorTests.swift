@@ -71,15 +71,15 @@ struct LoaderErrorTests {
         expectSingleError(envoyFilter(spec: "{}") + "\nspecs: {}", path: "specs", message: "unknown field", line: 8)
     }
 
-    @Test(arguments: ["HTTP_FILTER", "ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE", "4"])
-    func httpKindsWaitForAnHTTPConnectionManager(_ applyTo: String) {
-        let name = applyTo == "4" ? "HTTP_FILTER" : applyTo
-        expectSingleError(
-            singlePatchFilter(applyTo: applyTo, patch: "operation: REMOVE"),
-            path: "spec.configPatches[0].applyTo",
-            message: "\(name) is not supported until Lifeline has an HTTP connection manager",
-            line: 8
-        )
+    @Test(arguments: [
+        ("HTTP_FILTER", EnvoyFilter.ApplyTo.httpFilter), ("4", .httpFilter),
+        ("ROUTE_CONFIGURATION", .routeConfiguration),
+        ("VIRTUAL_HOST", .virtualHost), ("7", .httpRoute),
+    ])
+    func httpKindsByNameOrNumber(_ applyTo: String, _ kind: EnvoyFilter.ApplyTo) throws {
+        let filters = try parseFilters(singlePatchFilter(applyTo: applyTo, patch: "operation: MERGE\nvalue: {}"))
+        #expect(filters.flatMap(\.errors).isEmpty)
+        #expect(filters.first?.configPatches.first?.applyTo == kind)
     }
 
     @Test(arguments: ["LISTENER_FILTER", "EXTENSION_CONFIG", "BOOTSTRAP"])
@@ -88,7 +88,8 @@ struct LoaderErrorTests {
             singlePatchFilter(applyTo: applyTo, patch: "operation: REMOVE"),
             path: "spec.configPatches[0].applyTo",
             message:
-                "\(applyTo) is not supported by Lifeline; applyTo may be LISTENER, FILTER_CHAIN, NETWORK_FILTER, CLUSTER",
+                "\(applyTo) is not supported by Lifeline; applyTo may be LISTENER, FILTER_CHAIN, NETWORK_FILTER, "
+                + "HTTP_FILTER, ROUTE_CONFIGURATION, VIRTUAL_HOST, HTTP_ROUTE, CLUSTER",
             line: 8
         )
     }
@@ -143,7 +144,8 @@ struct LoaderErrorTests {
         ),
         (
             "operation: ADD\nvalue: { name: l }\nfilterClass: AUTHZ", "spec.configPatches[0].patch.filterClass",
-            "filterClass places HTTP filters; not supported until Lifeline has an HTTP connection manager"
+            "filterClass is not supported by Lifeline: it places a filter relative to Istio's own authn, authz and stats "
+                + "filters; use INSERT_BEFORE or INSERT_AFTER with match.listener.filterChain.filter.subFilter"
         ),
     ])
     func patchErrors(_ patch: String, _ path: String, _ message: String) {
@@ -164,7 +166,7 @@ struct LoaderErrorTests {
             "listener:\n  filterChain:\n    filter:\n      name: envoy.filters.network.http_connection_manager\n"
                 + "      subFilter: { name: envoy.filters.http.router }",
             "spec.configPatches[0].match.listener.filterChain.filter.subFilter",
-            "subFilter is not supported until Lifeline has an HTTP connection manager"
+            "a subFilter match is valid with applyTo HTTP_FILTER only"
         ),
         (
             "listener:\n  portName: https", "spec.configPatches[0].match.listener.portName",
@@ -185,7 +187,7 @@ struct LoaderErrorTests {
         ),
         (
             "routeConfiguration: { vhost: { name: x } }", "spec.configPatches[0].match.routeConfiguration",
-            "routeConfiguration is not supported until Lifeline has an HTTP connection manager"
+            "applyTo NETWORK_FILTER matches listener objects; use match.listener"
         ),
         (
             "context: OUTBOUND", "spec.configPatches[0].match.context",
@@ -259,7 +261,7 @@ struct LoaderErrorTests {
         let text = envoyFilter(
             spec: """
                 configPatches:
-                - applyTo: HTTP_FILTER
+                - applyTo: LISTENER_FILTER
                   patch: { operation: ADD, value: { name: lua } }
                 - applyTo: LISTENER
                   match: { listener: { portNumbr: 1 } }

@@ -13,11 +13,12 @@ struct NotSelectedTests {
           patch: { operation: MERGE, value: { per_connection_buffer_limit_bytes: 1 } }
         """
 
-    /// A spec with something Lifeline refuses in every part: an HTTP kind, an unknown field, a priority out of range.
+    /// A spec with something Lifeline refuses in every part: a kind it does not patch, an unknown field, a priority out
+    /// of range.
     static let unsupported = """
         priority: 2147483648
         configPatches:
-        - applyTo: HTTP_FILTER
+        - applyTo: LISTENER_FILTER
           match: { context: GATEWAY, listener: { portNumbr: 80 } }
           patch: { operation: INSERT_BEFORE, value: { name: envoy.filters.http.lua } }
         """

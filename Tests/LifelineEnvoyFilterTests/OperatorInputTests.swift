@@ -25,9 +25,9 @@ struct OperatorInputTests {
         #expect(filters.map(\.sourceOrder) == [0, 1, 2, 3, 4])
         #expect(filters[0].origin.path == "istio-system/ingress-keepalive")
         #expect(filters[0].errors.isEmpty)
-        // Sidecar and HTTP filters are in there too: wrong for Lifeline only if they applied to it.
-        #expect(!filters[1].errors.isEmpty)
-        #expect(!filters[2].errors.isEmpty)
+        // Sidecar and HTTP filters are in there too, and read as well as the gateway's.
+        #expect(filters[1].errors.isEmpty)
+        #expect(filters[2].errors.isEmpty)
     }
 
     @Test func theIngressGatewayGetsItsFilterAndTheRestAreListed() throws {
@@ -57,24 +57,22 @@ struct OperatorInputTests {
         )
     }
 
-    @Test func aGatewayTheLuaFilterSelectsFailsOnIt() throws {
+    /// The Lua filter is for workloads labelled `app: reviews` in `bookinfo`; a gateway there gets it in front of its
+    /// HTTP filters (INSERT_BEFORE without a subFilter), in every HTTP connection manager.
+    @Test func aGatewayTheLuaFilterSelectsGetsIt() throws {
         let (filters, _, path) = try Self.loadFixture()
-        let bootstrap = try ConfigLoader.parseDocument(gatewayBootstrap, file: "bootstrap.yaml")
-        do {
-            _ = try EnvoyFilterApplier.apply(
-                filters,
-                to: bootstrap,
-                gateway: GatewayIdentity(labels: ["app": "reviews"], namespace: "bookinfo")
-            )
-            Issue.record("expected the Lua filter to fail the gateway")
-        } catch {
-            #expect(
-                error.diagnostics.map(\.description) == [
-                    "bookinfo/reviews-lua: spec.configPatches[0].applyTo: HTTP_FILTER is not supported until Lifeline "
-                        + "has an HTTP connection manager (\(path):97:16)"
-                ]
-            )
-        }
+        let bootstrap = try ConfigLoader.parseDocument(httpBootstrap, file: "bootstrap.yaml")
+        let outcome = try EnvoyFilterApplier.apply(
+            filters,
+            to: bootstrap,
+            gateway: GatewayIdentity(labels: ["app": "reviews"], namespace: "bookinfo")
+        )
+        #expect(shortNames(httpFilterNames(outcome.tree, listener: 0)) == ["lua", "cors", "router"])
+        #expect(shortNames(httpFilterNames(outcome.tree, listener: 1)) == ["lua", "router"])
+        let lua = try #require(httpFilters(outcome.tree, listener: 0).first)
+        #expect(lua.provenance == "EnvoyFilter bookinfo/reviews-lua patch 0")
+        #expect(lua.location?.file == path)
+        #expect(outcome.warnings.isEmpty)
     }
 
     @Test func documentsAndListsMixed() throws {

@@ -1,0 +1,56 @@
+import LifelinePlan
+import NIOCore
+
+/// HTTP/1.1 connection timers, kept by the connection's one ``HTTPStreamHandler`` (HTTP/2 connections have
+/// `NIOHTTP2ServerConnectionManagementHandler` for these).
+extension HTTPStreamHandler {
+    /// `idle_timeout` (no request for that long: close) and `max_connection_duration` (drain: `connection: close`
+    /// on the next response, or close now when idle).
+    func startConnectionTimers(context: ChannelHandlerContext) {
+        startIdleTimer(context: context)
+        if let duration = plan.maxConnectionDuration {
+            maxDurationTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(duration)) {
+                [weak self] in
+                guard let self, let context = self.context else { return }
+                self.manager.stats.increment(.downstreamMaxDurationReached)
+                self.closeAfterResponse = true
+                if self.stream == nil { context.close(promise: nil) }
+            }
+        }
+    }
+
+    func startIdleTimer(context: ChannelHandlerContext) {
+        guard codec == .http1, let timeout = plan.idleTimeout else { return }
+        idleTimer?.cancel()
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
+            guard let self, self.stream == nil, let context = self.context else { return }
+            self.manager.stats.increment(.downstreamIdleTimeout)
+            context.close(promise: nil)
+        }
+    }
+
+    /// HTTP/1.1 bytes arrived: the first of a request starts `request_headers_timeout`, which closes the connection
+    /// unless the request's headers are complete in time.
+    func bytesReceived() {
+        guard stream == nil, headersTimer == nil, let timeout = plan.requestHeadersTimeout, let context else { return }
+        headersTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.headersTimer = nil
+            self.manager.stats.increment(.downstreamRequestHeaderTimeout)
+            context.close(promise: nil)
+        }
+    }
+
+    func cancelIdleTimer() {
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+
+    func cancelConnectionTimers() {
+        cancelIdleTimer()
+        headersTimer?.cancel()
+        headersTimer = nil
+        maxDurationTimer?.cancel()
+        maxDurationTimer = nil
+    }
+}
