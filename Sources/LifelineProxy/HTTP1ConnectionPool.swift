@@ -157,6 +157,7 @@ final class HTTP1ConnectionPool: HTTPUpstreamPool {
         stats.decrement(.upstreamRequestsActive)
         context.release(.request)
         guard case .busy = connection.state, let channel = connection.channel else { return }
+        if connection.observer.closeNotified { stats.increment(.upstreamConnectionsCloseNotify) }
         var keep = reusable && connection.observer.allowsReuse && closing == nil && channel.isActive
         if keep, let limit = cluster.plan.http.maxRequestsPerConnection, connection.exchanges >= limit {
             stats.increment(.upstreamConnectionsMaxRequests)

@@ -60,12 +60,15 @@ final class HTTP1ExchangeObserver: ChannelDuplexHandler {
     private(set) var requestEnded = false
     private(set) var responseEnded = false
     private(set) var keepAlive = true
+    /// The response said the connection ends (`connection: close`, or HTTP/1.0 without keep-alive).
+    private(set) var closeNotified = false
 
     /// Starts watching the next exchange.
     func reset() {
         requestEnded = false
         responseEnded = false
         keepAlive = true
+        closeNotified = false
     }
 
     /// The exchange ended whole and both sides said keep-alive.
@@ -95,6 +98,7 @@ final class HTTP1ExchangeObserver: ChannelDuplexHandler {
             // An interim 1xx is followed by the real head, which decides.
             if head.status.code >= 200 || head.status == .switchingProtocols {
                 keepAlive = keepAlive && head.isKeepAlive && head.status != .switchingProtocols
+                if !head.isKeepAlive { closeNotified = true }
             }
         case .body:
             break

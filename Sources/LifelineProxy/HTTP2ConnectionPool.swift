@@ -349,7 +349,7 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
     }
 
     private func goAwayReceived(on connection: HTTP2PooledConnection, lastStreamID: HTTP2StreamID) {
-        stats.increment(.http2GoAwayReceived)
+        stats.increment(.upstreamConnectionsCloseNotify)
         connection.goAwayLastStreamID = min(connection.goAwayLastStreamID ?? lastStreamID, lastStreamID)
         guard connection.state != .closed else { return }
         connection.state = .draining

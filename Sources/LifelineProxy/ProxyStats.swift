@@ -81,7 +81,7 @@ public final class ProxyStats: Sendable {
         case upstreamRequestsPendingTotal = "upstream_rq_pending_total"
         case upstreamRequestsPendingActive = "upstream_rq_pending_active"
         case upstreamRequestsPendingOverflow = "upstream_rq_pending_overflow"
-        case http2GoAwayReceived = "http2.goaway_received"
+        case upstreamConnectionsCloseNotify = "upstream_cx_close_notify"
     }
 
     private let downstreamConnectionsTotal = Atomic<Int>(0)
@@ -150,7 +150,7 @@ public final class ProxyStats: Sendable {
     private let upstreamRequestsPendingTotal = Atomic<Int>(0)
     private let upstreamRequestsPendingActive = Atomic<Int>(0)
     private let upstreamRequestsPendingOverflow = Atomic<Int>(0)
-    private let http2GoAwayReceived = Atomic<Int>(0)
+    private let upstreamConnectionsCloseNotify = Atomic<Int>(0)
 
     public init() {}
 
@@ -222,7 +222,7 @@ public final class ProxyStats: Sendable {
         case .upstreamRequestsPendingTotal: body(upstreamRequestsPendingTotal)
         case .upstreamRequestsPendingActive: body(upstreamRequestsPendingActive)
         case .upstreamRequestsPendingOverflow: body(upstreamRequestsPendingOverflow)
-        case .http2GoAwayReceived: body(http2GoAwayReceived)
+        case .upstreamConnectionsCloseNotify: body(upstreamConnectionsCloseNotify)
         }
     }
 

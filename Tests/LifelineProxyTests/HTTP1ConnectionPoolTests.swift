@@ -77,6 +77,7 @@ extension LiveProxyTests {
             try await withPool { pools, loop, cluster in
                 let first = try await performExchange(pools: pools, on: loop, path: "/close")
                 #expect(first.headers["connection"] == ["close"])
+                #expect(cluster.stats[.upstreamConnectionsCloseNotify] == 1)
                 let second = try await performExchange(pools: pools, on: loop)
                 #expect(!second.reused)
                 #expect(second.body != first.body)

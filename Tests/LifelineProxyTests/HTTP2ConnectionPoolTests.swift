@@ -116,7 +116,7 @@ extension LiveProxyTests {
             let loop = group.next()
             let first = try await performExchange(pools: pools, on: loop, path: "/goaway")
             #expect(first.status == 200)
-            #expect(await eventually { cluster.stats[.http2GoAwayReceived] == 1 })
+            #expect(await eventually { cluster.stats[.upstreamConnectionsCloseNotify] == 1 })
             let second = try await performExchange(pools: pools, on: loop)
             #expect(second.status == 200)
             #expect(second.body != first.body)

@@ -181,7 +181,7 @@ extension LiveProxyTests {
                     #expect(status == "0")
                 }
                 #expect(cluster.stats[.upstreamRequestsTotal] == 30)
-                #expect(cluster.stats[.http2GoAwayReceived] == 0)
+                #expect(cluster.stats[.upstreamConnectionsCloseNotify] == 0)
             }
         }
 
@@ -191,7 +191,7 @@ extension LiveProxyTests {
                 let (_, status) = try await echo("hello", pools: pools, on: loop)
                 #expect(status == "0")
                 // gRPC core strikes PINGs on a connection without calls and sends GOAWAY `too_many_pings`.
-                #expect(await eventually(seconds: 5) { cluster.stats[.http2GoAwayReceived] >= 1 })
+                #expect(await eventually(seconds: 5) { cluster.stats[.upstreamConnectionsCloseNotify] >= 1 })
                 #expect(await eventually { cluster.stats[.upstreamConnectionsActive] == 0 })
             }
         }
@@ -201,7 +201,7 @@ extension LiveProxyTests {
                 let (_, status) = try await echo("hello", pools: pools, on: loop)
                 #expect(status == "0")
                 try await Task.sleep(for: .seconds(2))
-                #expect(cluster.stats[.http2GoAwayReceived] == 0)
+                #expect(cluster.stats[.upstreamConnectionsCloseNotify] == 0)
                 #expect(cluster.stats[.upstreamConnectionsActive] == 1)
                 let (reply, again) = try await echo("again", pools: pools, on: loop)
                 #expect(reply == "again" && again == "0")
