@@ -198,6 +198,21 @@ public struct Http2KeepalivePlan: Sendable, Hashable {
 public struct UpstreamHttpPlan: Sendable, Hashable {
     /// Envoy's default upstream `common_http_protocol_options.idle_timeout`: 1 hour.
     public static let defaultIdleTimeout: Duration = .seconds(3600)
+    /// Lifeline's upstream HTTP/2 PING policy where the cluster's `connection_keepalive` is silent (Envoy sends no
+    /// PING then): a PING only after `interval` (300 s) without any frame received while streams are active, the
+    /// connection closed when nothing arrives within `timeout` (20 s) of it; a connection without streams is never
+    /// pinged. gRPC servers accept a PING no more often than every 5 minutes without data and strike PINGs on
+    /// connections without calls (unless `permit_without_calls`), so this never earns a GOAWAY `too_many_pings`.
+    public static let defaultLifelineHttp2Keepalive = Http2KeepalivePlan(
+        interval: .seconds(300),
+        timeout: .seconds(20),
+        intervalJitterPercent: 0
+    )
+    /// Envoy's default circuit breakers (`circuit_breakers` silent), per cluster: 1024 connections, 1024 pending
+    /// requests, 1024 active requests.
+    public static let defaultMaxConnections = 1024
+    public static let defaultMaxPendingRequests = 1024
+    public static let defaultMaxRequests = 1024
 
     /// `explicit_http_config.http2_protocol_options`: HTTP/2 to the endpoints (streams multiplexed on shared
     /// connections); nil is HTTP/1.1 (a keep-alive pool per endpoint), Envoy's default.

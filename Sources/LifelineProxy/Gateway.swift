@@ -20,7 +20,7 @@ public final class Gateway: Sendable {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster)
         }
         self.clusters = clusters
-        let httpPools = HTTPUpstreamPools(clusters: clusters)
+        let httpPools = HTTPUpstreamPools(clusters: clusters, logger: logger)
         self.httpPools = httpPools
         let makeChain: FilterChainFactory = { [clusters] plan, environment in
             switch plan.filter {

@@ -123,7 +123,7 @@ struct HTTPLocalReply: Equatable {
         switch failure {
         case .connectFailure, .connectTimeout: .connectFailure
         case .noHealthyUpstream: .noHealthyUpstream
-        case .poolClosed: .overflow
+        case .poolClosed, .overflow: .overflow
         }
     }
 

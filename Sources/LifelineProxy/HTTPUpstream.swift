@@ -1,7 +1,9 @@
 import LifelinePlan
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 
 /// One request/response exchange with an endpoint of a cluster, handed out by an ``HTTPUpstreamPool``.
@@ -40,6 +42,18 @@ enum HTTPUpstreamFailure: Error, Equatable {
     case noHealthyUpstream
     /// The pool is closing (drain or shutdown): `UO`, 503.
     case poolClosed
+    /// The cluster's circuit breakers (Envoy's defaults: 1024 connections, 1024 pending, 1024 requests) are full:
+    /// `UO`, 503.
+    case overflow
+
+    /// Whether an exchange that failed with `error` (caught in the user's handler) was refused by the upstream
+    /// before it processed anything — an HTTP/2 stream reset with REFUSED_STREAM, or cut off by a GOAWAY whose last
+    /// stream id is below it — so sending the request again (on another stream) is safe.
+    static func isRefusedStream(_ error: any Error) -> Bool {
+        if let closed = error as? NIOHTTP2Errors.StreamClosed { return closed.errorCode == .refusedStream }
+        if let streamError = error as? NIOHTTP2Errors.StreamError { return isRefusedStream(streamError.baseError) }
+        return false
+    }
 }
 
 /// One cluster's HTTP connections on one event loop: HTTP/1.1 keep-alive connections per endpoint, or HTTP/2
@@ -52,92 +66,53 @@ protocol HTTPUpstreamPool: AnyObject {
     func close() -> EventLoopFuture<Void>
 }
 
-/// Every cluster's HTTP pools on every event loop of a gateway, made on first use on each loop.
+/// Every cluster's HTTP pools on every event loop of a gateway, made on first use on each loop: the HTTP/2 pool for
+/// a cluster with `http2_protocol_options`, else the HTTP/1.1 one.
 final class HTTPUpstreamPools: Sendable {
-    private let clusters: [String: UpstreamCluster]
+    private let contexts: [String: HTTPUpstreamClusterContext]
     private let pools: NIOLockedValueBox<[PoolKey: NIOLoopBound<any HTTPUpstreamPool>]> = NIOLockedValueBox([:])
+
+    /// How long ``closeAll()`` waits for a pool's exchanges to end.
+    static let closeGrace: TimeAmount = .seconds(10)
 
     private struct PoolKey: Hashable {
         let cluster: String
         let loop: ObjectIdentifier
     }
 
-    init(clusters: [String: UpstreamCluster]) {
-        self.clusters = clusters
+    init(clusters: [String: UpstreamCluster], logger: Logger = Logger(label: "lifeline.upstream")) {
+        self.contexts = clusters.mapValues { HTTPUpstreamClusterContext(cluster: $0, logger: logger) }
     }
 
     /// The pool of `cluster` on `loop`; nil for a cluster that does not exist. Call on `loop`.
     func pool(cluster name: String, on loop: any EventLoop) -> (any HTTPUpstreamPool)? {
         loop.preconditionInEventLoop()
-        guard let cluster = clusters[name] else { return nil }
+        guard let context = contexts[name] else { return nil }
         let key = PoolKey(cluster: name, loop: ObjectIdentifier(loop))
         return pools.withLockedValue { pools in
             if let bound = pools[key] { return bound.value }
-            let pool: any HTTPUpstreamPool = HTTP1ConnectionPerExchangePool(cluster: cluster, eventLoop: loop)
+            let pool: any HTTPUpstreamPool =
+                if context.cluster.plan.http.http2 != nil {
+                    HTTP2ConnectionPool(context: context, eventLoop: loop)
+                } else {
+                    HTTP1ConnectionPool(context: context, eventLoop: loop)
+                }
             pools[key] = NIOLoopBound(pool, eventLoop: loop)
             return pool
         }
     }
 
-    /// Closes every pool on every loop.
+    /// Closes every pool on every loop, waiting for their exchanges to end.
     func closeAll() async {
         let all = pools.withLockedValue { Array($0.values) }
         for bound in all {
-            try? await bound.eventLoop.flatSubmit { bound.value.close() }.get()
+            // Exchanges end when their downstreams close; one that never does must not hold up shutdown.
+            try? await bound.eventLoop.flatSubmit {
+                let done = bound.eventLoop.makePromise(of: Void.self)
+                bound.value.close().cascade(to: done)
+                bound.eventLoop.scheduleTask(in: Self.closeGrace) { done.succeed() }
+                return done.futureResult
+            }.get()
         }
-    }
-}
-/// The simplest pool: a new HTTP/1.1 connection for each exchange, closed after it.
-final class HTTP1ConnectionPerExchangePool: HTTPUpstreamPool {
-    let cluster: UpstreamCluster
-    let eventLoop: any EventLoop
-    private var closed = false
-
-    init(cluster: UpstreamCluster, eventLoop: any EventLoop) {
-        self.cluster = cluster
-        self.eventLoop = eventLoop
-    }
-
-    func exchange() -> EventLoopFuture<HTTPUpstreamExchange> {
-        if closed { return eventLoop.makeFailedFuture(HTTPUpstreamFailure.poolClosed) }
-        guard !cluster.endpoints.isEmpty else {
-            return eventLoop.makeFailedFuture(HTTPUpstreamFailure.noHealthyUpstream)
-        }
-        let endpoint = cluster.pickEndpoint()
-        let cluster = self.cluster
-        var bootstrap = ClientBootstrap(group: eventLoop)
-        for (option, value) in cluster.channelOptions {
-            bootstrap = bootstrap.channelOption(option, value: value)
-        }
-        return
-            bootstrap
-            .connectTimeout(TimeAmount(cluster.plan.connectTimeout))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls = try cluster.makeTLSHandler() {
-                        try channel.pipeline.syncOperations.addHandler(tls)
-                    }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                }
-            }
-            .connect(to: endpoint)
-            .flatMapErrorThrowing { error in
-                if case ChannelError.connectTimeout = error { throw HTTPUpstreamFailure.connectTimeout }
-                throw HTTPUpstreamFailure.connectFailure("\(error)")
-            }
-            .map { channel in
-                HTTPUpstreamExchange(
-                    channel: channel,
-                    version: .http1_1,
-                    endpoint: endpoint,
-                    reused: false,
-                    finish: { _ in channel.close(promise: nil) }
-                )
-            }
-    }
-
-    func close() -> EventLoopFuture<Void> {
-        closed = true
-        return eventLoop.makeSucceededVoidFuture()
     }
 }

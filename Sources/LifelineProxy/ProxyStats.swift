@@ -7,7 +7,9 @@ import Synchronization
 /// (`destroy_remote`), RST from the peer (`destroy_remote_reset`), keepalive probes unanswered (`keepalive_timeout`),
 /// sent data unacknowledged past TCP_USER_TIMEOUT (`user_timeout`), or tcp_proxy's `idle_timeout`. A connection no
 /// filter chain takes is closed at once and counted as `no_filter_chain_match`; TLS handshakes are counted by outcome
-/// under Envoy's `ssl.*` names, and `tls_inspector` give-ups under theirs.
+/// under Envoy's `ssl.*` names, and `tls_inspector` give-ups under theirs. A cluster's HTTP pools count connections by
+/// protocol, requests (`upstream_rq_*`, with the gauges `upstream_rq_active` and `upstream_rq_pending_active`),
+/// circuit-breaker overflows, and HTTP/2 PING timeouts (`http2.keepalive_timeout`).
 /// Updated on the event loops without locks.
 public final class ProxyStats: Sendable {
     /// The counters and gauges kept.
@@ -70,6 +72,16 @@ public final class ProxyStats: Sendable {
         case upstreamRequestRetry = "upstream_rq_retry"
         case http2KeepaliveTimeout = "http2.keepalive_timeout"
         case http2TooManyPings = "http2.too_many_pings"
+        case upstreamConnectionsHTTP1Total = "upstream_cx_http1_total"
+        case upstreamConnectionsHTTP2Total = "upstream_cx_http2_total"
+        case upstreamConnectionsMaxRequests = "upstream_cx_max_requests"
+        case upstreamConnectionsOverflow = "upstream_cx_overflow"
+        case upstreamRequestsTotal = "upstream_rq_total"
+        case upstreamRequestsActive = "upstream_rq_active"
+        case upstreamRequestsPendingTotal = "upstream_rq_pending_total"
+        case upstreamRequestsPendingActive = "upstream_rq_pending_active"
+        case upstreamRequestsPendingOverflow = "upstream_rq_pending_overflow"
+        case upstreamConnectionsCloseNotify = "upstream_cx_close_notify"
     }
 
     private let downstreamConnectionsTotal = Atomic<Int>(0)
@@ -129,6 +141,16 @@ public final class ProxyStats: Sendable {
     private let upstreamRequestRetry = Atomic<Int>(0)
     private let http2KeepaliveTimeout = Atomic<Int>(0)
     private let http2TooManyPings = Atomic<Int>(0)
+    private let upstreamConnectionsHTTP1Total = Atomic<Int>(0)
+    private let upstreamConnectionsHTTP2Total = Atomic<Int>(0)
+    private let upstreamConnectionsMaxRequests = Atomic<Int>(0)
+    private let upstreamConnectionsOverflow = Atomic<Int>(0)
+    private let upstreamRequestsTotal = Atomic<Int>(0)
+    private let upstreamRequestsActive = Atomic<Int>(0)
+    private let upstreamRequestsPendingTotal = Atomic<Int>(0)
+    private let upstreamRequestsPendingActive = Atomic<Int>(0)
+    private let upstreamRequestsPendingOverflow = Atomic<Int>(0)
+    private let upstreamConnectionsCloseNotify = Atomic<Int>(0)
 
     public init() {}
 
@@ -191,6 +213,16 @@ public final class ProxyStats: Sendable {
         case .upstreamRequestRetry: body(upstreamRequestRetry)
         case .http2KeepaliveTimeout: body(http2KeepaliveTimeout)
         case .http2TooManyPings: body(http2TooManyPings)
+        case .upstreamConnectionsHTTP1Total: body(upstreamConnectionsHTTP1Total)
+        case .upstreamConnectionsHTTP2Total: body(upstreamConnectionsHTTP2Total)
+        case .upstreamConnectionsMaxRequests: body(upstreamConnectionsMaxRequests)
+        case .upstreamConnectionsOverflow: body(upstreamConnectionsOverflow)
+        case .upstreamRequestsTotal: body(upstreamRequestsTotal)
+        case .upstreamRequestsActive: body(upstreamRequestsActive)
+        case .upstreamRequestsPendingTotal: body(upstreamRequestsPendingTotal)
+        case .upstreamRequestsPendingActive: body(upstreamRequestsPendingActive)
+        case .upstreamRequestsPendingOverflow: body(upstreamRequestsPendingOverflow)
+        case .upstreamConnectionsCloseNotify: body(upstreamConnectionsCloseNotify)
         }
     }
 
