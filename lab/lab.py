@@ -345,7 +345,7 @@ class Lifeline:
         for line in text.splitlines():
             if not line.rstrip().endswith("statistics") or "stats=" not in line:
                 continue
-            for kv in re.findall(r"(\w+)=(\d+)", line.split("stats=", 1)[1].split(" [", 1)[0]):
+            for kv in re.findall(r"([\w.]+)=(\d+)", line.split("stats=", 1)[1].split(" [", 1)[0]):
                 self.stats[kv[0]] = self.stats.get(kv[0], 0) + int(kv[1])
         self.down_reasons = re.findall(r"close\.reason=(\w+).*downstream connection closed", text)
         self.up_reasons = re.findall(r"close\.reason=(\w+).*upstream connection closed", text)
@@ -1057,7 +1057,7 @@ def scenario_h(ctx):
                  f"closed {fmt(since_black)} after the blackhole", f"≤ interval×1.15 + timeout = {limit:.2f} s, "
                  f"tolerance {TOL:.0f} s", ok2,
                  f"last PING answered {fmt(t_black - t_last)} before; fds {fds_after}/{base}; "
-                 f"http2.keepalive_timeout={st.get('http2_keepalive_timeout', st.get('keepalive_timeout', 0))}")
+                 f"http2.keepalive_timeout={st.get('http2.keepalive_timeout', 0)}")
     return ok1 and ok2
 
 

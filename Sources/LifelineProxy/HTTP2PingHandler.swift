@@ -2,6 +2,7 @@ import LifelinePlan
 import Logging
 import NIOCore
 import NIOHTTP2
+import NIOSSL
 
 /// Sends a downstream HTTP/2 connection's keepalive PINGs and polices the client's, as its
 /// ``HTTP2PingStateMachine`` decides. Sits after `NIOHTTP2Handler` (which answers client PINGs itself); learns of
@@ -68,15 +69,29 @@ final class HTTP2PingHandler: ChannelInboundHandler {
     }
 
     /// Last in the connection's pipeline: a connection error (swift-nio-http2 has sent its GOAWAY) ends it.
+    /// A connection error was seen and the close is under way.
+    private var closingOnError = false
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug(
-            "HTTP/2 connection error; closing",
-            metadata: [
-                "connection.peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)",
-            ]
-        )
-        stats.increment(.downstreamProtocolError)
-        context.close(promise: nil)
+        let peer = context.channel.remoteAddress.map { "\($0)" } ?? "?"
+        if error is NIOHTTP2Errors.StreamError {
+            // swift-nio-http2 reset that one stream (RST_STREAM); the connection and its other streams go on.
+            logger.debug("HTTP/2 stream error", metadata: ["connection.peer": "\(peer)", "error": "\(error)"])
+            return
+        }
+        logger.debug("HTTP/2 connection error; closing", metadata: ["connection.peer": "\(peer)", "error": "\(error)"])
+        guard !closingOnError else { return }
+        closingOnError = true
+        if !(error is NIOSSLError) {
+            stats.increment(.downstreamProtocolError)
+        }
+        // swift-nio-http2 writes the GOAWAY naming a connection error after it reports the error (and may report a
+        // follow-on error first): close once the current read is processed, with everything written flushed.
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            bound.value.flush()
+            bound.value.close(promise: nil)
+        }
     }
 
     /// Bytes arrived from the client.

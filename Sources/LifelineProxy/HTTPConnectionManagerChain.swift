@@ -191,7 +191,9 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             HTTP2Setting(parameter: .maxConcurrentStreams, value: min(options.maxConcurrentStreams, Int(Int32.max))),
             HTTP2Setting(parameter: .initialWindowSize, value: min(options.initialStreamWindowSize, Int(Int32.max))),
             HTTP2Setting(parameter: .maxFrameSize, value: 1 << 14),
-            HTTP2Setting(parameter: .maxHeaderListSize, value: plan.maxRequestHeadersKb * 1024),
+            // Twice the limit: swift-nio-http2 treats a larger header block as a connection error, while Envoy refuses
+            // only the stream; blocks up to this size reach the stream, which answers 431 past the limit.
+            HTTP2Setting(parameter: .maxHeaderListSize, value: plan.maxRequestHeadersKb * 1024 * 2),
         ]
         configuration.targetWindowSize = min(options.initialConnectionWindowSize, Int(Int32.max))
         // swift-nio-http2 allows 200 PING/SETTINGS/PRIORITY frames per 30 s by default, which gRPC's BDP pings

@@ -49,6 +49,17 @@ enum HTTPHeaderRules {
     }
 
     /// Whether a header name contains an underscore (`headers_with_underscores_action`).
+    /// A request's header list size as HTTP/2 counts it (RFC 9113 6.5.2: each field's name and value octets plus
+    /// 32), with the pseudo-headers the HTTP/1-style codec folded into the head.
+    static func listSize(_ head: HTTPRequestHead) -> Int {
+        var size =
+            ":method".utf8.count + head.method.rawValue.utf8.count + ":path".utf8.count + head.uri.utf8.count + 64
+        for (name, value) in head.headers {
+            size += name.utf8.count + value.utf8.count + 32
+        }
+        return size
+    }
+
     static func underscoredNames(_ headers: HTTPHeaders) -> [String] {
         headers.compactMap { $0.name.contains("_") ? $0.name : nil }
     }

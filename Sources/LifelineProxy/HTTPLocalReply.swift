@@ -106,11 +106,19 @@ struct HTTPLocalReply: Equatable {
         reply.grpcStatus = 4
         return reply
     }
-    static let streamIdleTimeout = HTTPLocalReply(
-        status: .requestTimeout,
-        body: "stream timeout",
-        flag: .streamIdleTimeout
+    /// For gRPC, `UNAVAILABLE` rather than the mapping's `UNKNOWN` for 408: what Envoy 1.40 answers (measured by the
+    /// conformance suite's route `idle_timeout` case).
+    static let streamIdleTimeout: HTTPLocalReply = {
+        var reply = HTTPLocalReply(status: .requestTimeout, body: "stream timeout", flag: .streamIdleTimeout)
+        reply.grpcStatus = 14
+        return reply
+    }()
+    static let requestHeadersTooLarge = HTTPLocalReply(
+        status: .requestHeaderFieldsTooLarge,
+        body: "",
+        flag: .downstreamProtocolError
     )
+    static let upgradeRequired = HTTPLocalReply(status: .upgradeRequired, body: "", flag: .downstreamProtocolError)
     static let requestTimeout = HTTPLocalReply(status: .requestTimeout, body: "request timeout", flag: nil)
     static let headersWithUnderscores = HTTPLocalReply(
         status: .badRequest,

@@ -14,6 +14,18 @@ extension HTTPStreamHandler {
         manager.stats.increment(.downstreamRequestsTotal)
         manager.stats.increment(.downstreamRequestsActive)
         if codec == .http1 && !received.isKeepAlive { closeAfterResponse = true }
+        if codec == .http2 && HTTPHeaderRules.listSize(received) > plan.maxRequestHeadersKb * 1024 {
+            // HTTP/1.1's decoder enforces max_request_headers_kb itself (431 and close); on HTTP/2 only this stream
+            // is refused.
+            sendLocalReply(.requestHeadersTooLarge)
+            return
+        }
+        if codec == .http1 && received.version.major == 1 && received.version.minor == 0 {
+            // Envoy's default (`http_protocol_options.accept_http_10: false`): HTTP/1.0 is refused with 426.
+            closeAfterResponse = true
+            sendLocalReply(.upgradeRequired)
+            return
+        }
 
         let underscored = HTTPHeaderRules.underscoredNames(head.headers)
         if !underscored.isEmpty {

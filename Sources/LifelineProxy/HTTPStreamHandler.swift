@@ -1,7 +1,9 @@
 import LifelinePlan
 import Logging
 import NIOCore
+import NIOHPACK
 import NIOHTTP1
+import NIOHTTP2
 
 /// The downstream end of proxied requests: on an HTTP/1.1 connection (its requests one after another; NIO's pipelining
 /// handler holds the next until the current response ended) or on one HTTP/2 stream channel (one request). It routes
@@ -210,36 +212,61 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
                 )
             }
             stream.status = Int(head.status.code)
-            var trailers: HTTPHeaders?
-            if stream.grpc && codec == .http2 {
-                // swift-nio-http2's HTTP/1-style codec cannot end a stream on its first HEADERS frame, which a
-                // trailers-only response is; gRPC clients read the status from trailers, so it goes there too.
-                head.headers.remove(name: "content-length")
-                trailers = HTTPHeaders(
-                    head.headers.filter { $0.name == "grpc-status" || $0.name == "grpc-message" }.map {
-                        ($0.name, $0.value)
-                    }
-                )
+            if stream.grpc && codec == .http2, writeTrailersOnly(head, context: context) {
+                finishStream(stream)
+                return
             }
             writeDownstream(.head(head))
             if let body { writeDownstream(.body(.byteBuffer(body))) }
-            writeDownstream(.end(trailers))
+            writeDownstream(.end(nil))
             flushDownstream()
             finishStream(stream)
         case .reset(let closeUpstream):
             if closeUpstream { stream.closeUpstream() }
             if let flag = reply.flag { stream.flags.append(flag) }
-            resetStream(stream)
+            // A reply too late to send (the response began): Envoy 1.40 resets the stream with INTERNAL_ERROR
+            // (measured: a route timeout on a gRPC server stream).
+            resetStream(stream, code: .internalError)
         case .none:
             break
         }
     }
 
-    /// Ends a request abruptly: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
-    func resetStream(_ stream: HTTPActiveStream) {
+    /// A gRPC local reply on HTTP/2 as Envoy sends it: trailers-only, one HEADERS frame (`:status`, the gRPC status)
+    /// that ends the stream. swift-nio-http2's HTTP/1-style codec cannot end a stream on its first HEADERS frame, so
+    /// the frame is written below it, from the codec's own context. False when there is no such codec.
+    private func writeTrailersOnly(_ head: HTTPResponseHead, context: ChannelHandlerContext) -> Bool {
+        guard
+            let codec = try? context.pipeline.syncOperations.context(
+                handlerType: HTTP2FramePayloadToHTTP1ServerCodec.self
+            )
+        else { return false }
+        var headers = HPACKHeaders([(":status", String(head.status.code))])
+        for (name, value) in head.headers where name.lowercased() != "content-length" {
+            headers.add(name: name.lowercased(), value: value)
+        }
+        manager.countResponse(status: Int(head.status.code))
+        onResponseActivity?()
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        lastEndWritten = promise.futureResult
+        let frame = HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: true))
+        codec.writeAndFlush(NIOAny(frame), promise: promise)
+        return true
+    }
+
+    /// Ends a request abruptly: HTTP/2 resets the stream (with `code`; closing a stream channel alone sends CANCEL),
+    /// HTTP/1.1 closes the connection.
+    func resetStream(_ stream: HTTPActiveStream, code: HTTP2ErrorCode = .cancel) {
         guard !stream.finished else { return }
         manager.stats.increment(.downstreamRequestTxReset)
         finishStream(stream)
+        if codec == .http2, code != .cancel, let context,
+            let codecContext = try? context.pipeline.syncOperations.context(
+                handlerType: HTTP2FramePayloadToHTTP1ServerCodec.self
+            )
+        {
+            codecContext.writeAndFlush(NIOAny(HTTP2Frame.FramePayload.rstStream(code)), promise: nil)
+        }
         context?.close(promise: nil)
     }
 
