@@ -48,7 +48,6 @@ enum HTTPHeaderRules {
         }
     }
 
-    /// Whether a header name contains an underscore (`headers_with_underscores_action`).
     /// A request's header list size as HTTP/2 counts it (RFC 9113 6.5.2: each field's name and value octets plus
     /// 32), with the pseudo-headers the HTTP/1-style codec folded into the head.
     static func listSize(_ head: HTTPRequestHead) -> Int {
@@ -60,6 +59,7 @@ enum HTTPHeaderRules {
         return size
     }
 
+    /// Whether a header name contains an underscore (`headers_with_underscores_action`).
     static func underscoredNames(_ headers: HTTPHeaders) -> [String] {
         headers.compactMap { $0.name.contains("_") ? $0.name : nil }
     }
