@@ -167,82 +167,62 @@ def ka_yaml(ka):
     return f"{{ keepalive_time: {t}, keepalive_interval: {i}, keepalive_probes: {n} }}"
 
 
-def make_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None, up_port=UP_PORT,
-                tls=None):
-    """A one-listener tcp_proxy config; `tls` = (certificate file, key file) terminates TLS on the listener's chain."""
-    lines = ["static_resources:", "  listeners:", "  - name: gw",
-             f"    address: {{ socket_address: {{ address: {GW_IP}, port_value: {GW_PORT} }} }}"]
-    if ka_yaml(listener_ka):
-        lines.append(f"    tcp_keepalive: {ka_yaml(listener_ka)}")
-    if listener_uto is not None:
-        lines.append(f'    tcp_user_timeout: "{listener_uto}"')
-    lines.append("    filter_chains:")
-    if tls:
-        lines += ["    - transport_socket:", "        name: envoy.transport_sockets.tls", "        typed_config:",
-                  '          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
-                  "          common_tls_context:", "            tls_certificates:",
-                  f"            - certificate_chain: {{ filename: {tls[0]} }}",
-                  f"              private_key: {{ filename: {tls[1]} }}",
-                  "      filters:"]
-    else:
-        lines.append("    - filters:")
-    lines += ["      - name: envoy.filters.network.tcp_proxy",
-              "        typed_config:",
-              '          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-              "          stat_prefix: lab", "          cluster: backend", "          idle_timeout: 0s",
-              "  clusters:", "  - name: backend", "    type: STATIC", "    connect_timeout: 2s"]
-    uco = []
-    if ka_yaml(cluster_ka):
-        uco.append(f"tcp_keepalive: {ka_yaml(cluster_ka)}")
-    if cluster_uto is not None:
-        uco.append(f'tcp_user_timeout: "{cluster_uto}"')
-    if uco:
-        lines.append(f"    upstream_connection_options: {{ {', '.join(uco)} }}")
-    lines += ["    load_assignment:", "      cluster_name: backend", "      endpoints:", "      - lb_endpoints:",
-              f"        - endpoint: {{ address: {{ socket_address: {{ address: {UP_IP}, port_value: {up_port} }} }} }}"]
-    return "\n".join(lines) + "\n"
+TCP_PROXY = ["      - name: envoy.filters.network.tcp_proxy",
+             "        typed_config:",
+             '          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+             "          stat_prefix: lab", "          cluster: backend", "          idle_timeout: 0s"]
+
+# The cluster is HTTP/2 (h2c) to its endpoint: what an http_connection_manager routing gRPC needs.
+H2_CLUSTER = ["    typed_extension_protocol_options:",
+              "      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:",
+              '        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              "        explicit_http_config: { http2_protocol_options: {} }"]
 
 
-def make_http_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None,
-                     up_port=UP_PORT, tls=None, h2_keepalive=None, route_timeout="0s", stream_idle_timeout="0s"):
-    """A one-listener http_connection_manager config routing everything to an HTTP/2 (h2c) upstream cluster, as an
-    Istio gateway routes gRPC: `route_timeout`/`stream_idle_timeout` (Istio writes 0s for both), `h2_keepalive` =
-    (interval, timeout) for downstream HTTP/2 PINGs, `tls` = (certificate file, key file) with ALPN h2."""
-    lines = ["static_resources:", "  listeners:", "  - name: gw",
-             f"    address: {{ socket_address: {{ address: {GW_IP}, port_value: {GW_PORT} }} }}"]
-    if ka_yaml(listener_ka):
-        lines.append(f"    tcp_keepalive: {ka_yaml(listener_ka)}")
-    if listener_uto is not None:
-        lines.append(f'    tcp_user_timeout: "{listener_uto}"')
-    lines.append("    filter_chains:")
-    if tls:
-        lines += ["    - transport_socket:", "        name: envoy.transport_sockets.tls", "        typed_config:",
-                  '          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
-                  "          common_tls_context:", "            alpn_protocols: [h2, http/1.1]",
-                  "            tls_certificates:",
-                  f"            - certificate_chain: {{ filename: {tls[0]} }}",
-                  f"              private_key: {{ filename: {tls[1]} }}",
-                  "      filters:"]
-    else:
-        lines.append("    - filters:")
-    lines += ["      - name: envoy.filters.network.http_connection_manager",
-              "        typed_config:",
-              '          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3'
-              '.HttpConnectionManager',
-              "          stat_prefix: lab",
-              f"          stream_idle_timeout: {stream_idle_timeout}"]
+def http_connection_manager(route_timeout, stream_idle_timeout, h2_keepalive):
+    """Every request to the cluster, as an Istio gateway routes gRPC."""
+    lines = ["      - name: envoy.filters.network.http_connection_manager",
+             "        typed_config:",
+             '          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3'
+             '.HttpConnectionManager',
+             "          stat_prefix: lab",
+             f"          stream_idle_timeout: {stream_idle_timeout}"]
     if h2_keepalive:
         lines.append(f"          http2_protocol_options: {{ connection_keepalive: {{ interval: {h2_keepalive[0]}, "
                      f"timeout: {h2_keepalive[1]} }} }}")
-    lines += ["          http_filters:", "          - name: envoy.filters.http.router", "            typed_config:",
-              '              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-              "          route_config:", "            virtual_hosts:", "            - name: all",
-              '              domains: ["*"]', "              routes:",
-              f'              - {{ match: {{ prefix: "/" }}, route: {{ cluster: backend, timeout: {route_timeout} }} }}',
-              "  clusters:", "  - name: backend", "    type: STATIC", "    connect_timeout: 2s",
-              "    typed_extension_protocol_options:", "      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:",
-              '        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-              "        explicit_http_config: { http2_protocol_options: {} }"]
+    return lines + ["          http_filters:", "          - name: envoy.filters.http.router", "            typed_config:",
+                    '              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+                    "          route_config:", "            virtual_hosts:", "            - name: all",
+                    '              domains: ["*"]', "              routes:",
+                    f'              - {{ match: {{ prefix: "/" }}, route: {{ cluster: backend, '
+                    f'timeout: {route_timeout} }} }}']
+
+
+def gateway_config(filters, listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None,
+                   up_port=UP_PORT, tls=None, alpn=None, cluster_extra=()):
+    """One listener whose chain ends in `filters` (lines), to one cluster `backend`; `tls` = (certificate file, key
+    file) terminates TLS on the chain, offering `alpn`."""
+    lines = ["static_resources:", "  listeners:", "  - name: gw",
+             f"    address: {{ socket_address: {{ address: {GW_IP}, port_value: {GW_PORT} }} }}"]
+    if ka_yaml(listener_ka):
+        lines.append(f"    tcp_keepalive: {ka_yaml(listener_ka)}")
+    if listener_uto is not None:
+        lines.append(f'    tcp_user_timeout: "{listener_uto}"')
+    lines.append("    filter_chains:")
+    if tls:
+        lines += ["    - transport_socket:", "        name: envoy.transport_sockets.tls", "        typed_config:",
+                  '          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+                  "          common_tls_context:"]
+        if alpn:
+            lines.append(f"            alpn_protocols: [{', '.join(alpn)}]")
+        lines += ["            tls_certificates:",
+                  f"            - certificate_chain: {{ filename: {tls[0]} }}",
+                  f"              private_key: {{ filename: {tls[1]} }}",
+                  "      filters:"]
+    else:
+        lines.append("    - filters:")
+    lines += list(filters)
+    lines += ["  clusters:", "  - name: backend", "    type: STATIC", "    connect_timeout: 2s"] + list(cluster_extra)
     uco = []
     if ka_yaml(cluster_ka):
         uco.append(f"tcp_keepalive: {ka_yaml(cluster_ka)}")
@@ -253,6 +233,19 @@ def make_http_config(listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I,
     lines += ["    load_assignment:", "      cluster_name: backend", "      endpoints:", "      - lb_endpoints:",
               f"        - endpoint: {{ address: {{ socket_address: {{ address: {UP_IP}, port_value: {up_port} }} }} }}"]
     return "\n".join(lines) + "\n"
+
+
+def make_config(**options):
+    """A one-listener tcp_proxy config (see gateway_config for the options)."""
+    return gateway_config(TCP_PROXY, **options)
+
+
+def make_http_config(route_timeout="0s", stream_idle_timeout="0s", h2_keepalive=None, **options):
+    """A one-listener http_connection_manager config routing everything to an HTTP/2 (h2c) upstream cluster:
+    `route_timeout`/`stream_idle_timeout` (Istio writes 0s for both), `h2_keepalive` = (interval, timeout) for
+    downstream HTTP/2 PINGs; with TLS, ALPN offers h2 and http/1.1."""
+    return gateway_config(http_connection_manager(route_timeout, stream_idle_timeout, h2_keepalive),
+                          alpn=["h2", "http/1.1"], cluster_extra=H2_CLUSTER, **options)
 
 
 ENVOY_FILTER = f"""apiVersion: networking.istio.io/v1alpha3
