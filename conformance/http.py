@@ -1018,67 +1018,20 @@ def _goaway_alike(envoy: dict, lifeline: dict) -> bool:
     return lifeline["goaway"] in allowed and lifeline["end"] != "open" and envoy["end"] != "open"
 
 
-def _h2_big_headers(port: int) -> Obs:
-    """A request with 70 KiB of headers (HEADERS + CONTINUATION) over h2c: what comes back on the stream."""
+def _h2_request_answer(port: int, headers: list, configure=None) -> tuple[dict, str]:
+    """Sends one request (`headers`, ending the stream) on a new h2c connection and reads until the first answer:
+    ({status, rst_stream, goaway}, how the connection ended: open, closed or reset). A connection the gateway
+    ends while the request is still going out is `reset`."""
     sock, conn = _h2_client(port)
+    if configure:
+        configure(conn)
     status = reset = goaway = None
     end = "open"
     try:
-        conn.send_headers(1, [(":method", "GET"), (":path", "/echo/big"), (":scheme", "http"),
-                              (":authority", "a.test"), ("x-big", "a" * (70 * 1024))], end_stream=True)
+        conn.send_headers(1, headers, end_stream=True)
         try:
             sock.sendall(conn.data_to_send())
         except ConnectionError:
-            end = "reset"
-        deadline = time.monotonic() + 5 if end == "open" else 0
-        while time.monotonic() < deadline and status is None and reset is None and goaway is None:
-            readable, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
-            if not readable:
-                break
-            try:
-                data = sock.recv(65536)
-            except ConnectionError:
-                end = "reset"
-                break
-            if not data:
-                end = "closed"
-                break
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.ResponseReceived):
-                    status = int(dict(event.headers)[":status"])
-                elif isinstance(event, h2.events.StreamReset):
-                    reset = _code_name(event.error_code)
-                elif isinstance(event, h2.events.ConnectionTerminated):
-                    goaway = _code_name(event.error_code)
-            sock.sendall(conn.data_to_send())
-    finally:
-        sock.close()
-    value = {"status": status, "rst_stream": reset, "goaway": goaway}
-    answered = status is not None or reset is not None or goaway is not None or end != "open"
-    return Obs(answered, value, f"status {status}, RST_STREAM {reset or 'none'}, GOAWAY {goaway or 'none'}, "
-               f"connection {end}", alike=_reset_alike)
-
-
-def _reset_alike(envoy: dict, lifeline: dict) -> bool:
-    """Envoy resets the stream (INTERNAL_ERROR); any reset code, or a 431 answer, is as right."""
-    return envoy["rst_stream"] is not None and lifeline["goaway"] is None and (
-        lifeline["rst_stream"] is not None or lifeline["status"] == 431)
-
-
-def _h2_bad_header(port: int, header: tuple[str, str]) -> Obs:
-    """A request carrying a header HTTP/2 forbids (connection-specific, or an upper-case name), sent unchecked:
-    what comes back on the stream or the connection."""
-    sock, conn = _h2_client(port)
-    conn.config.validate_outbound_headers = False
-    conn.config.normalize_outbound_headers = False
-    status = reset = goaway = None
-    end = "open"
-    try:
-        conn.send_headers(1, [(":method", "GET"), (":path", "/echo/bad-header"), (":scheme", "http"),
-                              (":authority", "a.test"), header], end_stream=True)
-        try:
-            sock.sendall(conn.data_to_send())
-        except ConnectionError:  # the gateway ended the connection before taking all of it: refused
             end = "reset"
         deadline = time.monotonic() + _left(5) if end == "open" else 0
         while time.monotonic() < deadline and status is None and reset is None and goaway is None:
@@ -1103,10 +1056,42 @@ def _h2_bad_header(port: int, header: tuple[str, str]) -> Obs:
             sock.sendall(conn.data_to_send())
     finally:
         sock.close()
-    value = {"status": status, "rst_stream": reset, "goaway": goaway, "ended": end != "open"}
-    refused = (status is not None and status >= 400) or reset is not None or goaway is not None or end != "open"
-    return Obs(refused, value, f"status {status}, RST_STREAM {reset or 'none'}, GOAWAY {goaway or 'none'}, "
-               f"connection {end}", alike=_refused_alike)
+    return {"status": status, "rst_stream": reset, "goaway": goaway}, end
+
+
+def _describe(value: dict, end: str) -> str:
+    return (f"status {value['status']}, RST_STREAM {value['rst_stream'] or 'none'}, "
+            f"GOAWAY {value['goaway'] or 'none'}, connection {end}")
+
+
+def _h2_big_headers(port: int) -> Obs:
+    """A request with 70 KiB of headers (HEADERS + CONTINUATION) over h2c: what comes back on the stream."""
+    value, end = _h2_request_answer(port, [(":method", "GET"), (":path", "/echo/big"), (":scheme", "http"),
+                                           (":authority", "a.test"), ("x-big", "a" * (70 * 1024))])
+    answered = any(v is not None for v in value.values()) or end != "open"
+    return Obs(answered, value, _describe(value, end), alike=_reset_alike)
+
+
+def _reset_alike(envoy: dict, lifeline: dict) -> bool:
+    """Envoy resets the stream (INTERNAL_ERROR); any reset code, or a 431 answer, is as right."""
+    return envoy["rst_stream"] is not None and lifeline["goaway"] is None and (
+        lifeline["rst_stream"] is not None or lifeline["status"] == 431)
+
+
+def _h2_bad_header(port: int, header: tuple[str, str]) -> Obs:
+    """A request carrying a header HTTP/2 forbids (connection-specific, or an upper-case name), sent unchecked:
+    what comes back on the stream or the connection."""
+    def unchecked(conn):
+        conn.config.validate_outbound_headers = False
+        conn.config.normalize_outbound_headers = False
+
+    value, end = _h2_request_answer(port, [(":method", "GET"), (":path", "/echo/bad-header"), (":scheme", "http"),
+                                           (":authority", "a.test"), header], unchecked)
+    value["ended"] = end != "open"
+    status = value["status"]
+    refused = (status is not None and status >= 400) or value["rst_stream"] is not None or (
+        value["goaway"] is not None) or end != "open"
+    return Obs(refused, value, _describe(value, end), alike=_refused_alike)
 
 
 def _refused_alike(envoy: dict, lifeline: dict) -> bool:
