@@ -741,29 +741,27 @@ def scenario_d(ctx):
     return ok_all
 
 
-def scenario_e(ctx):
-    peer = os.path.join(HERE, "grpc_peer.py")
-    idle = 3 * LB_TIMEOUT
-    deadline = idle + 6
-    gport = UP_PORT + 1
-    ok_all = True
-    for control in (False, True):
-        name = "e-control" if control else "e"
-        ka = dict(listener_ka="off", listener_uto="0s", cluster_ka="off", cluster_uto="0s") if control else {}
-        ctx.start_gw(name, make_config(up_port=gport, **ka))
+class GrpcRun:
+    """One run of grpc_peer.py's server (in ll-up) and client (in ll-client) through the gateway: the client's and
+    the server's output, the client's parsed events, and the start time."""
+
+    def __init__(self, ctx, name, port, idle, env=None):
+        peer = os.path.join(HERE, "grpc_peer.py")
+        deadline = idle + 6
         srv_log = open(os.path.join(ctx.workdir, f"{name}-server.log"), "w+")
-        srv = subprocess.Popen(["ip", "netns", "exec", "ll-up", sys.executable, peer, "server", f"{UP_IP}:{gport}",
+        srv = subprocess.Popen(["ip", "netns", "exec", "ll-up", sys.executable, peer, "server", f"{UP_IP}:{port}",
                                 str(idle)], stdout=srv_log, stderr=subprocess.STDOUT, text=True)
         try:
             if not wait_for(lambda: "server ready" in open(srv_log.name).read(), 15, 0.05):
                 raise RuntimeError("gRPC server did not start: " + open(srv_log.name).read()[-500:])
-            t0 = now()
+            self.t0 = now()
             # The client also calls Ping on the same connection just after the server's quiet stretch: the next
             # request a real client would make after an idle period.
             cl = subprocess.run(["ip", "netns", "exec", "ll-client", sys.executable, peer, "client",
                                  f"{GW_IP}:{GW_PORT}", str(deadline), str(idle + 1)], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, timeout=deadline + 20)
-            out = cl.stdout
+                                stderr=subprocess.STDOUT, text=True, timeout=deadline + 20,
+                                env=dict(os.environ, **(env or {})))
+            self.out = cl.stdout
         finally:
             srv.terminate()
             try:
@@ -772,33 +770,52 @@ def scenario_e(ctx):
                 srv.kill()
                 srv.wait()
         ctx.finish()
-        server_out = open(srv_log.name).read()
+        self.server_out = open(srv_log.name).read()
         srv_log.close()
-        got = re.findall(r"recv ([\d.]+) (message-\d)", out)
-        err = re.search(r"error ([\d.]+) (\S+) (.*)", out)
-        msgs = [m for _, m in got]
-        ping = re.search(r"ping (ok|error) ([\d.]+)(?: (\S+))?", out)
-        ping_text = (f"ping after the idle: {ping.group(1)}" + (f" {ping.group(3)}" if ping.group(3) else "")
-                     if ping else "no ping result")
+        self.got = re.findall(r"recv ([\d.]+) (message-\d)", self.out)
+        self.msgs = [m for _, m in self.got]
+        self.err = re.search(r"error ([\d.]+) (\S+) (.*)", self.out)
+        self.ping = re.search(r"ping (ok|error) ([\d.]+)(?: (\S+))?", self.out)
+        self.ping_text = (f"ping after the idle: {self.ping.group(1)}"
+                          + (f" {self.ping.group(3)}" if self.ping.group(3) else "") if self.ping else "no ping result")
+
+    @property
+    def gap(self):
+        return float(self.got[1][0]) - float(self.got[0][0]) if len(self.got) == 2 else None
+
+    @property
+    def survived(self):
+        return (self.msgs == ["message-1", "message-2"] and "done" in self.out and self.ping is not None
+                and self.ping.group(1) == "ok")
+
+
+def scenario_e(ctx):
+    idle = 3 * LB_TIMEOUT
+    gport = UP_PORT + 1
+    ok_all = True
+    for control in (False, True):
+        name = "e-control" if control else "e"
+        ka = dict(listener_ka="off", listener_uto="0s", cluster_ka="off", cluster_uto="0s") if control else {}
+        ctx.start_gw(name, make_config(up_port=gport, **ka))
+        run = GrpcRun(ctx, name, gport, idle)
+        msgs, err, ping = run.msgs, run.err, run.ping
         if not control:
-            ok = msgs == ["message-1", "message-2"] and "done" in out and ping is not None and ping.group(1) == "ok"
-            gap = float(got[1][0]) - float(got[0][0]) if len(got) == 2 else None
             ok_all &= result("e", "gRPC server stream, keepalive 1/1/3", f"received {msgs}",
-                             f"message-2 arrives after {idle} s idle", ok,
-                             f"gap {fmt(gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK")
-                             + f"; {ping_text}")
+                             f"message-2 arrives after {idle} s idle", run.survived,
+                             f"gap {fmt(run.gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK")
+                             + f"; {run.ping_text}")
         else:
             code = err.group(2) if err else "none"
-            at = float(err.group(1)) - t0 if err else None
+            at = float(err.group(1)) - run.t0 if err else None
             # The client's next call after the quiet stretch meets the NLB's reset: UNAVAILABLE.
             ok = (msgs == ["message-1"] and err is not None and ping is not None
                   and ping.group(3) == "StatusCode.UNAVAILABLE")
-            m2 = re.search(r"server sends message-2 ([\d.]+)", server_out)
-            srv_note = (f"server sent message-2 at {fmt(float(m2.group(1)) - t0)} into a flow lb2 had forgotten"
+            m2 = re.search(r"server sends message-2 ([\d.]+)", run.server_out)
+            srv_note = (f"server sent message-2 at {fmt(float(m2.group(1)) - run.t0)} into a flow lb2 had forgotten"
                         if m2 else "server did not send message-2")
             ok_all &= result("e-control", "same without keepalive", f"received {msgs}, then {code} at {fmt(at)}",
                              f"must lose message-2; the next call fails UNAVAILABLE", ok,
-                             f"{ping_text}; {err.group(3) if err else ''}; {srv_note}")
+                             f"{run.ping_text}; {err.group(3) if err else ''}; {srv_note}")
     return ok_all
 
 
@@ -1058,53 +1075,25 @@ def scenario_i(ctx):
     """gRPC over TLS through the HTTP connection manager (ALPN h2 downstream, h2c upstream, route timeout and
     stream_idle_timeout 0s as Istio writes them): a server stream idles 3× the LB timeout and its next message
     arrives, because TCP keepalive 1/1/3 on both legs keeps both NLBs' entries; without keepalive it is lost."""
-    peer = os.path.join(HERE, "grpc_peer.py")
     tls = lab_certificate(ctx.workdir)
     idle = 3 * LB_TIMEOUT
-    deadline = idle + 6
     gport = UP_PORT + 1
     ok_all = True
     for control in (False, True):
         name = "i-control" if control else "i"
         ka = dict(listener_ka="off", listener_uto="0s", cluster_ka="off", cluster_uto="0s") if control else {}
         ctx.start_gw(name, make_http_config(up_port=gport, tls=tls, **ka))
-        srv_log = open(os.path.join(ctx.workdir, f"{name}-server.log"), "w+")
-        srv = subprocess.Popen(["ip", "netns", "exec", "ll-up", sys.executable, peer, "server", f"{UP_IP}:{gport}",
-                                str(idle)], stdout=srv_log, stderr=subprocess.STDOUT, text=True)
-        try:
-            if not wait_for(lambda: "server ready" in open(srv_log.name).read(), 15, 0.05):
-                raise RuntimeError("gRPC server did not start: " + open(srv_log.name).read()[-500:])
-            env = dict(os.environ, LL_GRPC_TLS=f"{tls[0]},gw.lab.test")
-            cl = subprocess.run(["ip", "netns", "exec", "ll-client", sys.executable, peer, "client",
-                                 f"{GW_IP}:{GW_PORT}", str(deadline), str(idle + 1)], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, timeout=deadline + 20, env=env)
-            out = cl.stdout
-        finally:
-            srv.terminate()
-            try:
-                srv.wait(5)
-            except subprocess.TimeoutExpired:
-                srv.kill()
-                srv.wait()
-        ctx.finish()
-        srv_log.close()
-        got = re.findall(r"recv ([\d.]+) (message-\d)", out)
-        msgs = [m for _, m in got]
-        err = re.search(r"error ([\d.]+) (\S+) (.*)", out)
-        ping = re.search(r"ping (ok|error) ([\d.]+)(?: (\S+))?", out)
-        ping_text = (f"ping after the idle: {ping.group(1)}" + (f" {ping.group(3)}" if ping.group(3) else "")
-                     if ping else "no ping result")
+        run = GrpcRun(ctx, name, gport, idle, env={"LL_GRPC_TLS": f"{tls[0]},gw.lab.test"})
+        msgs, err, ping = run.msgs, run.err, run.ping
         if not control:
-            ok = msgs == ["message-1", "message-2"] and "done" in out and ping is not None and ping.group(1) == "ok"
-            gap = float(got[1][0]) - float(got[0][0]) if len(got) == 2 else None
             ok_all &= result("i", "gRPC stream over TLS via http_connection_manager, keepalive 1/1/3",
-                             f"received {msgs}", f"message-2 arrives after {idle} s idle", ok,
-                             f"gap {fmt(gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK")
-                             + f"; {ping_text}" + ("" if ok else f"; client said: {out[-300:]!r}"))
+                             f"received {msgs}", f"message-2 arrives after {idle} s idle", run.survived,
+                             f"gap {fmt(run.gap)}; " + (f"error {err.group(2)}" if err else "stream completed OK")
+                             + f"; {run.ping_text}" + ("" if run.survived else f"; client said: {run.out[-300:]!r}"))
         else:
             ok = msgs == ["message-1"] and (err is not None or (ping is not None and ping.group(1) == "error"))
             ok_all &= result("i-control", "same without keepalive", f"received {msgs}, then "
-                             f"{err.group(2) if err else 'no error'}", "must lose message-2", ok, ping_text)
+                             f"{err.group(2) if err else 'no error'}", "must lose message-2", ok, run.ping_text)
     return ok_all
 
 
