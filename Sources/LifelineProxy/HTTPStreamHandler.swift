@@ -224,9 +224,7 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
         case .reset(let closeUpstream):
             if closeUpstream { stream.closeUpstream() }
             if let flag = reply.flag { stream.flags.append(flag) }
-            // A reply too late to send (the response began): Envoy 1.40 resets the stream with INTERNAL_ERROR
-            // (measured: a route timeout on a gRPC server stream).
-            resetStream(stream, code: .internalError)
+            resetStream(stream)
         case .none:
             break
         }
@@ -254,9 +252,10 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
         return true
     }
 
-    /// Ends a request abruptly: HTTP/2 resets the stream (with `code`; closing a stream channel alone sends CANCEL),
-    /// HTTP/1.1 closes the connection.
-    func resetStream(_ stream: HTTPActiveStream, code: HTTP2ErrorCode = .cancel) {
+    /// Ends a request abruptly: HTTP/2 resets the stream with `code` — INTERNAL_ERROR, as Envoy 1.40 resets a stream
+    /// it ends (measured: a route timeout once a gRPC server stream's response began); closing a stream channel alone
+    /// would send CANCEL — HTTP/1.1 closes the connection.
+    func resetStream(_ stream: HTTPActiveStream, code: HTTP2ErrorCode = .internalError) {
         guard !stream.finished else { return }
         manager.stats.increment(.downstreamRequestTxReset)
         finishStream(stream)
