@@ -3,13 +3,44 @@ public import LifelineConfig
 extension HttpStreamExplanation {
     /// The explanation for a terminal; empty when no chain runs an http_connection_manager.
     public var text: String {
-        guard !chains.isEmpty else { return "" }
-        return chains.map(\.text).joined(separator: "\n")
+        guard !chains.isEmpty || !upstreams.isEmpty else { return "" }
+        return (chains.map(\.text) + upstreams.map(\.text)).joined(separator: "\n")
     }
 
     /// The explanation as a tree, for `--format json`.
     public var tree: ConfigTree {
-        .array(chains.map(\.tree))
+        .array(chains.map(\.tree) + upstreams.map(\.tree))
+    }
+}
+
+extension HttpStreamExplanation.Upstream {
+    var text: String {
+        let seconds = HttpStreamExplanation.seconds
+        guard let source else {
+            return "cluster \(cluster) (upstream HTTP/2)\n"
+                + "  HTTP/2 keepalive         Lifeline's default (connection_keepalive silent): a PING only after "
+                + "\(seconds(keepalive.interval ?? .zero)) with streams open and nothing received, closed when nothing "
+                + "answers within \(seconds(keepalive.timeout)); a connection without streams is never pinged — what "
+                + "gRPC servers accept by default, so no GOAWAY too_many_pings"
+        }
+        let interval = keepalive.interval.map { "a PING every \(seconds($0))" } ?? "no periodic PING"
+        return "cluster \(cluster) (upstream HTTP/2)\n"
+            + "  HTTP/2 keepalive         \(interval); closed when nothing arrives within \(seconds(keepalive.timeout)) "
+            + "of a PING (from \(source))"
+            + ((keepalive.interval ?? .seconds(300)) < .seconds(300)
+                ? "\n  WARNING: PINGs more often than every 300 s earn a GOAWAY too_many_pings from gRPC servers with "
+                    + "their default policy (grpc.http2.min_ping_interval_without_data_ms 300000) unless they allow it"
+                : "")
+    }
+
+    var tree: ConfigTree {
+        .object([
+            ("cluster", .string(cluster)),
+            ("protocol", .string("HTTP/2")),
+            ("keepalive_interval", .string(keepalive.interval.map(ProtoDuration.format) ?? "none")),
+            ("keepalive_timeout", .string(ProtoDuration.format(keepalive.timeout))),
+            ("source", .string(source ?? "Lifeline's default")),
+        ])
     }
 }
 

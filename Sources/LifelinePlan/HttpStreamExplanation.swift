@@ -54,13 +54,39 @@ public struct HttpStreamExplanation: Sendable, Hashable {
         public var warnings: [String]
     }
 
+    /// A cluster whose endpoints are spoken to in HTTP/2, and the PINGs on those connections.
+    public struct Upstream: Sendable, Hashable {
+        public var cluster: String
+        /// What the PINGs are: the cluster's `connection_keepalive`, or Lifeline's default where it is silent.
+        public var keepalive: Http2KeepalivePlan
+        /// Where `connection_keepalive` is written; nil for Lifeline's default.
+        public var source: String?
+    }
+
     public var chains: [Chain]
+    /// Clusters spoken to in HTTP/2 (`http2_protocol_options` in their HTTP protocol options).
+    public var upstreams: [Upstream]
 
     public init(plan: GatewayPlan) {
         chains = plan.listeners.flatMap { listener in
             (listener.filterChains + [listener.defaultFilterChain].compactMap { $0 }).compactMap { chain in
                 chain.httpConnectionManager.map { Self.chain($0, listener: listener.name, chain: chain.name) }
             }
+        }
+        upstreams = plan.clusters.compactMap { cluster in
+            guard let http2 = cluster.http.http2 else { return nil }
+            guard let keepalive = http2.keepalive else {
+                return Upstream(
+                    cluster: cluster.name,
+                    keepalive: UpstreamHttpPlan.defaultLifelineHttp2Keepalive,
+                    source: nil
+                )
+            }
+            return Upstream(
+                cluster: cluster.name,
+                keepalive: keepalive,
+                source: keepalive.origin?.path ?? http2.origin?.path ?? cluster.origin.path
+            )
         }
     }
 

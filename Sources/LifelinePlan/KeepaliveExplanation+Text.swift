@@ -4,7 +4,7 @@ extension KeepaliveExplanation {
     /// The explanation for a terminal.
     public var text: String {
         let keepalive = entries.map(\.text).joined(separator: "\n")
-        return http.chains.isEmpty ? keepalive : keepalive + "\n" + http.text
+        return http.text.isEmpty ? keepalive : keepalive + "\n" + http.text
     }
 
     /// The explanation as a tree, for `--format json`.
@@ -22,7 +22,7 @@ extension KeepaliveExplanation {
                 )
             ),
             ("entries", .array(entries.map(\.tree))),
-            ("http", http.chains.isEmpty ? nil : http.tree),
+            ("http", http.chains.isEmpty && http.upstreams.isEmpty ? nil : http.tree),
         ])
     }
 }
