@@ -29,8 +29,12 @@ final class HTTPActiveStream {
     var relay: HTTPUpstreamRelay?
     /// Request parts that arrived while the exchange was being made.
     var held: [HTTPClientRequestPart] = []
-    /// Everything written to the exchange until a write succeeded, to send again on a retry.
+    /// Everything written to the exchange, to send again on a retry: kept until the response begins (a refused
+    /// stream may be refused after its request was written) or it passes ``replayLimit`` bytes; nil once given up.
     private var replay: [HTTPClientRequestPart]? = []
+    private var replayBytes = 0
+    /// The most request body kept for sending again, as Envoy's retry buffer is bounded.
+    static let replayLimit = 64 * 1024
 
     // Access log.
     var status: Int?
@@ -92,6 +96,7 @@ final class HTTPActiveStream {
             guard let upstreamHead else { return }
             let parts = [HTTPClientRequestPart.head(upstreamHead)] + (replay ?? []) + held
             replay = []
+            replayBytes = 0
             held = []
             for part in parts {
                 writeUpstream(part)
@@ -115,13 +120,21 @@ final class HTTPActiveStream {
     func writeUpstream(_ part: HTTPClientRequestPart) {
         guard let exchange else { return }
         if replay != nil {
-            if case .head = part {} else { replay?.append(part) }
+            switch part {
+            case .head: break
+            case .body(.byteBuffer(let buffer)):
+                replayBytes += buffer.readableBytes
+                if replayBytes > Self.replayLimit {
+                    replay = nil
+                } else {
+                    replay?.append(part)
+                }
+            default: replay?.append(part)
+            }
         }
         let promise = eventLoop.makePromise(of: Void.self)
         promise.futureResult.assumeIsolated().whenSuccess { [weak self] in
-            guard let self else { return }
-            self.replay = nil
-            self.state.requestWritten()
+            self?.state.requestWritten()
         }
         exchange.channel.write(part, promise: promise)
     }
@@ -145,18 +158,22 @@ final class HTTPActiveStream {
         case connectFailure
         /// The connection closed or reset.
         case reset
+        /// The upstream refused the stream unprocessed: REFUSED_STREAM, or a GOAWAY that left it out.
+        case refused
     }
 
     /// The exchange failed (its connection closed, reset or errored) before the response ended.
     func upstreamFailed(reason: UpstreamFailure) {
         let reused = exchange?.reused ?? false
+        let refused = reason == .refused
+        let replayable = replay != nil
         relay?.detach()
         relay = nil
         if let exchange {
             self.exchange = nil
             exchange.finish(false)
         }
-        switch state.upstreamFailed(reused: reused) {
+        switch state.upstreamFailed(reused: reused, refused: refused, replayable: replayable) {
         case .retry:
             handler?.manager.stats.increment(.upstreamRequestRetry)
             connect()
@@ -177,6 +194,8 @@ final class HTTPActiveStream {
         switch part {
         case .head(let received):
             guard state.responseHead() else { return }
+            // The upstream took the request: a retry is no longer possible, so what was kept for one goes.
+            replay = nil
             var head = HTTPResponseHead(version: self.head.version, status: received.status, headers: received.headers)
             HTTPHeaderRules.removeHopByHopFromResponse(&head.headers)
             if let handler, let context = handler.context {

@@ -29,10 +29,22 @@ extension HTTPStreamHandler {
         }
     }
 
-    /// HTTP/1.1 bytes arrived: the first of a request starts `request_headers_timeout`, which closes the connection
-    /// unless the request's headers are complete in time.
+    /// HTTP/1.1 bytes arrived: the first of a request begins it, so the connection is no longer idle (as in Envoy,
+    /// whose stream exists from the request's first byte), and starts `request_headers_timeout`, which closes the
+    /// connection unless the request's headers are complete in time.
     func bytesReceived() {
-        guard stream == nil, headersTimer == nil, let timeout = plan.requestHeadersTimeout, let context else { return }
+        guard stream == nil, headersTimer == nil, let context else { return }
+        // A request under way is bounded by stream_idle_timeout, not the connection's idle_timeout: with its headers
+        // unfinished, silence that long closes the connection.
+        cancelIdleTimer()
+        if let silence = plan.streamIdleTimeout {
+            idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(silence)) { [weak self] in
+                guard let self, self.stream == nil, let context = self.context else { return }
+                self.manager.stats.increment(.downstreamRequestIdleTimeout)
+                context.close(promise: nil)
+            }
+        }
+        guard let timeout = plan.requestHeadersTimeout else { return }
         headersTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
             guard let self, let context = self.context else { return }
             self.headersTimer = nil

@@ -107,15 +107,18 @@ struct HTTPStreamStateMachine {
     }
 
     /// The pool could not give an exchange, or the exchange failed. `reused`: it ran on a connection that had served
-    /// earlier exchanges.
-    mutating func upstreamFailed(reused: Bool) -> FailureAction {
+    /// earlier exchanges (and nothing was written yet); `refused`: the upstream refused the stream unprocessed
+    /// (REFUSED_STREAM, or a GOAWAY that left it out), so sending it again is safe even though it was written. Either
+    /// way only when everything written is still at hand (`replayable`).
+    mutating func upstreamFailed(reused: Bool, refused: Bool = false, replayable: Bool = true) -> FailureAction {
         let requestWritten: Bool
         switch upstream {
         case .connecting: requestWritten = false
         case .open(let written): requestWritten = written
         case .none, .finished: return .none
         }
-        if reused && !retried && !requestWritten && !responseFromUpstream {
+        let safe = ((reused && !requestWritten) || refused) && replayable
+        if safe && !retried && !responseFromUpstream {
             retried = true
             upstream = .connecting
             return .retry

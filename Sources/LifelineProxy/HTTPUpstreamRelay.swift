@@ -51,8 +51,9 @@ final class HTTPUpstreamRelay: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A broken response or a reset: the exchange cannot go on.
-        stream?.upstreamFailed(reason: .reset)
+        // A broken response or a reset: the exchange cannot go on; a stream the upstream refused unprocessed may be
+        // sent again.
+        stream?.upstreamFailed(reason: HTTPUpstreamFailure.isRefusedStream(error) ? .refused : .reset)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

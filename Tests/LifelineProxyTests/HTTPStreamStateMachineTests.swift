@@ -60,6 +60,31 @@ import Testing
         #expect(machine.upstreamFailed(reused: true) == .localReply)
     }
 
+    @Test func aStreamTheUpstreamRefusedIsRetriedEvenAfterItWasWrittenWhileItCanBeReplayed() {
+        var machine = open()
+        machine.requestWritten()
+        #expect(machine.upstreamFailed(reused: false, refused: true, replayable: true) == .retry)
+        #expect(machine.upstreamConnected() == .writeHeld(startRouteTimer: false))
+        machine.requestWritten()
+        // Once only.
+        #expect(machine.upstreamFailed(reused: false, refused: true, replayable: true) == .localReply)
+    }
+
+    @Test func noRetryOfARefusedStreamWhoseBodyWasNotKept() {
+        var machine = open()
+        machine.requestWritten()
+        #expect(machine.upstreamFailed(reused: false, refused: true, replayable: false) == .localReply)
+        var reused = open()
+        #expect(reused.upstreamFailed(reused: true, replayable: false) == .localReply)
+    }
+
+    @Test func noRetryOfARefusedStreamOnceTheResponseBegan() {
+        var machine = open()
+        let began = machine.responseHead()
+        #expect(began)
+        #expect(machine.upstreamFailed(reused: false, refused: true, replayable: true) == .resetDownstream)
+    }
+
     @Test func noRetryOnAFreshConnection() {
         var machine = open()
         #expect(machine.upstreamFailed(reused: false) == .localReply)
