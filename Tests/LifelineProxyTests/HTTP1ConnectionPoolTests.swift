@@ -42,15 +42,7 @@ extension LiveProxyTests {
 
         @Test func sequentialExchangesReuseOneConnection() async throws {
             try await withPool { pools, loop, cluster in
-                var ports: Set<String> = []
-                var reused: [Bool] = []
-                for _ in 0..<5 {
-                    let outcome = try await performExchange(pools: pools, on: loop)
-                    #expect(outcome.status == 200)
-                    #expect(outcome.version == .http1_1)
-                    ports.insert(outcome.body)
-                    reused.append(outcome.reused)
-                }
+                let (ports, reused) = try await sequentialExchanges(5, pools: pools, on: loop, version: .http1_1)
                 #expect(ports.count == 1)
                 #expect(reused == [false, true, true, true, true])
                 #expect(cluster.stats[.upstreamConnectionsTotal] == 1)

@@ -226,13 +226,7 @@ struct HTTPGatewayHarness {
         let names = clusters.keys.sorted()
         let clusterYAML = names.map { name in
             let ports = clusters[name]!.isEmpty ? [1] : clusters[name]!
-            let endpoints = ports.map { port in
-                """
-                        - endpoint:
-                            address:
-                              socket_address: { address: 127.0.0.1, port_value: \(port) }
-                """
-            }.joined(separator: "\n")
+            let endpoints = indented(loopbackEndpoints(ports), by: 8)
             return """
                   - name: \(name)
                     connect_timeout: 1s

@@ -2,6 +2,7 @@ import Glibc
 import LifelineConfig
 import LifelinePlan
 import LifelineProxy
+import LifelineTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -155,13 +156,7 @@ struct GatewayHarness {
         clusterExtra: String = "",
         connectTimeout: String = "2s"
     ) -> String {
-        let endpoints = upstreamPorts.map { port in
-            """
-                    - endpoint:
-                        address:
-                          socket_address: { address: 127.0.0.1, port_value: \(port) }
-            """
-        }.joined(separator: "\n")
+        let endpoints = indented(loopbackEndpoints(upstreamPorts), by: 8)
         return """
             static_resources:
               listeners:
@@ -340,4 +335,15 @@ func pingOnce(port: Int, group: any EventLoopGroup) async throws -> String? {
         var iterator = inbound.makeAsyncIterator()
         return try await iterator.next().map { String(buffer: $0) }
     }
+}
+
+/// One `- endpoint` entry (a YAML list, unindented) on 127.0.0.1 for each of `ports`.
+func loopbackEndpoints(_ ports: [Int]) -> String {
+    ports.map { port in
+        """
+        - endpoint:
+            address:
+              socket_address: { address: 127.0.0.1, port_value: \(port) }
+        """
+    }.joined(separator: "\n")
 }
