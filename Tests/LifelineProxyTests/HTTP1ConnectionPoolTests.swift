@@ -92,10 +92,7 @@ extension LiveProxyTests {
 
         @Test func maxRequestsPerConnectionRetiresAConnection() async throws {
             try await withPool(http: UpstreamHttpPlan(maxRequestsPerConnection: 2)) { pools, loop, cluster in
-                var ports: [String] = []
-                for _ in 0..<4 {
-                    ports.append(try await performExchange(pools: pools, on: loop).body)
-                }
+                let ports = try await exchangeBodies(4, pools: pools, on: loop)
                 #expect(ports[0] == ports[1])
                 #expect(ports[2] == ports[3])
                 #expect(ports[1] != ports[2])

@@ -152,10 +152,7 @@ extension LiveProxyTests {
             let cluster = try makeHTTPCluster(ports: [server.port], http: http)
             let pools = HTTPUpstreamPools(clusters: ["upstream": cluster])
             let loop = group.next()
-            var ports: [String] = []
-            for _ in 0..<4 {
-                ports.append(try await performExchange(pools: pools, on: loop).body)
-            }
+            let ports = try await exchangeBodies(4, pools: pools, on: loop)
             #expect(ports[0] == ports[1])
             #expect(ports[2] == ports[3])
             #expect(ports[1] != ports[2])

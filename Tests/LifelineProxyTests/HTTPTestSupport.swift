@@ -225,17 +225,7 @@ struct HTTPGatewayHarness {
     ) async throws -> HTTPGatewayHarness {
         let names = clusters.keys.sorted()
         let clusterYAML = names.map { name in
-            let ports = clusters[name]!.isEmpty ? [1] : clusters[name]!
-            let endpoints = indented(loopbackEndpoints(ports), by: 8)
-            return """
-                  - name: \(name)
-                    connect_timeout: 1s
-                    load_assignment:
-                      cluster_name: \(name)
-                      endpoints:
-                      - lb_endpoints:
-                \(endpoints)
-                """
+            loopbackCluster(name, ports: clusters[name]!.isEmpty ? [1] : clusters[name]!, connectTimeout: "1s")
         }.joined(separator: "\n")
         let yaml = """
             static_resources:

@@ -140,6 +140,16 @@ func performExchange(
     )
 }
 
+/// The bodies of `count` GETs in a row through the pool of `upstream` on `loop` (the test servers answer with the
+/// client's port).
+func exchangeBodies(_ count: Int, pools: HTTPUpstreamPools, on loop: any EventLoop) async throws -> [String] {
+    var bodies: [String] = []
+    for _ in 0..<count {
+        bodies.append(try await performExchange(pools: pools, on: loop).body)
+    }
+    return bodies
+}
+
 /// `count` GETs in a row through the pool of `upstream` on `loop`, each expected to be answered 200 over `version`:
 /// the bodies that came back (the test servers answer with the client's port) and whether each exchange reused a
 /// connection.

@@ -2,7 +2,6 @@ import Glibc
 import LifelineConfig
 import LifelinePlan
 import LifelineProxy
-import LifelineTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -156,32 +155,24 @@ struct GatewayHarness {
         clusterExtra: String = "",
         connectTimeout: String = "2s"
     ) -> String {
-        let endpoints = indented(loopbackEndpoints(upstreamPorts), by: 8)
-        return """
-            static_resources:
-              listeners:
-              - name: test
-                address:
-                  socket_address: { address: 127.0.0.1, port_value: 0 }
-            \(listenerExtra)
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.tcp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                      stat_prefix: test
-                      cluster: upstream
-            \(tcpProxyExtra)
-              clusters:
-              - name: upstream
-                connect_timeout: \(connectTimeout)
-            \(clusterExtra)
-                load_assignment:
-                  cluster_name: upstream
-                  endpoints:
-                  - lb_endpoints:
-            \(endpoints)
-            """
+        """
+        static_resources:
+          listeners:
+          - name: test
+            address:
+              socket_address: { address: 127.0.0.1, port_value: 0 }
+        \(listenerExtra)
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.tcp_proxy
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                  stat_prefix: test
+                  cluster: upstream
+        \(tcpProxyExtra)
+          clusters:
+        \(loopbackCluster("upstream", ports: upstreamPorts, connectTimeout: connectTimeout, extra: clusterExtra))
+        """
     }
 
     static func start(yaml: String, group: any EventLoopGroup) async throws -> GatewayHarness {
@@ -337,13 +328,24 @@ func pingOnce(port: Int, group: any EventLoopGroup) async throws -> String? {
     }
 }
 
-/// One `- endpoint` entry (a YAML list, unindented) on 127.0.0.1 for each of `ports`.
-func loopbackEndpoints(_ ports: [Int]) -> String {
-    ports.map { port in
+/// Cluster `name` as an entry of a bootstrap's `clusters` list (indented by 2): `connect_timeout: connectTimeout`, then
+/// `extra` as given (indented by 4 by the caller), and one endpoint on 127.0.0.1 for each of `ports`.
+func loopbackCluster(_ name: String, ports: [Int], connectTimeout: String, extra: String = "") -> String {
+    let endpoints = ports.map { port in
         """
-        - endpoint:
-            address:
-              socket_address: { address: 127.0.0.1, port_value: \(port) }
+                - endpoint:
+                    address:
+                      socket_address: { address: 127.0.0.1, port_value: \(port) }
         """
-    }.joined(separator: "\n")
+    }
+    return """
+          - name: \(name)
+            connect_timeout: \(connectTimeout)
+        \(extra)
+            load_assignment:
+              cluster_name: \(name)
+              endpoints:
+              - lb_endpoints:
+        \(endpoints.joined(separator: "\n"))
+        """
 }
