@@ -155,6 +155,28 @@ struct GatewayHarness {
         clusterExtra: String = "",
         connectTimeout: String = "2s"
     ) -> String {
+        let cluster = loopbackCluster(
+            "upstream",
+            ports: upstreamPorts,
+            connectTimeout: connectTimeout,
+            extra: clusterExtra
+        )
+        return config(
+            cluster: "upstream",
+            clusters: cluster,
+            listenerExtra: listenerExtra,
+            tcpProxyExtra: tcpProxyExtra
+        )
+    }
+
+    /// A single-listener tcp_proxy config: listener on 127.0.0.1:0 to `cluster`, with `clusters` (entries of the
+    /// `clusters` list, as ``loopbackCluster(_:ports:connectTimeout:extra:)`` makes them) as its clusters.
+    static func config(
+        cluster: String,
+        clusters: String,
+        listenerExtra: String = "",
+        tcpProxyExtra: String = ""
+    ) -> String {
         """
         static_resources:
           listeners:
@@ -168,10 +190,10 @@ struct GatewayHarness {
                 typed_config:
                   "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                   stat_prefix: test
-                  cluster: upstream
+                  cluster: \(cluster)
         \(tcpProxyExtra)
           clusters:
-        \(loopbackCluster("upstream", ports: upstreamPorts, connectTimeout: connectTimeout, extra: clusterExtra))
+        \(clusters)
         """
     }
 
