@@ -1,4 +1,5 @@
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 /// A bootstrap with only clusters; `clusterFields` go into the one cluster `backend` (whose first field is line 4).

@@ -1,4 +1,5 @@
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 @Suite("Cluster HTTP protocol options: typed_extension_protocol_options and the deprecated http2_protocol_options")

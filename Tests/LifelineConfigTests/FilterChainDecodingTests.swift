@@ -1,5 +1,6 @@
 import Foundation
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 /// The tcp_proxy filter list of a chain, in flow style.

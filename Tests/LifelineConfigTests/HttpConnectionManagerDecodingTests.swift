@@ -1,4 +1,5 @@
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 @Suite("http_connection_manager: every field, and Envoy's rules with path-named errors")

@@ -1,4 +1,5 @@
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 @Suite("route_config: virtual hosts, routes, matches, actions and header mutations")

@@ -44,14 +44,6 @@ func expectSingleError(
     }
 }
 
-/// Indents every line of `text` by `spaces`.
-func indented(_ text: String, by spaces: Int) -> String {
-    let pad = String(repeating: " ", count: spaces)
-    return text.split(separator: "\n", omittingEmptySubsequences: false)
-        .map { $0.isEmpty ? "" : pad + $0 }
-        .joined(separator: "\n")
-}
-
 /// A valid bootstrap: listener `main` on 0.0.0.0:8443 proxying to STATIC cluster `backend` at 10.0.0.1:8080.
 ///
 /// `listenerFields` (YAML at listener level, unindented) is added after the listener's `address`, `proxyFields` to

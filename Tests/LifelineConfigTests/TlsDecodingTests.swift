@@ -1,4 +1,5 @@
 import LifelineConfig
+import LifelineTestSupport
 import Testing
 
 @Suite("Transport sockets: DownstreamTlsContext on a chain, UpstreamTlsContext on a cluster, RawBuffer")

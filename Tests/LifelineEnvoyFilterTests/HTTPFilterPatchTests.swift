@@ -1,6 +1,7 @@
 import Foundation
 import LifelineConfig
 import LifelineEnvoyFilter
+import LifelineTestSupport
 import Testing
 
 /// HTTP_FILTER patches edit the `http_filters` of the HTTP connection managers they match, as istiod's listener
@@ -267,71 +268,62 @@ func httpFilterNames(_ tree: ConfigTree, listener: Int) -> [String?] {
     httpFilters(tree, listener: listener).map { $0["name"]?.stringValue }
 }
 
+/// Listener `0.0.0.0_8080` of ``httpBootstrap``.
+private let plainHTTPListener = httpListener(
+    name: "0.0.0.0_8080",
+    port: 8080,
+    chain: "http",
+    statPrefix: "ingress_http",
+    routeConfig: """
+        name: http.8080
+        virtual_hosts:
+        - name: backend
+          domains: ["*"]
+          routes:
+          - name: api
+            match: { prefix: /api }
+            route: { cluster: backend }
+          - name: old
+            match: { prefix: /old }
+            redirect: { path_redirect: /new }
+          - name: health
+            match: { path: /healthz }
+            direct_response: { status: 200 }
+        """,
+    httpFilters: """
+        - name: envoy.filters.http.cors
+          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors }
+        \(routerFilter)
+        """
+)
+
+/// Listener `0.0.0.0_8443` of ``httpBootstrap``.
+private let secureHTTPListener = httpListener(
+    name: "0.0.0.0_8443",
+    port: 8443,
+    chain: "https",
+    statPrefix: "ingress_https",
+    routeConfig: """
+        name: https.443.https.gw.edge
+        virtual_hosts:
+        - name: secure
+          domains: [secure.example.com]
+          routes:
+          - name: all
+            match: { prefix: / }
+            route: { cluster: backend }
+        """
+)
+
 /// A gateway bootstrap with HTTP connection managers: listener `0.0.0.0_8080` (HTTP filters cors and router; route
 /// configuration `http.8080` with virtual host `backend` and routes `api` (to a cluster), `old` (a redirect) and
 /// `health` (a direct response)) and listener `0.0.0.0_8443` (router only; route configuration
-/// `https.443.https.gw.edge` with virtual host `secure` and route `all`).
+/// `https.443.https.gw.edge` with virtual host `secure` and route `all`); cluster `backend`.
 let httpBootstrap = """
     static_resources:
       listeners:
-      - name: 0.0.0.0_8080
-        address:
-          socket_address: { address: 0.0.0.0, port_value: 8080 }
-        filter_chains:
-        - name: http
-          filters:
-          - name: envoy.filters.network.http_connection_manager
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-              stat_prefix: ingress_http
-              http_filters:
-              - name: envoy.filters.http.cors
-                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors }
-              - name: envoy.filters.http.router
-                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-              route_config:
-                name: http.8080
-                virtual_hosts:
-                - name: backend
-                  domains: ["*"]
-                  routes:
-                  - name: api
-                    match: { prefix: /api }
-                    route: { cluster: backend }
-                  - name: old
-                    match: { prefix: /old }
-                    redirect: { path_redirect: /new }
-                  - name: health
-                    match: { path: /healthz }
-                    direct_response: { status: 200 }
-      - name: 0.0.0.0_8443
-        address:
-          socket_address: { address: 0.0.0.0, port_value: 8443 }
-        filter_chains:
-        - name: https
-          filters:
-          - name: envoy.filters.network.http_connection_manager
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-              stat_prefix: ingress_https
-              http_filters:
-              - name: envoy.filters.http.router
-                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-              route_config:
-                name: https.443.https.gw.edge
-                virtual_hosts:
-                - name: secure
-                  domains: [secure.example.com]
-                  routes:
-                  - name: all
-                    match: { prefix: / }
-                    route: { cluster: backend }
+    \(indented(plainHTTPListener, by: 2))
+    \(indented(secureHTTPListener, by: 2))
       clusters:
-      - name: backend
-        load_assignment:
-          endpoints:
-          - lb_endpoints:
-            - endpoint:
-                address:
-                  socket_address: { address: 10.0.0.1, port_value: 8080 }
+    \(indented(backendCluster, by: 2))
     """

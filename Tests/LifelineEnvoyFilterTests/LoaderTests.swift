@@ -1,6 +1,7 @@
 import Foundation
 import LifelineConfig
 import LifelineEnvoyFilter
+import LifelineTestSupport
 import Testing
 
 @Suite("Loading EnvoyFilter files")

@@ -1,5 +1,6 @@
 import LifelineConfig
 import LifelineEnvoyFilter
+import LifelineTestSupport
 import Testing
 
 /// MERGE is protobuf merge: scalars replace, messages merge field by field, repeated fields append.

@@ -1,5 +1,6 @@
 import LifelineConfig
 import LifelineEnvoyFilter
+import LifelineTestSupport
 import Testing
 
 /// istiod's scoping: root-namespace filters reach every workload they select; others only their own namespace.

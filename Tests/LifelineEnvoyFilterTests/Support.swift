@@ -92,14 +92,6 @@ func listItem(_ document: String) -> String {
     "- " + indented(document, by: 2).dropFirst(2)
 }
 
-/// Indents every line of `text` by `spaces`.
-func indented(_ text: String, by spaces: Int) -> String {
-    let pad = String(repeating: " ", count: spaces)
-    return text.split(separator: "\n", omittingEmptySubsequences: false)
-        .map { $0.isEmpty ? "" : pad + $0 }
-        .joined(separator: "\n")
-}
-
 /// A gateway bootstrap that decodes: listener `0.0.0.0_8443` (named so) and an unnamed listener on 0.0.0.0:9443,
 /// each with one chain `main` holding a tcp_proxy to cluster `backend` (10.0.0.1:8080).
 let gatewayBootstrap = """

@@ -2,6 +2,7 @@ import Foundation
 import LifelineConfig
 import LifelinePlan
 import LifelineSocket
+import LifelineTestSupport
 import Testing
 
 private let routes = "\(managerPath).route_config.virtual_hosts[0].routes"

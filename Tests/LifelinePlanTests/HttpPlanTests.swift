@@ -1,53 +1,27 @@
 import Foundation
 import LifelineConfig
 import LifelinePlan
+import LifelineTestSupport
 import Testing
 
-/// A bootstrap with one listener `web` (0.0.0.0:8080) ending in an http_connection_manager with `manager` (YAML in its
-/// typed_config, indented by 10) and `routes` (the virtual host's routes, indented by 14); clusters `backend`
-/// (with `clusterFields`, indented by 4) and `grpc`.
+/// A bootstrap with one listener `web` (0.0.0.0:8080, chain `http`) ending in an http_connection_manager with
+/// `manager` (YAML in its typed_config, unindented) and `routes` (the routes of virtual host `app`, unindented);
+/// clusters `backend` (with `clusterFields`, unindented) and `grpc`.
 func httpGateway(manager: String = "", routes: String? = nil, clusterFields: String = "") -> String {
     let routeList =
         routes ?? """
             - match: { prefix: / }
               route: { cluster: backend }
             """
-    return """
-        static_resources:
-          listeners:
-          - name: web
-            address: { socket_address: { address: 0.0.0.0, port_value: 8080 } }
-            filter_chains:
-            - name: http
-              filters:
-              - name: envoy.filters.network.http_connection_manager
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: web
-                  http_filters: [{ name: envoy.filters.http.router, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router } }]
-        \(manager.split(separator: "\n", omittingEmptySubsequences: false).map { "          " + $0 }.joined(separator: "\n"))
-                  route_config:
-                    virtual_hosts:
-                    - name: app
-                      domains: ["*"]
-                      routes:
-        \(routeList.split(separator: "\n", omittingEmptySubsequences: false).map { "              " + $0 }.joined(separator: "\n"))
-          clusters:
-          - name: backend
-            load_assignment:
-              endpoints:
-              - lb_endpoints:
-                - endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: 8080 } } }
-        \(clusterFields.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
-          - name: grpc
-            load_assignment:
-              endpoints:
-              - lb_endpoints:
-                - endpoint: { address: { socket_address: { address: 10.0.0.2, port_value: 9090 } } }
-        """
+    return httpConfig(
+        listener: "web",
+        chain: "http",
+        statPrefix: "web",
+        managerFields: manager,
+        routeConfig: routesConfig(routeList, virtualHost: "app"),
+        clusterFields: clusterFields
+    )
 }
-
-let managerPath = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config"
 
 func plannedManager(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws
     -> HttpConnectionManagerPlan

@@ -1,6 +1,7 @@
 import LifelineConfig
 import LifelinePlan
 import LifelineSocket
+import LifelineTestSupport
 import Testing
 
 #if os(Linux)
@@ -57,14 +58,6 @@ func planErrors(_ text: String, sourceLocation: Testing.SourceLocation = #_sourc
     } catch {
         return error.diagnostics
     }
-}
-
-/// Indents every line of `text` by `spaces`.
-func indented(_ text: String, by spaces: Int) -> String {
-    let pad = String(repeating: " ", count: spaces)
-    return text.split(separator: "\n", omittingEmptySubsequences: false)
-        .map { $0.isEmpty ? "" : pad + $0 }
-        .joined(separator: "\n")
 }
 
 /// A valid bootstrap: listener `main` on 0.0.0.0:8443 with `socketOptions` (a YAML list, unindented; its first entry

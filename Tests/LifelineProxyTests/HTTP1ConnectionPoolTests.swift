@@ -42,15 +42,7 @@ extension LiveProxyTests {
 
         @Test func sequentialExchangesReuseOneConnection() async throws {
             try await withPool { pools, loop, cluster in
-                var ports: Set<String> = []
-                var reused: [Bool] = []
-                for _ in 0..<5 {
-                    let outcome = try await performExchange(pools: pools, on: loop)
-                    #expect(outcome.status == 200)
-                    #expect(outcome.version == .http1_1)
-                    ports.insert(outcome.body)
-                    reused.append(outcome.reused)
-                }
+                let (ports, reused) = try await sequentialExchanges(5, pools: pools, on: loop, version: .http1_1)
                 #expect(ports.count == 1)
                 #expect(reused == [false, true, true, true, true])
                 #expect(cluster.stats[.upstreamConnectionsTotal] == 1)
@@ -100,10 +92,7 @@ extension LiveProxyTests {
 
         @Test func maxRequestsPerConnectionRetiresAConnection() async throws {
             try await withPool(http: UpstreamHttpPlan(maxRequestsPerConnection: 2)) { pools, loop, cluster in
-                var ports: [String] = []
-                for _ in 0..<4 {
-                    ports.append(try await performExchange(pools: pools, on: loop).body)
-                }
+                let ports = try await exchangeBodies(4, pools: pools, on: loop)
                 #expect(ports[0] == ports[1])
                 #expect(ports[2] == ports[3])
                 #expect(ports[1] != ports[2])

@@ -32,15 +32,7 @@ extension LiveProxyTests {
             let cluster = try makeHTTPCluster(ports: [server.port], http: http2())
             let pools = HTTPUpstreamPools(clusters: ["upstream": cluster])
             let loop = group.next()
-            var ports: Set<String> = []
-            var reused: [Bool] = []
-            for _ in 0..<5 {
-                let outcome = try await performExchange(pools: pools, on: loop)
-                #expect(outcome.status == 200)
-                #expect(outcome.version == .http2)
-                ports.insert(outcome.body)
-                reused.append(outcome.reused)
-            }
+            let (ports, reused) = try await sequentialExchanges(5, pools: pools, on: loop, version: .http2)
             #expect(ports.count == 1)
             #expect(reused == [false, true, true, true, true])
             #expect(cluster.stats[.upstreamConnectionsHTTP2Total] == 1)
@@ -160,10 +152,7 @@ extension LiveProxyTests {
             let cluster = try makeHTTPCluster(ports: [server.port], http: http)
             let pools = HTTPUpstreamPools(clusters: ["upstream": cluster])
             let loop = group.next()
-            var ports: [String] = []
-            for _ in 0..<4 {
-                ports.append(try await performExchange(pools: pools, on: loop).body)
-            }
+            let ports = try await exchangeBodies(4, pools: pools, on: loop)
             #expect(ports[0] == ports[1])
             #expect(ports[2] == ports[3])
             #expect(ports[1] != ports[2])

@@ -98,18 +98,11 @@ private final class GRPCResponseCollector: ChannelInboundHandler, RemovableChann
 
 /// One unary call of `lifeline.test.Echo/Echo` through the pool; returns the echoed text and the grpc-status.
 private func echo(_ text: String, pools: HTTPUpstreamPools, on loop: any EventLoop) async throws -> (String, String?) {
-    try await loop.flatSubmit { () -> EventLoopFuture<(String, String?)> in
-        pools.pool(cluster: "upstream", on: loop)!.exchange().assumeIsolated().flatMap { exchange in
-            let promise = loop.makePromise(of: (message: [UInt8], status: String?).self)
-            do {
-                try exchange.channel.pipeline.syncOperations.addHandler(
-                    GRPCResponseCollector(promise: promise),
-                    name: HTTPUpstreamExchange.handlerName
-                )
-            } catch {
-                exchange.finish(false)
-                return loop.makeFailedFuture(error)
-            }
+    try await exchangeThroughPool(
+        pools: pools,
+        on: loop,
+        collector: { GRPCResponseCollector(promise: $0) },
+        send: { channel in
             var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/lifeline.test.Echo/Echo")
             head.headers.add(name: "host", value: "upstream")
             head.headers.add(name: "content-type", value: "application/grpc")
@@ -118,18 +111,12 @@ private func echo(_ text: String, pools: HTTPUpstreamPools, on loop: any EventLo
             message.writeInteger(UInt8(0))
             message.writeInteger(UInt32(text.utf8.count))
             message.writeString(text)
-            exchange.channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            exchange.channel.write(HTTPClientRequestPart.body(.byteBuffer(message)), promise: nil)
-            exchange.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            return promise.futureResult.assumeIsolated().map { message, status in
-                exchange.finish(true)
-                return (String(decoding: message, as: UTF8.self), status)
-            }.flatMapErrorThrowing { error in
-                exchange.finish(false)
-                throw error
-            }.nonisolated()
-        }.nonisolated()
-    }.get()
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            channel.write(HTTPClientRequestPart.body(.byteBuffer(message)), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        },
+        outcome: { _, response in (String(decoding: response.message, as: UTF8.self), response.status) }
+    )
 }
 
 extension LiveProxyTests {

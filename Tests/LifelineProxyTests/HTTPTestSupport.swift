@@ -225,40 +225,9 @@ struct HTTPGatewayHarness {
     ) async throws -> HTTPGatewayHarness {
         let names = clusters.keys.sorted()
         let clusterYAML = names.map { name in
-            let ports = clusters[name]!.isEmpty ? [1] : clusters[name]!
-            let endpoints = ports.map { port in
-                """
-                        - endpoint:
-                            address:
-                              socket_address: { address: 127.0.0.1, port_value: \(port) }
-                """
-            }.joined(separator: "\n")
-            return """
-                  - name: \(name)
-                    connect_timeout: 1s
-                    load_assignment:
-                      cluster_name: \(name)
-                      endpoints:
-                      - lb_endpoints:
-                \(endpoints)
-                """
+            loopbackCluster(name, ports: clusters[name]!.isEmpty ? [1] : clusters[name]!, connectTimeout: "1s")
         }.joined(separator: "\n")
-        let yaml = """
-            static_resources:
-              listeners:
-              - name: test
-                address:
-                  socket_address: { address: 127.0.0.1, port_value: 0 }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.tcp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                      stat_prefix: test
-                      cluster: \(names[0])
-              clusters:
-            \(clusterYAML)
-            """
+        let yaml = GatewayHarness.config(cluster: names[0], clusters: clusterYAML)
         let tree = try ConfigLoader.parseDocument(yaml, file: "test.yaml")
         let (bootstrap, _) = try Bootstrap.decode(tree)
         var (plan, _) = try GatewayPlanner.plan(bootstrap)

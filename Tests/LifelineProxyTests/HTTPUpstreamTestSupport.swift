@@ -5,6 +5,7 @@ import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import Testing
 
 @testable import LifelinePlan
 @testable import LifelineProxy
@@ -72,6 +73,42 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
+/// One exchange through the pool of `cluster` on `loop`: takes an exchange, puts the handler `collector` makes around
+/// the response's promise where the connection manager's handler would sit, lets `send` write the request on the
+/// exchange's channel, and finishes the exchange (reusable when the response came whole). `outcome` makes the result
+/// from the exchange and its response.
+func exchangeThroughPool<Response: Sendable, Outcome: Sendable>(
+    pools: HTTPUpstreamPools,
+    cluster: String = "upstream",
+    on loop: any EventLoop,
+    collector: @escaping @Sendable (EventLoopPromise<Response>) -> any ChannelHandler,
+    send: @escaping @Sendable (any Channel) -> Void,
+    outcome: @escaping @Sendable (HTTPUpstreamExchange, Response) -> Outcome
+) async throws -> Outcome {
+    try await loop.flatSubmit { () -> EventLoopFuture<Outcome> in
+        pools.pool(cluster: cluster, on: loop)!.exchange().assumeIsolated().flatMap { exchange in
+            let promise = loop.makePromise(of: Response.self)
+            do {
+                try exchange.channel.pipeline.syncOperations.addHandler(
+                    collector(promise),
+                    name: HTTPUpstreamExchange.handlerName
+                )
+            } catch {
+                exchange.finish(false)
+                return loop.makeFailedFuture(error)
+            }
+            send(exchange.channel)
+            return promise.futureResult.assumeIsolated().map { response in
+                exchange.finish(true)
+                return outcome(exchange, response)
+            }.flatMapErrorThrowing { error in
+                exchange.finish(false)
+                throw error
+            }.nonisolated()
+        }.nonisolated()
+    }.get()
+}
+
 /// One GET through the pool of `cluster` on `loop`: takes an exchange, sends the request, reads the response and
 /// finishes the exchange (reusable when the response came whole).
 func performExchange(
@@ -80,38 +117,59 @@ func performExchange(
     on loop: any EventLoop,
     path: String = "/"
 ) async throws -> ExchangeOutcome {
-    try await loop.flatSubmit { () -> EventLoopFuture<ExchangeOutcome> in
-        let pool = pools.pool(cluster: cluster, on: loop)!
-        return pool.exchange().assumeIsolated().flatMap { exchange in
-            let promise = loop.makePromise(of: (HTTPResponseHead, String).self)
-            do {
-                try exchange.channel.pipeline.syncOperations.addHandler(
-                    ResponseCollector(promise: promise),
-                    name: HTTPUpstreamExchange.handlerName
-                )
-            } catch {
-                exchange.finish(false)
-                return loop.makeFailedFuture(error)
-            }
+    try await exchangeThroughPool(
+        pools: pools,
+        cluster: cluster,
+        on: loop,
+        collector: { ResponseCollector(promise: $0) },
+        send: { channel in
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
             head.headers.add(name: "host", value: "upstream")
-            exchange.channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            exchange.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            return promise.futureResult.assumeIsolated().map { head, body in
-                exchange.finish(true)
-                return ExchangeOutcome(
-                    status: Int(head.status.code),
-                    body: body,
-                    reused: exchange.reused,
-                    version: exchange.version,
-                    headers: head.headers
-                )
-            }.flatMapErrorThrowing { error in
-                exchange.finish(false)
-                throw error
-            }.nonisolated()
-        }.nonisolated()
-    }.get()
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        },
+        outcome: { exchange, response in
+            ExchangeOutcome(
+                status: Int(response.0.status.code),
+                body: response.1,
+                reused: exchange.reused,
+                version: exchange.version,
+                headers: response.0.headers
+            )
+        }
+    )
+}
+
+/// The bodies of `count` GETs in a row through the pool of `upstream` on `loop` (the test servers answer with the
+/// client's port).
+func exchangeBodies(_ count: Int, pools: HTTPUpstreamPools, on loop: any EventLoop) async throws -> [String] {
+    var bodies: [String] = []
+    for _ in 0..<count {
+        bodies.append(try await performExchange(pools: pools, on: loop).body)
+    }
+    return bodies
+}
+
+/// `count` GETs in a row through the pool of `upstream` on `loop`, each expected to be answered 200 over `version`:
+/// the bodies that came back (the test servers answer with the client's port) and whether each exchange reused a
+/// connection.
+func sequentialExchanges(
+    _ count: Int,
+    pools: HTTPUpstreamPools,
+    on loop: any EventLoop,
+    version: HTTPVersion,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) async throws -> (ports: Set<String>, reused: [Bool]) {
+    var ports: Set<String> = []
+    var reused: [Bool] = []
+    for _ in 0..<count {
+        let outcome = try await performExchange(pools: pools, on: loop)
+        #expect(outcome.status == 200, sourceLocation: sourceLocation)
+        #expect(outcome.version == version, sourceLocation: sourceLocation)
+        ports.insert(outcome.body)
+        reused.append(outcome.reused)
+    }
+    return (ports, reused)
 }
 
 /// Runs `body` on `loop` and returns its result.

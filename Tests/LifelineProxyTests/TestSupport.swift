@@ -155,38 +155,46 @@ struct GatewayHarness {
         clusterExtra: String = "",
         connectTimeout: String = "2s"
     ) -> String {
-        let endpoints = upstreamPorts.map { port in
-            """
-                    - endpoint:
-                        address:
-                          socket_address: { address: 127.0.0.1, port_value: \(port) }
-            """
-        }.joined(separator: "\n")
-        return """
-            static_resources:
-              listeners:
-              - name: test
-                address:
-                  socket_address: { address: 127.0.0.1, port_value: 0 }
-            \(listenerExtra)
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.tcp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                      stat_prefix: test
-                      cluster: upstream
-            \(tcpProxyExtra)
-              clusters:
-              - name: upstream
-                connect_timeout: \(connectTimeout)
-            \(clusterExtra)
-                load_assignment:
-                  cluster_name: upstream
-                  endpoints:
-                  - lb_endpoints:
-            \(endpoints)
-            """
+        let cluster = loopbackCluster(
+            "upstream",
+            ports: upstreamPorts,
+            connectTimeout: connectTimeout,
+            extra: clusterExtra
+        )
+        return config(
+            cluster: "upstream",
+            clusters: cluster,
+            listenerExtra: listenerExtra,
+            tcpProxyExtra: tcpProxyExtra
+        )
+    }
+
+    /// A single-listener tcp_proxy config: listener on 127.0.0.1:0 to `cluster`, with `clusters` (entries of the
+    /// `clusters` list, as ``loopbackCluster(_:ports:connectTimeout:extra:)`` makes them) as its clusters.
+    static func config(
+        cluster: String,
+        clusters: String,
+        listenerExtra: String = "",
+        tcpProxyExtra: String = ""
+    ) -> String {
+        """
+        static_resources:
+          listeners:
+          - name: test
+            address:
+              socket_address: { address: 127.0.0.1, port_value: 0 }
+        \(listenerExtra)
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.tcp_proxy
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                  stat_prefix: test
+                  cluster: \(cluster)
+        \(tcpProxyExtra)
+          clusters:
+        \(clusters)
+        """
     }
 
     static func start(yaml: String, group: any EventLoopGroup) async throws -> GatewayHarness {
@@ -340,4 +348,26 @@ func pingOnce(port: Int, group: any EventLoopGroup) async throws -> String? {
         var iterator = inbound.makeAsyncIterator()
         return try await iterator.next().map { String(buffer: $0) }
     }
+}
+
+/// Cluster `name` as an entry of a bootstrap's `clusters` list (indented by 2): `connect_timeout: connectTimeout`, then
+/// `extra` as given (indented by 4 by the caller), and one endpoint on 127.0.0.1 for each of `ports`.
+func loopbackCluster(_ name: String, ports: [Int], connectTimeout: String, extra: String = "") -> String {
+    let endpoints = ports.map { port in
+        """
+                - endpoint:
+                    address:
+                      socket_address: { address: 127.0.0.1, port_value: \(port) }
+        """
+    }
+    return """
+          - name: \(name)
+            connect_timeout: \(connectTimeout)
+        \(extra)
+            load_assignment:
+              cluster_name: \(name)
+              endpoints:
+              - lb_endpoints:
+        \(endpoints.joined(separator: "\n"))
+        """
 }
