@@ -206,16 +206,12 @@ enum GatewayListenerError: Error, CustomStringConvertible {
     case unknownCluster(listener: String, cluster: String)
     /// A chain's TLS context could not be made from its certificates and parameters.
     case tls(listener: String, chain: String, reason: String)
-    /// A chain whose network filter this build does not run yet.
-    case unsupportedFilter(listener: String, chain: String)
 
     var description: String {
         switch self {
         case .unknownEventLoop(let listener): "listener \(listener): a connection arrived on an unknown event loop"
         case .unknownCluster(let listener, let cluster): "listener \(listener): no cluster named \(cluster)"
         case .tls(let listener, let chain, let reason): "listener \(listener), filter chain \(chain): TLS: \(reason)"
-        case .unsupportedFilter(let listener, let chain):
-            "listener \(listener), filter chain \(chain): http_connection_manager is not served yet"
         }
     }
 }
