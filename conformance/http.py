@@ -1053,7 +1053,11 @@ def _h2_request_answer(port: int, headers: list, configure=None) -> tuple[dict, 
                     reset = _code_name(event.error_code)
                 elif isinstance(event, h2.events.ConnectionTerminated):
                     goaway = _code_name(event.error_code)
-            sock.sendall(conn.data_to_send())
+            try:
+                sock.sendall(conn.data_to_send())
+            except ConnectionError:  # the gateway ended the connection while this client answered its frames
+                end = "reset"
+                break
     finally:
         sock.close()
     return {"status": status, "rst_stream": reset, "goaway": goaway}, end
