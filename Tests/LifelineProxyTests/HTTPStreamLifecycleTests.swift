@@ -43,6 +43,22 @@ extension LiveProxyTests {
             }
         }
 
+        /// Before: only a gRPC content type's `grpc-timeout` counted; Envoy 1.40 answers any request carrying one 504.
+        @Test func grpcTimeoutCountsForAnyContentTypeAsInEnvoy() async throws {
+            let limits = MaxStreamDurationPlan(grpcTimeoutHeaderMax: .seconds(10))
+            let manager = HTTPPlans.manager(routes: [
+                HTTPPlans.route(prefix: "/", timeout: nil, maxStreamDuration: limits)
+            ])
+            try await withHTTPGateway(manager) { harness, _, _ in
+                let response = try curl([
+                    "--http2-prior-knowledge", "-X", "POST", "-H", "grpc-timeout: 300m", "--data-binary", "x",
+                    url(harness, "/hang"),
+                ])
+                #expect(response.status == 504)
+                #expect(harness.stats[.downstreamRequestMaxDurationReached] == 1)
+            }
+        }
+
         @Test func headersWithUnderscoresCanBeRejectedOrDropped() async throws {
             let reject = HTTPPlans.manager(routes: [HTTPPlans.route()]) {
                 $0.headersWithUnderscoresAction = .rejectRequest
