@@ -74,7 +74,7 @@ final class HTTP1ConnectionPool: HTTPUpstreamPool {
         let promise = eventLoop.makePromise(of: Void.self)
         closing = promise
         for waiter in waiters {
-            dropWaiter(waiter, failure: .poolClosed)
+            context.abandonWaitingRequest(waiter.promise, failure: .poolClosed)
         }
         waiters = []
         for connection in parked.values.joined() {
@@ -232,13 +232,6 @@ final class HTTP1ConnectionPool: HTTPUpstreamPool {
             context.release(.pendingRequest)
             connect(waiter.endpoint, for: waiter.promise)
         }
-    }
-
-    private func dropWaiter(_ waiter: Waiter, failure: HTTPUpstreamFailure) {
-        stats.decrement(.upstreamRequestsPendingActive)
-        context.release(.pendingRequest)
-        context.release(.request)
-        waiter.promise.fail(failure)
     }
 
     private func finishClosingIfDone() {

@@ -82,7 +82,7 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
         let dropped = waiters
         waiters = []
         for waiter in dropped {
-            dropWaiter(waiter, failure: .poolClosed)
+            context.abandonWaitingRequest(waiter.promise, failure: .poolClosed)
         }
         for connection in connections {
             switch connection.state {
@@ -317,7 +317,7 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
             let failed = waiters.filter { $0.endpoint == endpoint }
             waiters.removeAll { $0.endpoint == endpoint }
             for waiter in failed {
-                dropWaiter(waiter, failure: failure)
+                context.abandonWaitingRequest(waiter.promise, failure: failure)
             }
         }
         finishClosingIfDone()
@@ -422,13 +422,6 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
     }
 
     // MARK: Closing
-
-    private func dropWaiter(_ waiter: Waiter, failure: HTTPUpstreamFailure) {
-        stats.decrement(.upstreamRequestsPendingActive)
-        context.release(.pendingRequest)
-        context.release(.request)
-        waiter.promise.fail(failure)
-    }
 
     private func finishClosingIfDone() {
         guard let closing, connections.isEmpty else { return }

@@ -1,5 +1,6 @@
 import LifelinePlan
 import Logging
+import NIOCore
 import NIOSSL
 import Synchronization
 
@@ -65,6 +66,15 @@ final class HTTPUpstreamClusterContext: Sendable {
     /// Gives back one unit of `resource` taken by ``tryAcquire(_:)``.
     func release(_ resource: Resource) {
         with(resource) { counter in _ = counter.wrappingSubtract(1, ordering: .relaxed) }
+    }
+
+    /// A request that waited for a connection gives up (the pool closes, or no connection came): its pending and
+    /// request units go back, the pending gauge goes down, and `promise` fails with `failure`.
+    func abandonWaitingRequest<Value>(_ promise: EventLoopPromise<Value>, failure: HTTPUpstreamFailure) {
+        cluster.stats.decrement(.upstreamRequestsPendingActive)
+        release(.pendingRequest)
+        release(.request)
+        promise.fail(failure)
     }
 
     /// How many units of `resource` are taken now.
