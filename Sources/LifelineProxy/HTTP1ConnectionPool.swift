@@ -41,13 +41,7 @@ final class HTTP1ConnectionPool: HTTPUpstreamPool {
     func exchange() -> EventLoopFuture<HTTPUpstreamExchange> {
         eventLoop.preconditionInEventLoop()
         if closing != nil { return eventLoop.makeFailedFuture(HTTPUpstreamFailure.poolClosed) }
-        guard !cluster.endpoints.isEmpty else {
-            return eventLoop.makeFailedFuture(HTTPUpstreamFailure.noHealthyUpstream)
-        }
-        guard context.tryAcquire(.request) else {
-            stats.increment(.upstreamRequestsPendingOverflow)
-            return eventLoop.makeFailedFuture(HTTPUpstreamFailure.overflow)
-        }
+        if let failure = context.admitRequest() { return eventLoop.makeFailedFuture(failure) }
         let endpoint = cluster.pickEndpoint()
         let promise = eventLoop.makePromise(of: HTTPUpstreamExchange.self)
         if let connection = parked[endpoint]?.popLast() {

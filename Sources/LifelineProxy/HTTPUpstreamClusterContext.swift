@@ -68,6 +68,17 @@ final class HTTPUpstreamClusterContext: Sendable {
         with(resource) { counter in _ = counter.wrappingSubtract(1, ordering: .relaxed) }
     }
 
+    /// Lets a new request in, taking its request unit; the failure instead when the cluster has no endpoint (`UH`) or
+    /// is at its request limit (`UO`, counted `upstream_rq_pending_overflow` as Envoy counts it).
+    func admitRequest() -> HTTPUpstreamFailure? {
+        guard !cluster.endpoints.isEmpty else { return .noHealthyUpstream }
+        guard tryAcquire(.request) else {
+            cluster.stats.increment(.upstreamRequestsPendingOverflow)
+            return .overflow
+        }
+        return nil
+    }
+
     /// A request that waited for a connection gives up (the pool closes, or no connection came): its pending and
     /// request units go back, the pending gauge goes down, and `promise` fails with `failure`.
     func abandonWaitingRequest<Value>(_ promise: EventLoopPromise<Value>, failure: HTTPUpstreamFailure) {
