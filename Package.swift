@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "LifelinePlan", targets: ["LifelinePlan"]),
         .library(name: "LifelineProxy", targets: ["LifelineProxy"]),
         .library(name: "LifelinePipeline", targets: ["LifelinePipeline"]),
+        .library(name: "LifelineAdmin", targets: ["LifelineAdmin"]),
         .library(name: "LifelineServer", targets: ["LifelineServer"]),
     ],
     dependencies: [
@@ -37,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
     ],
     targets: [
         .target(
@@ -87,9 +91,27 @@ let package = Package(
             dependencies: ["LifelineConfig", "LifelineEnvoyFilter", "LifelinePlan"],
             swiftSettings: upcoming
         ),
+        // The admin endpoint: its HTTP server, the stats renderings (Envoy's text and JSON, Prometheus through
+        // swift-metrics and swift-prometheus), the connections table and page.
+        .target(
+            name: "LifelineAdmin",
+            dependencies: [
+                "LifelinePlan",
+                "LifelineProxy",
+                "LifelineSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "LifelineServer",
             dependencies: [
+                "LifelineAdmin",
                 "LifelineConfig",
                 "LifelinePlan",
                 "LifelineProxy",
@@ -133,6 +155,22 @@ let package = Package(
             dependencies: ["LifelineEnvoyFilter", "LifelineConfig", "LifelineTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "LifelineAdminTests",
+            dependencies: [
+                "LifelineAdmin",
+                "LifelineServer",
+                "LifelineProxy",
+                "LifelinePlan",
+                "LifelineConfig",
+                "LifelineTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: rawSocketTests
         ),
         .testTarget(name: "LifelineSocketTests", dependencies: ["LifelineSocket"], swiftSettings: upcoming),
         .testTarget(

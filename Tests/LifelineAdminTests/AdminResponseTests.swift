@@ -1,0 +1,8 @@
+import LifelineAdmin
+import Testing
+
+@Suite struct AdminResponseTests {
+    @Test func jsonCarriesItsContentType() {
+        #expect(AdminResponse.json("{}").contentType == "application/json")
+    }
+}
