@@ -19,6 +19,8 @@ struct FilterChainEnvironment: Sendable {
     let stats: ProxyStats
     let logger: Logger
     let group: any EventLoopGroup
+    /// Where each connection is registered for the admin endpoint's table.
+    let connections: ConnectionTables
 }
 
 /// Makes the runtime of one filter chain of a listener.

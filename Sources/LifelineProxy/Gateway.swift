@@ -9,6 +9,8 @@ public final class Gateway: Sendable {
     public let clusters: [String: UpstreamCluster]
     /// The HTTP connection pools of the clusters that `http_connection_manager` chains route to.
     let httpPools: HTTPUpstreamPools
+    /// Every open connection on each event loop, for ``connections()``.
+    let connectionTables: ConnectionTables
     private let logger: Logger
 
     /// Resolves the clusters; binds nothing yet.
@@ -20,7 +22,9 @@ public final class Gateway: Sendable {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster)
         }
         self.clusters = clusters
-        let httpPools = HTTPUpstreamPools(clusters: clusters, logger: logger)
+        let connectionTables = ConnectionTables()
+        self.connectionTables = connectionTables
+        let httpPools = HTTPUpstreamPools(clusters: clusters, logger: logger, connections: connectionTables)
         self.httpPools = httpPools
         let makeChain: FilterChainFactory = { [clusters] plan, environment in
             switch plan.filter {
@@ -35,7 +39,9 @@ public final class Gateway: Sendable {
                 )
             }
         }
-        listeners = plan.listeners.map { GatewayListener(plan: $0, logger: logger, makeChain: makeChain) }
+        listeners = plan.listeners.map {
+            GatewayListener(plan: $0, logger: logger, connections: connectionTables, makeChain: makeChain)
+        }
     }
 
     /// Starts every listener; if one fails, the ones already started are stopped and the error is thrown.
@@ -60,6 +66,12 @@ public final class Gateway: Sendable {
             await listener.stop()
         }
         await httpPools.closeAll()
+    }
+
+    /// Every open downstream and upstream connection, each read on its own event loop: peers, owners, age, bytes,
+    /// and the socket's keepalive settings and `TCP_INFO`, oldest first.
+    public func connections() async -> [ConnectionSnapshot] {
+        await connectionTables.snapshot()
     }
 
     public func listener(named name: String) -> GatewayListener? {

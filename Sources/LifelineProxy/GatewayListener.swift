@@ -19,10 +19,12 @@ public final class GatewayListener: Sendable {
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
     /// The running chains: `filter_chains` in order, then `default_filter_chain`; made at start.
     private let chains = NIOLockedValueBox<[any FilterChainRuntime]>([])
+    private let connections: ConnectionTables
 
     /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
-    init(plan: ListenerPlan, logger: Logger, makeChain: @escaping FilterChainFactory) {
+    init(plan: ListenerPlan, logger: Logger, connections: ConnectionTables, makeChain: @escaping FilterChainFactory) {
         self.plan = plan
+        self.connections = connections
         self.makeChain = makeChain
         var logger = logger
         logger[metadataKey: "listener.name"] = "\(plan.name)"
@@ -47,7 +49,13 @@ public final class GatewayListener: Sendable {
         var running: [any FilterChainRuntime] = []
         // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on any,
         // so a chain must be ready on every loop of the group.
-        let environment = FilterChainEnvironment(listenerName: plan.name, stats: stats, logger: logger, group: group)
+        let environment = FilterChainEnvironment(
+            listenerName: plan.name,
+            stats: stats,
+            logger: logger,
+            group: group,
+            connections: connections
+        )
         for chain in chainPlans.all {
             running.append(try await makeChain(chain, environment))
         }

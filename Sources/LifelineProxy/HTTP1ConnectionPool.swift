@@ -13,6 +13,8 @@ import NIOHTTP1
 final class HTTP1ConnectionPool: HTTPUpstreamPool {
     let eventLoop: any EventLoop
     private let context: HTTPUpstreamClusterContext
+    /// Where the pool's connections are registered for the admin endpoint; nil leaves them out.
+    private let connectionTable: ConnectionTable?
     private var cluster: UpstreamCluster { context.cluster }
     private var stats: ProxyStats { context.cluster.stats }
     /// Parked connections by endpoint; the last is the next handed out.
@@ -28,9 +30,10 @@ final class HTTP1ConnectionPool: HTTPUpstreamPool {
         let promise: EventLoopPromise<HTTPUpstreamExchange>
     }
 
-    init(context: HTTPUpstreamClusterContext, eventLoop: any EventLoop) {
+    init(context: HTTPUpstreamClusterContext, eventLoop: any EventLoop, connections: ConnectionTable? = nil) {
         self.context = context
         self.eventLoop = eventLoop
+        self.connectionTable = connections
     }
 
     /// Connections open or opening now (for tests and the admin page).
@@ -87,7 +90,13 @@ final class HTTP1ConnectionPool: HTTPUpstreamPool {
         connections[key] = connection
         stats.increment(.upstreamConnectionsHTTP1Total)
         let observer = NIOLoopBound(connection.observer, eventLoop: eventLoop)
-        HTTPUpstreamConnector.connect(context: context, endpoint: endpoint, eventLoop: eventLoop) { channel in
+        HTTPUpstreamConnector.connect(
+            context: context,
+            endpoint: endpoint,
+            eventLoop: eventLoop,
+            table: connectionTable,
+            kind: .http1Pool
+        ) { channel in
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(observer.value)
         }

@@ -20,6 +20,8 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
 
     let eventLoop: any EventLoop
     private let context: HTTPUpstreamClusterContext
+    /// Where the pool's connections are registered for the admin endpoint; nil leaves them out.
+    private let connectionTable: ConnectionTable?
     private let options: Http2ProtocolOptionsPlan
     private let keepalivePolicy: HTTP2KeepaliveStateMachine.Policy
     private var cluster: UpstreamCluster { context.cluster }
@@ -37,9 +39,10 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
         let promise: EventLoopPromise<HTTPUpstreamExchange>
     }
 
-    init(context: HTTPUpstreamClusterContext, eventLoop: any EventLoop) {
+    init(context: HTTPUpstreamClusterContext, eventLoop: any EventLoop, connections: ConnectionTable? = nil) {
         self.context = context
         self.eventLoop = eventLoop
+        self.connectionTable = connections
         self.options = context.cluster.plan.http.http2 ?? Http2ProtocolOptionsPlan()
         self.keepalivePolicy = .forPlan(options)
     }
@@ -236,7 +239,13 @@ final class HTTP2ConnectionPool: HTTPUpstreamPool {
         let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
         let boundPool = NIOLoopBound(self, eventLoop: eventLoop)
         let options = self.options
-        HTTPUpstreamConnector.connect(context: context, endpoint: endpoint, eventLoop: eventLoop) { channel in
+        HTTPUpstreamConnector.connect(
+            context: context,
+            endpoint: endpoint,
+            eventLoop: eventLoop,
+            table: connectionTable,
+            kind: .http2Pool
+        ) { channel in
             let connection = boundConnection.value
             let pool = boundPool.value
             var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()

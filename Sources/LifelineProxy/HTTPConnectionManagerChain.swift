@@ -54,10 +54,14 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             logger: logger,
             scheme: plan.tls == nil ? "http" : "https"
         )
+        let connections = environment.connections
         var registries: [ObjectIdentifier: NIOLoopBound<HTTPConnectionRegistry>] = [:]
         for loop in environment.group.makeIterator() {
             registries[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(HTTPConnectionRegistry(eventLoop: loop), eventLoop: loop)
+                NIOLoopBound(
+                    HTTPConnectionRegistry(eventLoop: loop, connections: connections.table(on: loop)),
+                    eventLoop: loop
+                )
             }.get()
         }
         return HTTPConnectionManagerChain(plan: plan, manager: manager, tls: tls, registries: registries)
@@ -68,6 +72,16 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             throw GatewayListenerError.unknownEventLoop(listener: manager.listenerName)
         }
         let pipeline = channel.pipeline.syncOperations
+        let labels = ConnectionLabels(
+            direction: .downstream,
+            kind: .httpConnectionManager,
+            listener: manager.listenerName,
+            filterChain: manager.chainName
+        )
+        try pipeline.addHandler(
+            ConnectionTableHandler(table: registry.value.connections, labels: labels),
+            position: .first
+        )
         try pipeline.addHandler(HTTPConnectionTracker(manager: manager, registry: registry.value))
         let manager = self.manager
         if let tls, let tlsPlan = plan.tls {

@@ -4,10 +4,13 @@ import NIOCore
 /// loop, so that a stop can close them all.
 final class HTTPConnectionRegistry {
     let eventLoop: any EventLoop
+    /// The loop's connection table, where the chain's connections are registered for the admin endpoint.
+    let connections: ConnectionTable
     private var channels: [ObjectIdentifier: any Channel] = [:]
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, connections: ConnectionTable) {
         self.eventLoop = eventLoop
+        self.connections = connections
     }
 
     func add(_ channel: any Channel) {

@@ -70,6 +70,7 @@ protocol HTTPUpstreamPool: AnyObject {
 /// a cluster with `http2_protocol_options`, else the HTTP/1.1 one.
 final class HTTPUpstreamPools: Sendable {
     private let contexts: [String: HTTPUpstreamClusterContext]
+    private let connections: ConnectionTables
     private let pools: NIOLockedValueBox<[PoolKey: NIOLoopBound<any HTTPUpstreamPool>]> = NIOLockedValueBox([:])
 
     /// How long ``closeAll()`` waits for a pool's exchanges to end.
@@ -80,7 +81,12 @@ final class HTTPUpstreamPools: Sendable {
         let loop: ObjectIdentifier
     }
 
-    init(clusters: [String: UpstreamCluster], logger: Logger = Logger(label: "lifeline.upstream")) {
+    init(
+        clusters: [String: UpstreamCluster],
+        logger: Logger = Logger(label: "lifeline.upstream"),
+        connections: ConnectionTables = ConnectionTables()
+    ) {
+        self.connections = connections
         self.contexts = clusters.mapValues { HTTPUpstreamClusterContext(cluster: $0, logger: logger) }
     }
 
@@ -93,9 +99,9 @@ final class HTTPUpstreamPools: Sendable {
             if let bound = pools[key] { return bound.value }
             let pool: any HTTPUpstreamPool =
                 if context.cluster.plan.http.http2 != nil {
-                    HTTP2ConnectionPool(context: context, eventLoop: loop)
+                    HTTP2ConnectionPool(context: context, eventLoop: loop, connections: connections.table(on: loop))
                 } else {
-                    HTTP1ConnectionPool(context: context, eventLoop: loop)
+                    HTTP1ConnectionPool(context: context, eventLoop: loop, connections: connections.table(on: loop))
                 }
             pools[key] = NIOLoopBound(pool, eventLoop: loop)
             return pool

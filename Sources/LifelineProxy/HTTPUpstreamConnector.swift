@@ -15,6 +15,8 @@ enum HTTPUpstreamConnector {
         context: HTTPUpstreamClusterContext,
         endpoint: SocketAddress,
         eventLoop: any EventLoop,
+        table: ConnectionTable? = nil,
+        kind: ConnectionSnapshot.Kind = .http1Pool,
         initialize: @escaping @Sendable (any Channel) throws -> Void
     ) -> EventLoopFuture<any Channel> {
         let cluster = context.cluster
@@ -22,6 +24,15 @@ enum HTTPUpstreamConnector {
         let timeout = TimeAmount(cluster.plan.connectTimeout)
         let handshake = eventLoop.makePromise(of: Void.self)
         stats.increment(.upstreamConnectionsTotal)
+        let tableHandler = table.map {
+            NIOLoopBound(
+                ConnectionTableHandler(
+                    table: $0,
+                    labels: ConnectionLabels(direction: .upstream, kind: kind, cluster: cluster.plan.name)
+                ),
+                eventLoop: eventLoop
+            )
+        }
         var bootstrap = ClientBootstrap(group: eventLoop)
         for (option, value) in cluster.channelOptions {
             bootstrap = bootstrap.channelOption(option, value: value)
@@ -31,6 +42,9 @@ enum HTTPUpstreamConnector {
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tableHandler {
+                        try channel.pipeline.syncOperations.addHandler(tableHandler.value)
+                    }
                     if let tls = context.tls, let tlsPlan = cluster.plan.tls {
                         try channel.pipeline.syncOperations.addHandlers(
                             try TLSContextFactory.makeClientHandler(context: tls, plan: tlsPlan),

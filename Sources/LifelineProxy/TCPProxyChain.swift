@@ -56,11 +56,24 @@ final class TCPProxyChain: FilterChainRuntime {
                 throw GatewayListenerError.tls(listener: listenerName, chain: plan.name, reason: "\(error)")
             }
         }
+        let labels = ConnectionLabels(
+            direction: .downstream,
+            kind: .tcpProxy,
+            listener: listenerName,
+            filterChain: plan.name,
+            cluster: proxy.cluster
+        )
+        let connections = environment.connections
         var registries: [ObjectIdentifier: NIOLoopBound<TCPProxySessionRegistry>] = [:]
         for loop in group.makeIterator() {
             registries[ObjectIdentifier(loop)] = try await loop.submit {
                 NIOLoopBound(
-                    TCPProxySessionRegistry(eventLoop: loop, idleTimeout: proxy.idleTimeout),
+                    TCPProxySessionRegistry(
+                        eventLoop: loop,
+                        idleTimeout: proxy.idleTimeout,
+                        connections: connections.table(on: loop),
+                        labels: labels
+                    ),
                     eventLoop: loop
                 )
             }.get()
@@ -73,6 +86,10 @@ final class TCPProxyChain: FilterChainRuntime {
         guard let registry = registries[ObjectIdentifier(channel.eventLoop)] else {
             throw GatewayListenerError.unknownEventLoop(listener: context.listenerName)
         }
+        try channel.pipeline.syncOperations.addHandler(
+            ConnectionTableHandler(table: registry.value.connections, labels: registry.value.labels),
+            position: .first
+        )
         if let tls, let tlsPlan = plan.tls {
             try channel.pipeline.syncOperations.addHandlers(
                 TLSContextFactory.makeServerHandler(context: tls, plan: tlsPlan),

@@ -129,6 +129,10 @@ final class TCPProxySession {
         let limit = cluster.plan.bufferLimitBytes
         let logger = listener.logger
         let handler = NIOLoopBound(upstream, eventLoop: eventLoop)
+        let tableHandler = NIOLoopBound(
+            ConnectionTableHandler(table: registry.connections, labels: registry.labels.with(direction: .upstream)),
+            eventLoop: eventLoop
+        )
         var bootstrap = ClientBootstrap(group: eventLoop)
         for (option, value) in cluster.channelOptions {
             bootstrap = bootstrap.channelOption(option, value: value)
@@ -140,6 +144,7 @@ final class TCPProxySession {
             .channelOption(.recvAllocator, value: TCPProxyListenerContext.receiveBuffers)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(tableHandler.value)
                     // TLS originated to the endpoint: the glue writes plaintext into it, which it holds until the
                     // handshake is done.
                     if let tls = try cluster.makeTLSHandler() {

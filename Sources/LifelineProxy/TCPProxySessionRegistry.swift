@@ -10,13 +10,19 @@ import NIOCore
 /// loop has sessions.
 final class TCPProxySessionRegistry {
     let eventLoop: any EventLoop
+    /// The loop's connection table, where both sides of every session are registered.
+    let connections: ConnectionTable
+    /// How the chain's downstream connections are labelled there (their upstreams differ only in direction).
+    let labels: ConnectionLabels
     private var sessions: [ObjectIdentifier: TCPProxySession] = [:]
     private let sweepInterval: TimeAmount?
     private let limitTicks: Int
     private var sweep: Scheduled<Void>?
 
-    init(eventLoop: any EventLoop, idleTimeout: Duration?) {
+    init(eventLoop: any EventLoop, idleTimeout: Duration?, connections: ConnectionTable, labels: ConnectionLabels) {
         self.eventLoop = eventLoop
+        self.connections = connections
+        self.labels = labels
         if let idleTimeout {
             let timeout = TimeAmount(idleTimeout)
             let interval = TimeAmount.nanoseconds(min(1_000_000_000, max(1_000_000, timeout.nanoseconds / 8)))
