@@ -1,3 +1,4 @@
+import LifelineAdmin
 public import LifelinePlan
 import LifelineProxy
 public import Logging
@@ -12,8 +13,18 @@ public enum LifelineServer {
     public static func run(plan: GatewayPlan, eventLoops: Int, logger: Logger) async throws {
         warnAboutUnsafeKeepalive(plan, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+        var admin: AdminServer?
         do {
             let service = try GatewayService(plan: plan, group: group, logger: logger)
+            if let address = plan.admin?.address {
+                let server = AdminServer(
+                    address: address,
+                    routes: AdminRoutes.connections(gateway: service.gateway),
+                    logger: logger
+                )
+                try await server.start(group: group)
+                admin = server
+            }
             let services = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: service)],
@@ -23,9 +34,11 @@ public enum LifelineServer {
             )
             try await services.run()
         } catch {
+            await admin?.stop()
             try? await group.shutdownGracefully()
             throw error
         }
+        await admin?.stop()
         try await group.shutdownGracefully()
     }
 
