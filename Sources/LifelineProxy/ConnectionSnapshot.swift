@@ -64,6 +64,16 @@ public struct ConnectionSnapshot: Sendable, Codable, Hashable {
             case probes = "count"
             case userTimeoutMilliseconds = "user_timeout_ms"
         }
+
+        /// Writes every field, `user_timeout_ms` as `null` where the platform has no such option.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(enabled, forKey: .enabled)
+            try container.encode(idleSeconds, forKey: .idleSeconds)
+            try container.encode(intervalSeconds, forKey: .intervalSeconds)
+            try container.encode(probes, forKey: .probes)
+            try container.encode(userTimeoutMilliseconds, forKey: .userTimeoutMilliseconds)
+        }
     }
 
     /// The kernel's `TCP_INFO` for the socket (tcp(7)), the fields an operator asks about a quiet connection.
