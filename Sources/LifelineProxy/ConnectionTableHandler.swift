@@ -1,6 +1,6 @@
 import NIOCore
 
-/// First in a connection's pipeline: keeps the connection in its loop's ``ConnectionTable`` while it is open and
+/// Ahead of a connection's transport socket (after any listener filter): keeps the connection in its loop's ``ConnectionTable`` while it is open and
 /// counts the bytes it reads and writes at the socket.
 final class ConnectionTableHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer

@@ -86,9 +86,9 @@ final class TCPProxyChain: FilterChainRuntime {
         guard let registry = registries[ObjectIdentifier(channel.eventLoop)] else {
             throw GatewayListenerError.unknownEventLoop(listener: context.listenerName)
         }
+        // Right after the listener filters (tls_inspector), so the bytes they held and pass on are counted too.
         try channel.pipeline.syncOperations.addHandler(
-            ConnectionTableHandler(table: registry.value.connections, labels: registry.value.labels),
-            position: .first
+            ConnectionTableHandler(table: registry.value.connections, labels: registry.value.labels)
         )
         if let tls, let tlsPlan = plan.tls {
             try channel.pipeline.syncOperations.addHandlers(
