@@ -1,7 +1,7 @@
 import NIOCore
 
-/// Ahead of a connection's transport socket (after any listener filter): keeps the connection in its loop's ``ConnectionTable`` while it is open and
-/// counts the bytes it reads and writes at the socket.
+/// Ahead of a connection's transport socket (after any listener filter): keeps the connection in its loop's
+/// ``ConnectionTable`` while it is open and counts the bytes it reads and writes at the socket.
 final class ConnectionTableHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
