@@ -16,9 +16,16 @@ protocol FilterChainRuntime: Sendable {
 /// served on.
 struct FilterChainEnvironment: Sendable {
     let listenerName: String
+    /// The listener's own counters.
     let stats: ProxyStats
+    let store: StatsStore
     let logger: Logger
     let group: any EventLoopGroup
+
+    /// The counters of a chain whose own stats live in `scope`: counted there and as the listener counts.
+    func chainStats(_ scope: StatScope) -> ProxyStats {
+        store.chainStats(of: stats, chain: scope)
+    }
 }
 
 /// Makes the runtime of one filter chain of a listener.

@@ -7,17 +7,20 @@ public final class Gateway: Sendable {
     public let plan: GatewayPlan
     public let listeners: [GatewayListener]
     public let clusters: [String: UpstreamCluster]
+    /// Where the listeners and clusters count; a later gateway given the same store counts on.
+    public let store: StatsStore
     /// The HTTP connection pools of the clusters that `http_connection_manager` chains route to.
     let httpPools: HTTPUpstreamPools
     private let logger: Logger
 
     /// Resolves the clusters; binds nothing yet.
-    public init(plan: GatewayPlan, logger: Logger) throws {
+    public init(plan: GatewayPlan, logger: Logger, store: StatsStore = StatsStore()) throws {
         self.plan = plan
         self.logger = logger
+        self.store = store
         var clusters: [String: UpstreamCluster] = [:]
         for cluster in plan.clusters {
-            clusters[cluster.name] = try UpstreamCluster(plan: cluster)
+            clusters[cluster.name] = try UpstreamCluster(plan: cluster, stats: store.clusterStats(cluster.name))
         }
         self.clusters = clusters
         let httpPools = HTTPUpstreamPools(clusters: clusters, logger: logger)
@@ -35,11 +38,13 @@ public final class Gateway: Sendable {
                 )
             }
         }
-        listeners = plan.listeners.map { GatewayListener(plan: $0, logger: logger, makeChain: makeChain) }
+        listeners = plan.listeners.map { GatewayListener(plan: $0, logger: logger, store: store, makeChain: makeChain) }
     }
 
     /// Starts every listener; if one fails, the ones already started are stopped and the error is thrown.
     public func start(group: any EventLoopGroup) async throws {
+        await StatsShards.adopt(group)
+        store.setConcurrency(Array(group.makeIterator()).count)
         var started: [GatewayListener] = []
         do {
             for listener in listeners {

@@ -11,8 +11,12 @@ import NIOPosix
 /// runtime (today ``TCPProxyChain``), which builds that.
 public final class GatewayListener: Sendable {
     public let plan: ListenerPlan
-    /// The listener's counters, shared by its chains.
-    public let stats = ProxyStats()
+    /// The listener's counters (`listener.<address or stat_prefix>.`); its chains count into them too, so they
+    /// hold the listener's totals.
+    public let stats: ProxyStats
+    /// The name of the listener's stats scope.
+    public let statName: String
+    private let store: StatsStore
     private let makeChain: FilterChainFactory
     private let logger: Logger
     private let acceptedCheck: AcceptedSocketCheck
@@ -21,8 +25,15 @@ public final class GatewayListener: Sendable {
     private let chains = NIOLockedValueBox<[any FilterChainRuntime]>([])
 
     /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
-    init(plan: ListenerPlan, logger: Logger, makeChain: @escaping FilterChainFactory) {
+    init(plan: ListenerPlan, logger: Logger, store: StatsStore, makeChain: @escaping FilterChainFactory) {
         self.plan = plan
+        self.store = store
+        statName = StatScope.listenerName(
+            host: plan.address.host,
+            port: plan.address.port,
+            statPrefix: plan.statPrefix
+        )
+        stats = store.listenerStats(statName)
         self.makeChain = makeChain
         var logger = logger
         logger[metadataKey: "listener.name"] = "\(plan.name)"
@@ -47,7 +58,13 @@ public final class GatewayListener: Sendable {
         var running: [any FilterChainRuntime] = []
         // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on any,
         // so a chain must be ready on every loop of the group.
-        let environment = FilterChainEnvironment(listenerName: plan.name, stats: stats, logger: logger, group: group)
+        let environment = FilterChainEnvironment(
+            listenerName: plan.name,
+            stats: stats,
+            store: store,
+            logger: logger,
+            group: group
+        )
         for chain in chainPlans.all {
             running.append(try await makeChain(chain, environment))
         }
