@@ -14,9 +14,9 @@ import Testing
 /// the names and Prometheus series Envoy gives the same stats.
 @Suite(.serialized) struct StatsEnvoyNamesTests {
     /// Lifeline's name, the series Envoy 1.40's `/stats/prometheus` printed for the same stat (labels sorted by
-    /// name here), and its value after the traffic below. The series are read off `envoy -c` serving listeners and
-    /// clusters like these (tcp_proxy and connection manager listeners, a listener `stat_prefix`, a cluster that
-    /// answers and one that refuses).
+    /// name here), and its value after the traffic below. The series were read off `envoy -c` serving this config
+    /// (with the `cluster_name` Envoy requires in `load_assignment`) and the same requests; `tls_inspector.*` and the
+    /// root `http2.*` off one with a tls_inspector and an HTTP/2 client.
     static let table = """
         listener.127.0.0.1_0.downstream_cx_total  envoy_listener_downstream_cx_total{envoy_listener_address="127.0.0.1_0"}  2
         listener.127.0.0.1_0.downstream_cx_destroy  envoy_listener_downstream_cx_destroy{envoy_listener_address="127.0.0.1_0"}  2

@@ -65,6 +65,25 @@ import Testing
         #expect(samples["listener.127.0.0.1_1.no_filter_chain_match"]?.used == false)
     }
 
+    @Test func countsOutliveTheLoopsThatMadeThem() async throws {
+        let store = StatsStore()
+        let cluster = store.clusterStats("backend")
+        for _ in 0..<3 {
+            // Each group's threads exit at shutdown; their shards go to the threads adopted after them.
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            await StatsShards.adopt(group)
+            for loop in group.makeIterator() {
+                try await loop.submit {
+                    for _ in 0..<1000 { cluster.increment(.upstreamConnectionsTotal) }
+                    cluster.increment(.upstreamConnectionsActive)
+                }.get()
+            }
+            try await group.shutdownGracefully()
+        }
+        #expect(cluster[.upstreamConnectionsTotal] == 6000)
+        #expect(cluster[.upstreamConnectionsActive] == 6)
+    }
+
     @Test func aThreadThatIsNoLoopCountsIntoTheSharedShard() {
         let stats = ProxyStats()
         stats.increment(.noRoute)
