@@ -338,6 +338,10 @@ class Lifeline:
         for line in text.splitlines():
             if not line.rstrip().endswith("statistics") or "stats=" not in line:
                 continue
+            # A stat is logged in each of its scopes; count it once, from the listener's, the cluster's or the root.
+            scope = re.search(r"stats\.scope=(\S+)", line)
+            if scope and scope.group(1).startswith(("http.", "tcp.")):
+                continue
             for kv in re.findall(r"([\w.]+)=(\d+)", line.split("stats=", 1)[1].split(" [", 1)[0]):
                 self.stats[kv[0]] = self.stats.get(kv[0], 0) + int(kv[1])
         self.down_reasons = re.findall(r"close\.reason=(\w+).*downstream connection closed", text)

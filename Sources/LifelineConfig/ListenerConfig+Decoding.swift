@@ -1,6 +1,6 @@
 extension ListenerConfig {
     static let envoyFields: Set<String> = [
-        "additional_addresses", "stat_prefix", "metadata", "deprecated_v1", "drain_type", "transparent", "freebind",
+        "additional_addresses", "metadata", "deprecated_v1", "drain_type", "transparent", "freebind",
         "tcp_fast_open_queue_length", "traffic_direction", "udp_listener_config", "api_listener",
         "connection_balance_config", "reuse_port", "access_log", "bind_to_port",
         "filter_chain_matcher", "use_original_dst", "enable_mptcp",
@@ -11,6 +11,7 @@ extension ListenerConfig {
     static func decode(_ field: FieldValue) -> ListenerConfig? {
         guard var reader = field.object() else { return nil }
         let name = reader.field("name")?.name()
+        let statPrefix = reader.field("stat_prefix")?.string()
         let addressField = reader.field("address")
         let address = addressField.flatMap(SocketAddressConfig.decodeAddress)
         if addressField == nil {
@@ -57,6 +58,7 @@ extension ListenerConfig {
         listener.tcpKeepalive = keepalive
         listener.tcpUserTimeout = userTimeout
         listener.tcpUserTimeoutOrigin = userTimeoutField?.origin
+        listener.statPrefix = statPrefix.flatMap { $0.isEmpty ? nil : $0 }
         return listener
     }
 }

@@ -34,6 +34,8 @@ public struct ListenerConfig: Sendable {
     public var listenerFiltersTimeout: Duration?
     /// `continue_on_listener_filters_timeout`: on timeout, choose a chain with what is known instead of closing.
     public var continueOnListenerFiltersTimeout: Bool
+    /// `stat_prefix`: names the listener's stats scope (`listener.<stat_prefix>.…`) instead of its address.
+    public var statPrefix: String?
     public var origin: ConfigOrigin
 
     public static let defaultBufferLimitBytes = 1_048_576
@@ -62,6 +64,7 @@ public struct ListenerConfig: Sendable {
         self.listenerFilters = []
         self.listenerFiltersTimeout = nil
         self.continueOnListenerFiltersTimeout = false
+        self.statPrefix = nil
         self.origin = origin
     }
 

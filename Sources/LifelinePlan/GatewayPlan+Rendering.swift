@@ -30,6 +30,7 @@ extension ListenerPlan {
         return .object([
             ("name", .string(name)),
             ("address", .string(address.description)),
+            ("stat_prefix", statPrefix.map { .string($0) }),
             ("listening_sockets", .number(sockets)),
             ("reuse_port", .bool(reusePort)),
             ("per_connection_buffer_limit_bytes", .number(bufferLimitBytes)),

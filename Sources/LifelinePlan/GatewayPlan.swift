@@ -43,6 +43,8 @@ public struct ListenerPlan: Sendable, Hashable {
     public var defaultFilterChain: FilterChainPlan?
     /// `listener_filters`, `listener_filters_timeout`, `continue_on_listener_filters_timeout`.
     public var listenerFilters = ListenerFiltersPlan()
+    /// `stat_prefix`: the name of the listener's stats scope when set, else its address (`0.0.0.0_10000`).
+    public var statPrefix: String? = nil
     public var origin: ConfigOrigin
 
     /// The options the lifecycle driver applies.

@@ -125,6 +125,7 @@ public enum GatewayPlanner {
             filterChains: chains,
             defaultFilterChain: defaultChain,
             listenerFilters: planListenerFilters(listener),
+            statPrefix: listener.statPrefix,
             origin: listener.origin
         )
     }

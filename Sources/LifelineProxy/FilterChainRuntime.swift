@@ -16,11 +16,18 @@ protocol FilterChainRuntime: Sendable {
 /// served on.
 struct FilterChainEnvironment: Sendable {
     let listenerName: String
+    /// The listener's own counters.
     let stats: ProxyStats
+    let store: StatsStore
     let logger: Logger
     let group: any EventLoopGroup
     /// Where each connection is registered for the admin endpoint's table.
     let connections: ConnectionTables
+
+    /// The counters of a chain whose own stats live in `scope`: counted there and as the listener counts.
+    func chainStats(_ scope: StatScope) -> ProxyStats {
+        store.chainStats(of: stats, chain: scope)
+    }
 }
 
 /// Makes the runtime of one filter chain of a listener.

@@ -7,6 +7,8 @@ public final class Gateway: Sendable {
     public let plan: GatewayPlan
     public let listeners: [GatewayListener]
     public let clusters: [String: UpstreamCluster]
+    /// Where the listeners and clusters count; a later gateway given the same store counts on.
+    public let store: StatsStore
     /// The HTTP connection pools of the clusters that `http_connection_manager` chains route to.
     let httpPools: HTTPUpstreamPools
     /// Every open connection on each event loop, for ``connections()``.
@@ -14,12 +16,13 @@ public final class Gateway: Sendable {
     private let logger: Logger
 
     /// Resolves the clusters; binds nothing yet.
-    public init(plan: GatewayPlan, logger: Logger) throws {
+    public init(plan: GatewayPlan, logger: Logger, store: StatsStore = StatsStore()) throws {
         self.plan = plan
         self.logger = logger
+        self.store = store
         var clusters: [String: UpstreamCluster] = [:]
         for cluster in plan.clusters {
-            clusters[cluster.name] = try UpstreamCluster(plan: cluster)
+            clusters[cluster.name] = try UpstreamCluster(plan: cluster, stats: store.clusterStats(cluster.name))
         }
         self.clusters = clusters
         let connectionTables = ConnectionTables()
@@ -40,12 +43,14 @@ public final class Gateway: Sendable {
             }
         }
         listeners = plan.listeners.map {
-            GatewayListener(plan: $0, logger: logger, connections: connectionTables, makeChain: makeChain)
+            GatewayListener(plan: $0, logger: logger, store: store, connections: connectionTables, makeChain: makeChain)
         }
     }
 
     /// Starts every listener; if one fails, the ones already started are stopped and the error is thrown.
     public func start(group: any EventLoopGroup) async throws {
+        await StatsShards.adopt(group)
+        store.setConcurrency(Array(group.makeIterator()).count)
         var started: [GatewayListener] = []
         do {
             for listener in listeners {

@@ -11,8 +11,12 @@ import NIOPosix
 /// runtime (today ``TCPProxyChain``), which builds that.
 public final class GatewayListener: Sendable {
     public let plan: ListenerPlan
-    /// The listener's counters, shared by its chains.
-    public let stats = ProxyStats()
+    /// The listener's counters (`listener.<address or stat_prefix>.`); its chains count into them too, so they
+    /// hold the listener's totals.
+    public let stats: ProxyStats
+    /// The name of the listener's stats scope.
+    public let statName: String
+    private let store: StatsStore
     private let makeChain: FilterChainFactory
     private let logger: Logger
     private let acceptedCheck: AcceptedSocketCheck
@@ -22,9 +26,22 @@ public final class GatewayListener: Sendable {
     private let connections: ConnectionTables
 
     /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
-    init(plan: ListenerPlan, logger: Logger, connections: ConnectionTables, makeChain: @escaping FilterChainFactory) {
+    init(
+        plan: ListenerPlan,
+        logger: Logger,
+        store: StatsStore,
+        connections: ConnectionTables,
+        makeChain: @escaping FilterChainFactory
+    ) {
         self.plan = plan
+        self.store = store
         self.connections = connections
+        statName = StatScope.listenerName(
+            host: plan.address.host,
+            port: plan.address.port,
+            statPrefix: plan.statPrefix
+        )
+        stats = store.listenerStats(statName)
         self.makeChain = makeChain
         var logger = logger
         logger[metadataKey: "listener.name"] = "\(plan.name)"
@@ -52,6 +69,7 @@ public final class GatewayListener: Sendable {
         let environment = FilterChainEnvironment(
             listenerName: plan.name,
             stats: stats,
+            store: store,
             logger: logger,
             group: group,
             connections: connections

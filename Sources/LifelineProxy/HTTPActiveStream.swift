@@ -176,6 +176,7 @@ final class HTTPActiveStream {
         switch state.upstreamFailed(reused: reused, refused: refused, replayable: replayable) {
         case .retry:
             handler?.manager.stats.increment(.upstreamRequestRetry)
+            if let clusterName { handler?.manager.pools.stats(cluster: clusterName)?.increment(.upstreamRequestRetry) }
             connect()
         case .localReply:
             handler?.sendLocalReply(reason == .connectFailure ? .connectFailure : .connectionTermination, for: self)
@@ -316,6 +317,9 @@ final class HTTPActiveStream {
         guard routeTimer == nil, let timeout = forward?.timeout else { return }
         routeTimer = schedule(in: timeout) { stream in
             stream.handler?.manager.stats.increment(.upstreamRequestTimeout)
+            if let cluster = stream.clusterName {
+                stream.handler?.manager.pools.stats(cluster: cluster)?.increment(.upstreamRequestTimeout)
+            }
             stream.handler?.sendLocalReply(.upstreamTimeout, for: stream)
         }
     }

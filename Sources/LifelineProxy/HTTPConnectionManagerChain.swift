@@ -50,7 +50,7 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             chainName: plan.name,
             plan: connectionManager,
             pools: pools,
-            stats: environment.stats,
+            stats: environment.chainStats(.http(connectionManager.statPrefix)),
             logger: logger,
             scheme: plan.tls == nil ? "http" : "https"
         )

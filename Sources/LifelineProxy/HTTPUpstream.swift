@@ -108,6 +108,11 @@ final class HTTPUpstreamPools: Sendable {
         }
     }
 
+    /// The counters of `cluster`; nil for a cluster that does not exist.
+    func stats(cluster name: String) -> ProxyStats? {
+        contexts[name]?.cluster.stats
+    }
+
     /// Closes every pool on every loop, waiting for their exchanges to end.
     func closeAll() async {
         let all = pools.withLockedValue { Array($0.values) }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Counters of one listener or cluster, named as Envoy names them.
 ///
 /// A listener keeps the `downstream_*` counters and the tcp_proxy's `idle_timeout`; a cluster keeps `upstream_*`.
@@ -10,7 +8,9 @@ import Synchronization
 /// under Envoy's `ssl.*` names, and `tls_inspector` give-ups under theirs. A cluster's HTTP pools count connections by
 /// protocol, requests (`upstream_rq_*`, with the gauges `upstream_rq_active` and `upstream_rq_pending_active`),
 /// circuit-breaker overflows, and HTTP/2 PING timeouts (`http2.keepalive_timeout`).
-/// Updated on the event loops without locks.
+/// Updated on the event loops without locks or shared atomics: each loop writes its own shard (``StatsShards``), a
+/// read sums them. A listener's chains count into the listener's scope and into their own (`http.<stat_prefix>`,
+/// `tcp.<stat_prefix>`), as Envoy counts a connection in both; ``StatsStore`` keeps the scopes by name.
 public final class ProxyStats: Sendable {
     /// The counters and gauges kept.
     public enum Name: String, Sendable, CaseIterable {
@@ -48,7 +48,7 @@ public final class ProxyStats: Sendable {
         case upstreamConnectFailures = "upstream_cx_connect_fail"
         case upstreamConnectTimeouts = "upstream_cx_connect_timeout"
         case upstreamFlowControlPaused = "upstream_flow_control_paused_reading_total"
-        // http_connection_manager (kept on the listener, as Envoy keeps `http.<stat_prefix>.*`) and its router.
+        // http_connection_manager and its router (shown under `http.<stat_prefix>.`).
         case downstreamRequestsTotal = "downstream_rq_total"
         case downstreamRequests1xx = "downstream_rq_1xx"
         case downstreamRequests2xx = "downstream_rq_2xx"
@@ -84,162 +84,65 @@ public final class ProxyStats: Sendable {
         case upstreamConnectionsCloseNotify = "upstream_cx_close_notify"
     }
 
-    private let downstreamConnectionsTotal = Atomic<Int>(0)
-    private let downstreamConnectionsActive = Atomic<Int>(0)
-    private let downstreamConnectionsDestroyed = Atomic<Int>(0)
-    private let downstreamClosedLocally = Atomic<Int>(0)
-    private let downstreamClosedByRemote = Atomic<Int>(0)
-    private let downstreamReset = Atomic<Int>(0)
-    private let downstreamKeepaliveTimeout = Atomic<Int>(0)
-    private let downstreamUserTimeout = Atomic<Int>(0)
-    private let downstreamIdleTimeout = Atomic<Int>(0)
-    private let downstreamBytesReceived = Atomic<Int>(0)
-    private let downstreamBytesSent = Atomic<Int>(0)
-    private let downstreamFlowControlPaused = Atomic<Int>(0)
-    private let idleTimeout = Atomic<Int>(0)
-    private let noFilterChainMatch = Atomic<Int>(0)
-    private let downstreamAcceptBackoff = Atomic<Int>(0)
-    private let listenerFiltersTimeout = Atomic<Int>(0)
-    private let clientHelloTooLarge = Atomic<Int>(0)
-    private let sslHandshake = Atomic<Int>(0)
-    private let sslNoCertificate = Atomic<Int>(0)
-    private let sslFailVerifyNoCertificate = Atomic<Int>(0)
-    private let sslFailVerifyError = Atomic<Int>(0)
-    private let sslFailVerifySAN = Atomic<Int>(0)
-    private let sslConnectionError = Atomic<Int>(0)
-    private let upstreamConnectionsTotal = Atomic<Int>(0)
-    private let upstreamConnectionsActive = Atomic<Int>(0)
-    private let upstreamClosedLocally = Atomic<Int>(0)
-    private let upstreamClosedByRemote = Atomic<Int>(0)
-    private let upstreamReset = Atomic<Int>(0)
-    private let upstreamKeepaliveTimeout = Atomic<Int>(0)
-    private let upstreamUserTimeout = Atomic<Int>(0)
-    private let upstreamIdleTimeout = Atomic<Int>(0)
-    private let upstreamConnectFailures = Atomic<Int>(0)
-    private let upstreamConnectTimeouts = Atomic<Int>(0)
-    private let upstreamFlowControlPaused = Atomic<Int>(0)
-    private let downstreamRequestsTotal = Atomic<Int>(0)
-    private let downstreamRequests1xx = Atomic<Int>(0)
-    private let downstreamRequests2xx = Atomic<Int>(0)
-    private let downstreamRequests3xx = Atomic<Int>(0)
-    private let downstreamRequests4xx = Atomic<Int>(0)
-    private let downstreamRequests5xx = Atomic<Int>(0)
-    private let downstreamRequestsActive = Atomic<Int>(0)
-    private let downstreamHTTP1Total = Atomic<Int>(0)
-    private let downstreamHTTP2Total = Atomic<Int>(0)
-    private let downstreamRequestTimeout = Atomic<Int>(0)
-    private let downstreamRequestHeaderTimeout = Atomic<Int>(0)
-    private let downstreamRequestIdleTimeout = Atomic<Int>(0)
-    private let downstreamRequestMaxDurationReached = Atomic<Int>(0)
-    private let downstreamRequestRxReset = Atomic<Int>(0)
-    private let downstreamRequestTxReset = Atomic<Int>(0)
-    private let downstreamProtocolError = Atomic<Int>(0)
-    private let downstreamMaxDurationReached = Atomic<Int>(0)
-    private let noRoute = Atomic<Int>(0)
-    private let noCluster = Atomic<Int>(0)
-    private let upstreamRequestTimeout = Atomic<Int>(0)
-    private let upstreamRequestRetry = Atomic<Int>(0)
-    private let http2KeepaliveTimeout = Atomic<Int>(0)
-    private let http2TooManyPings = Atomic<Int>(0)
-    private let upstreamConnectionsHTTP1Total = Atomic<Int>(0)
-    private let upstreamConnectionsHTTP2Total = Atomic<Int>(0)
-    private let upstreamConnectionsMaxRequests = Atomic<Int>(0)
-    private let upstreamConnectionsOverflow = Atomic<Int>(0)
-    private let upstreamRequestsTotal = Atomic<Int>(0)
-    private let upstreamRequestsActive = Atomic<Int>(0)
-    private let upstreamRequestsPendingTotal = Atomic<Int>(0)
-    private let upstreamRequestsPendingActive = Atomic<Int>(0)
-    private let upstreamRequestsPendingOverflow = Atomic<Int>(0)
-    private let upstreamConnectionsCloseNotify = Atomic<Int>(0)
+    /// What ``subscript(_:)`` reads: one listener's own counts, which its chains count into too, so it holds the
+    /// listener's totals; or a cluster's scope.
+    private let primary: StatsScopeStorage
+    /// The scopes counted besides: the listener's named scope, a chain's `http.*` or `tcp.*`, the root.
+    let scopes: [StatsScopeStorage]
+    /// Per name (by ordinal), those of ``scopes`` that show it.
+    private let further: [[StatsScopeStorage]]
 
-    public init() {}
+    /// Counters of their own, in no store (for a listener or cluster made without one).
+    public convenience init() {
+        self.init(primary: StatsScopeStorage(scope: .listener("")))
+    }
 
-    private func with<R>(_ name: Name, _ body: (borrowing Atomic<Int>) -> R) -> R {
-        switch name {
-        case .downstreamConnectionsTotal: body(downstreamConnectionsTotal)
-        case .downstreamConnectionsActive: body(downstreamConnectionsActive)
-        case .downstreamConnectionsDestroyed: body(downstreamConnectionsDestroyed)
-        case .downstreamClosedLocally: body(downstreamClosedLocally)
-        case .downstreamClosedByRemote: body(downstreamClosedByRemote)
-        case .downstreamReset: body(downstreamReset)
-        case .downstreamKeepaliveTimeout: body(downstreamKeepaliveTimeout)
-        case .downstreamUserTimeout: body(downstreamUserTimeout)
-        case .downstreamIdleTimeout: body(downstreamIdleTimeout)
-        case .downstreamBytesReceived: body(downstreamBytesReceived)
-        case .downstreamBytesSent: body(downstreamBytesSent)
-        case .downstreamFlowControlPaused: body(downstreamFlowControlPaused)
-        case .idleTimeout: body(idleTimeout)
-        case .noFilterChainMatch: body(noFilterChainMatch)
-        case .downstreamAcceptBackoff: body(downstreamAcceptBackoff)
-        case .listenerFiltersTimeout: body(listenerFiltersTimeout)
-        case .clientHelloTooLarge: body(clientHelloTooLarge)
-        case .sslHandshake: body(sslHandshake)
-        case .sslNoCertificate: body(sslNoCertificate)
-        case .sslFailVerifyNoCertificate: body(sslFailVerifyNoCertificate)
-        case .sslFailVerifyError: body(sslFailVerifyError)
-        case .sslFailVerifySAN: body(sslFailVerifySAN)
-        case .sslConnectionError: body(sslConnectionError)
-        case .upstreamConnectionsTotal: body(upstreamConnectionsTotal)
-        case .upstreamConnectionsActive: body(upstreamConnectionsActive)
-        case .upstreamClosedLocally: body(upstreamClosedLocally)
-        case .upstreamClosedByRemote: body(upstreamClosedByRemote)
-        case .upstreamReset: body(upstreamReset)
-        case .upstreamKeepaliveTimeout: body(upstreamKeepaliveTimeout)
-        case .upstreamUserTimeout: body(upstreamUserTimeout)
-        case .upstreamIdleTimeout: body(upstreamIdleTimeout)
-        case .upstreamConnectFailures: body(upstreamConnectFailures)
-        case .upstreamConnectTimeouts: body(upstreamConnectTimeouts)
-        case .upstreamFlowControlPaused: body(upstreamFlowControlPaused)
-        case .downstreamRequestsTotal: body(downstreamRequestsTotal)
-        case .downstreamRequests1xx: body(downstreamRequests1xx)
-        case .downstreamRequests2xx: body(downstreamRequests2xx)
-        case .downstreamRequests3xx: body(downstreamRequests3xx)
-        case .downstreamRequests4xx: body(downstreamRequests4xx)
-        case .downstreamRequests5xx: body(downstreamRequests5xx)
-        case .downstreamRequestsActive: body(downstreamRequestsActive)
-        case .downstreamHTTP1Total: body(downstreamHTTP1Total)
-        case .downstreamHTTP2Total: body(downstreamHTTP2Total)
-        case .downstreamRequestTimeout: body(downstreamRequestTimeout)
-        case .downstreamRequestHeaderTimeout: body(downstreamRequestHeaderTimeout)
-        case .downstreamRequestIdleTimeout: body(downstreamRequestIdleTimeout)
-        case .downstreamRequestMaxDurationReached: body(downstreamRequestMaxDurationReached)
-        case .downstreamRequestRxReset: body(downstreamRequestRxReset)
-        case .downstreamRequestTxReset: body(downstreamRequestTxReset)
-        case .downstreamProtocolError: body(downstreamProtocolError)
-        case .downstreamMaxDurationReached: body(downstreamMaxDurationReached)
-        case .noRoute: body(noRoute)
-        case .noCluster: body(noCluster)
-        case .upstreamRequestTimeout: body(upstreamRequestTimeout)
-        case .upstreamRequestRetry: body(upstreamRequestRetry)
-        case .http2KeepaliveTimeout: body(http2KeepaliveTimeout)
-        case .http2TooManyPings: body(http2TooManyPings)
-        case .upstreamConnectionsHTTP1Total: body(upstreamConnectionsHTTP1Total)
-        case .upstreamConnectionsHTTP2Total: body(upstreamConnectionsHTTP2Total)
-        case .upstreamConnectionsMaxRequests: body(upstreamConnectionsMaxRequests)
-        case .upstreamConnectionsOverflow: body(upstreamConnectionsOverflow)
-        case .upstreamRequestsTotal: body(upstreamRequestsTotal)
-        case .upstreamRequestsActive: body(upstreamRequestsActive)
-        case .upstreamRequestsPendingTotal: body(upstreamRequestsPendingTotal)
-        case .upstreamRequestsPendingActive: body(upstreamRequestsPendingActive)
-        case .upstreamRequestsPendingOverflow: body(upstreamRequestsPendingOverflow)
-        case .upstreamConnectionsCloseNotify: body(upstreamConnectionsCloseNotify)
+    /// Counts into `primary`, and into each of `further` that shows the name.
+    init(primary: StatsScopeStorage, further: [StatsScopeStorage] = []) {
+        self.primary = primary
+        self.scopes = further
+        self.further = Name.allCases.map { name in further.filter { $0.scope.shown.contains(name) } }
+    }
+
+    var primaryStorage: StatsScopeStorage { primary }
+    var primaryScope: StatScope { primary.scope }
+
+    public func increment(_ name: Name, by amount: Int = 1) {
+        let shard = StatsShards.current
+        primary.add(amount, to: name, shard: shard)
+        for scope in further[name.ordinal] {
+            scope.add(amount, to: name, shard: shard)
         }
     }
 
-    public func increment(_ name: Name, by amount: Int = 1) {
-        with(name) { _ = $0.add(amount, ordering: .relaxed) }
-    }
-
     public func decrement(_ name: Name) {
-        with(name) { _ = $0.subtract(1, ordering: .relaxed) }
+        increment(name, by: -1)
     }
 
+    /// The value summed over every event loop.
     public subscript(_ name: Name) -> Int {
-        with(name) { $0.load(ordering: .relaxed) }
+        primary.value(of: name)
     }
 
-    /// Every counter by its Envoy name.
+    /// Every counter of the primary scope by its Envoy name.
     public var snapshot: [String: Int] {
         Dictionary(uniqueKeysWithValues: Name.allCases.map { ($0.rawValue, self[$0]) })
+    }
+}
+
+extension ProxyStats.Name {
+    /// The case's position in `allCases`: a payload-free enum is laid out as its declaration index.
+    var ordinal: Int {
+        Int(unsafeBitCast(self, to: UInt8.self))
+    }
+
+    /// Gauges (`*_active`) go up and down; everything else only counts up.
+    public var kind: StatSample.Kind {
+        switch self {
+        case .downstreamConnectionsActive, .downstreamRequestsActive, .upstreamConnectionsActive,
+            .upstreamRequestsActive, .upstreamRequestsPendingActive:
+            .gauge
+        default: .counter
+        }
     }
 }

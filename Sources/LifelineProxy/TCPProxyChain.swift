@@ -37,7 +37,7 @@ final class TCPProxyChain: FilterChainRuntime {
             throw GatewayListenerError.unknownCluster(listener: environment.listenerName, cluster: proxy.cluster)
         }
         let listenerName = environment.listenerName
-        let stats = environment.stats
+        let stats = environment.chainStats(.tcp(proxy.statPrefix))
         let group = environment.group
         var logger = environment.logger
         logger[metadataKey: "filter_chain.name"] = "\(plan.name)"

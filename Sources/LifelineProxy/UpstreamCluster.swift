@@ -9,7 +9,7 @@ import Synchronization
 public final class UpstreamCluster: Sendable {
     public let plan: ClusterPlan
     public let endpoints: [SocketAddress]
-    public let stats = ProxyStats()
+    public let stats: ProxyStats
     /// The plan's upstream socket options as NIO channel options, set before each connect.
     let channelOptions: [(ChannelOptions.Types.SocketOption, SocketOptionValue)]
     /// The TLS context of the cluster's `transport_socket`, made once; nil sends bytes as they are.
@@ -17,8 +17,10 @@ public final class UpstreamCluster: Sendable {
     private let next = Atomic<Int>(0)
 
     /// Resolves the cluster's endpoints: IP literals directly, DNS names (STRICT_DNS, LOGICAL_DNS) once, now.
-    public init(plan: ClusterPlan) throws(UpstreamClusterError) {
+    /// - Parameter stats: the cluster's counters, e.g. from a ``StatsStore``.
+    public init(plan: ClusterPlan, stats: ProxyStats = ProxyStats()) throws(UpstreamClusterError) {
         self.plan = plan
+        self.stats = stats
         var addresses: [SocketAddress] = []
         for endpoint in plan.endpoints {
             let resolved: [IPEndpoint]

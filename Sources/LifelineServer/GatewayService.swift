@@ -13,14 +13,17 @@ public struct GatewayService: Service {
     private let logger: Logger
     private let onRunning: @Sendable (Gateway) -> Void
 
-    /// - Parameter onRunning: called once every listener accepts, e.g. to learn ports bound as 0.
+    /// - Parameters:
+    ///   - store: where the gateway counts; pass the previous gateway's to keep counting across a reload.
+    ///   - onRunning: called once every listener accepts, e.g. to learn ports bound as 0.
     public init(
         plan: GatewayPlan,
         group: MultiThreadedEventLoopGroup,
         logger: Logger,
+        store: StatsStore = StatsStore(),
         onRunning: @escaping @Sendable (Gateway) -> Void = { _ in }
     ) throws {
-        gateway = try Gateway(plan: plan, logger: logger)
+        gateway = try Gateway(plan: plan, logger: logger, store: store)
         self.group = group
         self.logger = logger
         self.onRunning = onRunning
@@ -28,28 +31,28 @@ public struct GatewayService: Service {
 
     public func run() async throws {
         try await gateway.start(group: group)
+        gateway.store.setLive(true)
         onRunning(gateway)
         try? await gracefulShutdown()
+        gateway.store.setLive(false)
         logger.info("shutting down: closing listeners and connections")
         await gateway.stop()
         logStatistics()
     }
 
-    /// The non-zero counters of every listener and cluster, one line each, so that a run leaves its record of how
-    /// connections ended (until the admin endpoint serves them live).
+    /// The non-zero stats of every scope (`listener.<address>`, `http.<stat_prefix>`, `cluster.<name>`, …), one line
+    /// each, so that a run leaves its record of how connections ended.
     private func logStatistics() {
-        func line(_ stats: ProxyStats) -> String {
-            stats.snapshot.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                .joined(separator: " ")
-        }
-        for listener in gateway.listeners {
+        let counted = gateway.store.samples().filter { $0.value != 0 && !$0.leaf.hasPrefix("server.") }
+        let scopes = Dictionary(grouping: counted) { String($0.scope.prefix.dropLast()) }
+        for (scope, samples) in scopes.sorted(by: { $0.key < $1.key }) {
             logger.info(
                 "statistics",
-                metadata: ["listener.name": "\(listener.plan.name)", "stats": "\(line(listener.stats))"]
+                metadata: [
+                    "stats.scope": "\(scope.isEmpty ? "(root)" : scope)",
+                    "stats": "\(samples.map { "\($0.leaf)=\($0.value)" }.joined(separator: " "))",
+                ]
             )
-        }
-        for (name, cluster) in gateway.clusters.sorted(by: { $0.key < $1.key }) {
-            logger.info("statistics", metadata: ["cluster.name": "\(name)", "stats": "\(line(cluster.stats))"])
         }
     }
 }
