@@ -11,9 +11,11 @@ protocol FilterChainRuntime: AnyObject, Sendable {
     /// Closes every open connection of the chain and waits for them to finish.
     func closeAll() async
     /// Tells the chain's connections to go away without cutting what is in flight (HTTP/2 GOAWAY, HTTP/1.1
-    /// `connection: close`), all at once or spread over `time`. A chain whose protocol has no way to tell a client
-    /// (tcp_proxy) leaves its connections running until they end or are closed.
-    func drain(strategy: DrainStrategy, time: Duration)
+    /// `connection: close`), all at once or spread over `time`. `closeIdle`: an HTTP/1.1 connection without a
+    /// request in flight is closed rather than left for its next response to end (a drain before exit closes them; a
+    /// reload leaves them, as a client may be sending its next request right then). A chain whose protocol has no
+    /// way to tell a client (tcp_proxy) leaves its connections running until they end or are closed.
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool)
     /// Connections of the chain still open.
     var openConnections: Int { get }
 }

@@ -30,7 +30,7 @@ extension Gateway {
             }
         }
         for listener in listeners {
-            listener.drain(strategy: strategy, time: time)
+            listener.drain(strategy: strategy, time: time, closeIdle: true)
         }
         while clock.now < deadline {
             if !graceful && openConnections == 0 { break }

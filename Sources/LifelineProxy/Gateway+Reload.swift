@@ -17,6 +17,11 @@ extension Gateway {
     ///   refused; otherwise the old sockets close first and connection attempts are refused until the new ones
     ///   listen (a few milliseconds);
     /// - a removed listener stops accepting and drains; a new one starts;
+    /// - draining connections finish on the configuration they began with: HTTP/2 ones get GOAWAY and close when
+    ///   their streams end; HTTP/1.1 ones answer the request in flight (or, idle, their next one) with
+    ///   `connection: close` and close — an idle one is not closed at once, as its client may be sending a request
+    ///   right then (Envoy 1.40 leaves idle HTTP/1.1 connections open on a drain too); tcp_proxy ones run until they
+    ///   end;
     /// - an unchanged cluster keeps its ``UpstreamCluster`` and pooled connections; a changed or new one gets new
     ///   ones for new requests, and the pools of a changed or removed one close as their requests end.
     ///
@@ -123,7 +128,7 @@ extension Gateway {
         var retired: [GatewayListener] = []
         for listener in old.listeners where !kept.contains(ObjectIdentifier(listener)) {
             await listener.stopAccepting()
-            listener.drain(strategy: .immediate, time: .zero)
+            listener.drain(strategy: .immediate, time: .zero, closeIdle: false)
             retired.append(listener)
             if !plan.listeners.contains(where: { $0.name == listener.plan.name }) {
                 summary.listenersRemoved.append(listener.plan.name)

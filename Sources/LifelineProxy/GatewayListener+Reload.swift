@@ -72,7 +72,7 @@ extension GatewayListener {
     /// Keeps `runtimes` until their connections end, telling HTTP ones to go away now.
     func retire(_ runtimes: [any FilterChainRuntime]) {
         for runtime in runtimes {
-            runtime.drain(strategy: .immediate, time: .zero)
+            runtime.drain(strategy: .immediate, time: .zero, closeIdle: false)
         }
         retired.withLockedValue { retired in
             retired = retired.filter { $0.openConnections > 0 } + runtimes

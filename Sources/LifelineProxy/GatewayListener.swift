@@ -148,9 +148,9 @@ public final class GatewayListener: Sendable {
     }
 
     /// Tells every open connection to go away once what it has in flight is done (see ``DrainStrategy``).
-    func drain(strategy: DrainStrategy, time: Duration) {
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool) {
         for chain in allRuntimes {
-            chain.drain(strategy: strategy, time: time)
+            chain.drain(strategy: strategy, time: time, closeIdle: closeIdle)
         }
     }
 

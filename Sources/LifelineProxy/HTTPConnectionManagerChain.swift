@@ -214,10 +214,12 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         return configuration
     }
 
-    func drain(strategy: DrainStrategy, time: Duration) {
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool) {
         manager.drainSignal.start(strategy: strategy, time: time)
         for registry in registries.values {
-            registry.eventLoop.execute { registry.value.drain(strategy: strategy, time: time) }
+            registry.eventLoop.execute {
+                registry.value.drain(strategy: strategy, time: time, closeIdle: closeIdle)
+            }
         }
     }
 

@@ -20,11 +20,11 @@ extension HTTPStreamHandler {
     }
 
     /// HTTP/1.1 drain: the response in flight (or the next one) says `connection: close` and the connection closes
-    /// after it; an idle connection closes now.
-    func drainConnection() {
+    /// after it; an idle connection closes now with `closeIdle`.
+    func drainConnection(closeIdle: Bool) {
         guard codec == .http1, let context else { return }
         closeAfterResponse = true
-        if stream == nil { context.close(promise: nil) }
+        if stream == nil && closeIdle { context.close(promise: nil) }
     }
 
     /// A response head is about to go out while the chain drains: with the probability the drain gives, HTTP/1.1

@@ -90,7 +90,7 @@ final class TCPProxyChain: FilterChainRuntime {
 
     /// tcp_proxy cannot ask a client to go: its connections run until they end, or until the drain time is over
     /// and the gateway closes them.
-    func drain(strategy: DrainStrategy, time: Duration) {}
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool) {}
 
     var openConnections: Int { context.openSessions }
 }

@@ -280,6 +280,47 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
+        @Test func anHTTPChainChangedByAReloadLetsItsKeepAliveConnectionsGoAndServesNewOnesWithTheNewRoutes()
+            async throws
+        {
+            try await withHTTPGateway(HTTP2DownstreamTests.manager()) { harness, _, group in
+                let client = try await connectClient(port: harness.port, group: group)
+                try await client.executeThenClose { inbound, outbound in
+                    var iterator = inbound.makeAsyncIterator()
+                    let request = ByteBuffer(string: "GET / HTTP/1.1\r\nhost: lifeline.test\r\n\r\n")
+                    try await outbound.write(request)
+                    var first = ""
+                    while !first.hasSuffix("hello from upstream"), let chunk = try await iterator.next() {
+                        first += String(buffer: chunk)
+                    }
+                    #expect(!first.lowercased().contains("connection: close"))
+
+                    // Every request of the new plan goes to a cluster without endpoints (503).
+                    var next = harness.gateway.plan
+                    next.listeners[0].filterChains[0].filter = .httpConnectionManager(
+                        HTTPPlans.manager(routes: [HTTPPlans.route(prefix: "/", cluster: "empty")])
+                    )
+                    let summary = try await harness.gateway.reload(to: next)
+                    #expect(summary.listenersKept == ["test"])
+                    #expect(summary.chainsNew == 1)
+                    #expect(summary.connectionsDraining == 1)
+
+                    let fresh = try curl(["http://127.0.0.1:\(harness.port)/"])
+                    #expect(fresh.status == 503)
+                    // The old connection is served by the old chain once more, told to close with that response.
+                    try await outbound.write(request)
+                    var second = ""
+                    while let chunk = try await iterator.next() {
+                        second += String(buffer: chunk)
+                    }
+                    #expect(second.hasPrefix("HTTP/1.1 200"), "\(second)")
+                    #expect(second.lowercased().contains("connection: close"), "\(second)")
+                    #expect(second.hasSuffix("hello from upstream"), "\(second)")
+                }
+                #expect(await eventually { harness.gateway.openConnections == 0 })
+            }
+        }
+
         static func tag(port: Int, group: any EventLoopGroup) async throws -> String {
             let client = try await connectClient(port: port, group: group)
             return try await client.executeThenClose { inbound, outbound in
