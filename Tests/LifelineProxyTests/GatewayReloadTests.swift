@@ -321,6 +321,55 @@ extension LiveProxyTests {
             }
         }
 
+        @Test func anUnchangedClusterKeepsItsPooledConnectionsAndAChangedOneGetsNewOnes() async throws {
+            try await withHTTPGateway(HTTP2DownstreamTests.manager()) { harness, _, group in
+                let gateway = harness.gateway
+                let client = try await connectClient(port: harness.port, group: group)
+                try await client.executeThenClose { inbound, outbound in
+                    var iterator = inbound.makeAsyncIterator()
+                    /// One request on the kept-alive downstream connection (so always on the same event loop, whose
+                    /// pool is the one looked at), answered by the upstream.
+                    func exchange() async throws -> String {
+                        try await outbound.write(ByteBuffer(string: "GET / HTTP/1.1\r\nhost: lifeline.test\r\n\r\n"))
+                        var response = ""
+                        while !response.hasSuffix("hello from upstream"), let chunk = try await iterator.next() {
+                            response += String(buffer: chunk)
+                        }
+                        return response
+                    }
+                    #expect(try await exchange().hasPrefix("HTTP/1.1 200"))
+                    let original = try #require(gateway.clusters["upstream"])
+                    #expect(original.stats[.upstreamConnectionsTotal] == 1)
+
+                    // A reload that leaves the cluster alone: same cluster, its pooled connection is used again.
+                    var unchanged = gateway.plan
+                    unchanged.clusters.append(unchanged.clusters.first { $0.name == "dead" }!)
+                    unchanged.clusters[unchanged.clusters.count - 1].name = "spare"
+                    let first = try await gateway.reload(to: unchanged)
+                    #expect(first.clustersKept.sorted() == ["dead", "empty", "upstream"])
+                    #expect(first.clustersAdded == ["spare"])
+                    #expect(first.chainsKept == 1)
+                    #expect(gateway.clusters["upstream"] === original)
+                    #expect(try await exchange().hasPrefix("HTTP/1.1 200"))
+                    #expect(original.stats[.upstreamConnectionsTotal] == 1)
+
+                    // The cluster changes: the next request gets a connection of the new cluster, and the old
+                    // pool closes its idle connection.
+                    var changed = unchanged
+                    let index = try #require(changed.clusters.firstIndex { $0.name == "upstream" })
+                    changed.clusters[index].connectTimeout = .seconds(3)
+                    let second = try await gateway.reload(to: changed)
+                    #expect(second.clustersReplaced == ["upstream"])
+                    let replacement = try #require(gateway.clusters["upstream"])
+                    #expect(replacement !== original)
+                    #expect(await eventually { original.stats[.upstreamConnectionsActive] == 0 })
+                    #expect(try await exchange().hasPrefix("HTTP/1.1 200"))
+                    #expect(replacement.stats[.upstreamConnectionsTotal] == 1)
+                    #expect(original.stats[.upstreamConnectionsTotal] == 1)
+                }
+            }
+        }
+
         static func tag(port: Int, group: any EventLoopGroup) async throws -> String {
             let client = try await connectClient(port: port, group: group)
             return try await client.executeThenClose { inbound, outbound in
