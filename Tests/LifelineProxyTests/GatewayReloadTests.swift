@@ -15,13 +15,18 @@ extension LiveProxyTests {
     @Suite struct GatewayReloadTests {
         /// A tcp_proxy listener (a YAML list entry, indented for `listeners:`) on 127.0.0.1:`port` to `cluster`,
         /// with the keepalive idle time `keepaliveTime` on its listening socket.
-        static func listener(_ name: String, port: Int = 0, cluster: String = "upstream", keepaliveTime: Int = 300)
-            -> String
-        {
+        static func listener(
+            _ name: String,
+            port: Int = 0,
+            cluster: String = "upstream",
+            keepaliveTime: Int = 300,
+            reusePort: Bool = true
+        ) -> String {
             """
               - name: \(name)
                 address:
                   socket_address: { address: 127.0.0.1, port_value: \(port) }
+                enable_reuse_port: \(reusePort)
                 socket_options:
                 - { level: SOL_SOCKET, name: SO_KEEPALIVE, int_value: 1, state: STATE_LISTENING }
                 - { level: IPPROTO_TCP, name: TCP_KEEPIDLE, int_value: \(keepaliveTime), state: STATE_LISTENING }
@@ -104,6 +109,17 @@ extension LiveProxyTests {
                 let digits = rest.prefix { $0.isNumber }
                 guard let number = Int(digits) else { continue }
                 timers[peerPort] = rest.dropFirst(digits.count).hasPrefix("min") ? number * 60 : number
+            }
+            return timers
+        }
+
+        /// ``keepaliveTimers(localPort:)`` once every one of `peers` shows a keepalive timer (a socket whose last
+        /// bytes are not acknowledged yet shows its retransmission timer instead).
+        static func keepaliveTimers(localPort port: Int, peers: Set<Int>) async -> [Int: Int] {
+            var timers: [Int: Int] = [:]
+            _ = await eventually(seconds: 10) {
+                timers = (try? keepaliveTimers(localPort: port)) ?? [:]
+                return peers.allSatisfy { timers[$0] != nil }
             }
             return timers
         }
@@ -193,8 +209,8 @@ extension LiveProxyTests {
             let fresh = EchoConnection(try await connectClient(port: plainPort, group: group))
             #expect(try await Self.echo(fresh, "fresh") == "fresh")
             let freshPort = try #require(fresh.channel.channel.localAddress?.port)
-            let timers = try keepaliveTimers(localPort: plainPort)
             let oldPorts = Set(clients.compactMap { $0.channel.channel.localAddress?.port })
+            let timers = await keepaliveTimers(localPort: plainPort, peers: oldPorts.union([freshPort]))
             let oldTimers = timers.filter { oldPorts.contains($0.key) }.map(\.value)
             #expect(oldTimers.count == count)
             #expect(
@@ -234,6 +250,45 @@ extension LiveProxyTests {
                     return good
                 }
             }
+        }
+
+        /// Without SO_REUSEPORT the new socket cannot share the port: the old one closes first, then the new one
+        /// listens on the same port; the open connection goes on.
+        @Test func aListenerWithoutReusePortIsReplacedOnItsPort() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+            let clusters = [("upstream", upstream.port)]
+            let gateway = try Gateway(
+                plan: try Self.plan(listeners: [Self.listener("single", reusePort: false)], clusters: clusters),
+                logger: Self.quietLogger
+            )
+            try await gateway.start(group: group)
+            let port = try #require(gateway.listener(named: "single")?.localPort)
+            do {
+                let open = EchoConnection(try await connectClient(port: port, group: group))
+                #expect(try await open.echo("before") == "before")
+                let summary = try await gateway.reload(
+                    to: try Self.plan(
+                        listeners: [Self.listener("single", keepaliveTime: 60, reusePort: false)],
+                        clusters: clusters
+                    )
+                )
+                #expect(summary.listenersReplaced == ["single"])
+                #expect(gateway.listener(named: "single")?.localPort == port)
+                #expect(try await open.echo("after") == "after")
+                let fresh = EchoConnection(try await connectClient(port: port, group: group))
+                #expect(try await fresh.echo("fresh") == "fresh")
+                let freshPort = try #require(fresh.channel.channel.localAddress?.port)
+                let openPort = try #require(open.channel.channel.localAddress?.port)
+                let timers = await Self.keepaliveTimers(localPort: port, peers: [freshPort, openPort])
+                #expect((1...60).contains(timers[freshPort] ?? 0), "\(timers)")
+                #expect((timers[openPort] ?? 0) > 60, "\(timers)")
+                await open.close()
+                await fresh.close()
+            }
+            await gateway.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
         }
 
         @Test func aReloadThatCannotBindChangesNothing() async throws {
