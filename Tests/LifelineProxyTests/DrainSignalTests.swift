@@ -5,9 +5,10 @@ import Testing
 /// Envoy's `drainClose()`: never before a drain; always with the immediate strategy; with the gradual one, a
 /// probability that rises from 0 to 1 over the drain time.
 @Suite struct DrainSignalTests {
-    /// How many of `samples` responses would close their connection now.
-    private func closing(_ signal: DrainSignal, samples: Int = 1000) -> Int {
-        (0..<samples).filter { _ in signal.shouldClose() }.count
+    /// How many of `samples` responses at `instant` would close their connection.
+    private func closing(_ signal: DrainSignal, at instant: ContinuousClock.Instant = .now, samples: Int = 1000) -> Int
+    {
+        (0..<samples).filter { _ in signal.shouldClose(at: instant) }.count
     }
 
     @Test func noResponseClosesBeforeADrain() {
@@ -23,22 +24,24 @@ import Testing
         #expect(closing(signal) == 1000)
     }
 
-    @Test func theGradualStrategyClosesMoreResponsesAsTheDrainTimePasses() async throws {
+    /// P = elapsed / drain time: about a tenth at a tenth of the drain time, half at half, all from its end.
+    @Test func theGradualStrategyClosesMoreResponsesAsTheDrainTimePasses() {
         let signal = DrainSignal()
-        signal.start(strategy: .gradual, time: .seconds(3))
-        #expect(closing(signal) < 200)
-        try await Task.sleep(for: .milliseconds(1500))
-        let halfway = closing(signal)
-        #expect((200...950).contains(halfway), "\(halfway) of 1000 at about half the drain time")
-        try await Task.sleep(for: .milliseconds(1600))
-        #expect(closing(signal) == 1000)
+        let start = ContinuousClock.now
+        signal.start(strategy: .gradual, time: .seconds(10), at: start)
+        #expect(closing(signal, at: start) == 0)
+        let tenth = closing(signal, at: start + .seconds(1))
+        #expect((40...160).contains(tenth), "\(tenth) of 1000 at a tenth of the drain time")
+        let half = closing(signal, at: start + .seconds(5))
+        #expect((400...600).contains(half), "\(half) of 1000 at half the drain time")
+        #expect(closing(signal, at: start + .seconds(10)) == 1000)
     }
 
-    @Test func aSecondGradualDrainDoesNotRestartTheFirst() async throws {
+    @Test func aSecondGradualDrainDoesNotRestartTheFirst() {
         let signal = DrainSignal()
-        signal.start(strategy: .gradual, time: .milliseconds(200))
-        try await Task.sleep(for: .milliseconds(300))
-        signal.start(strategy: .gradual, time: .seconds(600))
-        #expect(closing(signal) == 1000)
+        let start = ContinuousClock.now
+        signal.start(strategy: .gradual, time: .seconds(1), at: start)
+        signal.start(strategy: .gradual, time: .seconds(600), at: start + .seconds(2))
+        #expect(closing(signal, at: start + .seconds(2)) == 1000)
     }
 }
