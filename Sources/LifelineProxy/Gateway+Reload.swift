@@ -44,7 +44,7 @@ extension Gateway {
         var clusters: [String: UpstreamCluster] = [:]
         var changedClusters: Set<String> = []
         for cluster in plan.clusters {
-            if let kept = old.clusters[cluster.name], kept.plan == cluster {
+            if let kept = old.clusters[cluster.name], Self.sameCluster(kept.plan, cluster) {
                 clusters[cluster.name] = kept
                 summary.clustersKept.append(cluster.name)
             } else {
@@ -147,5 +147,17 @@ extension Gateway {
             }
         logger.info("reloaded", metadata: ["reload": "\(summary)"])
         return summary
+    }
+
+    /// Equal apart from where in the config the cluster and its socket options were written (a cluster moved in the
+    /// file is unchanged).
+    static func sameCluster(_ running: ClusterPlan, _ planned: ClusterPlan) -> Bool {
+        guard running.upstreamSocketOptions.map(\.option) == planned.upstreamSocketOptions.map(\.option) else {
+            return false
+        }
+        var planned = planned
+        planned.origin = running.origin
+        planned.upstreamSocketOptions = running.upstreamSocketOptions
+        return running == planned
     }
 }

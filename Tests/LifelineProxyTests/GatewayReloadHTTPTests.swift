@@ -1,3 +1,4 @@
+import LifelineConfig
 import LifelineProxy
 import NIOCore
 import Testing
@@ -71,6 +72,9 @@ extension LiveProxyTests {
                     var unchanged = gateway.plan
                     unchanged.clusters.append(unchanged.clusters.first { $0.name == "dead" }!)
                     unchanged.clusters[unchanged.clusters.count - 1].name = "spare"
+                    // Written elsewhere in the config, the cluster is still the same.
+                    let moved = try #require(unchanged.clusters.firstIndex { $0.name == "upstream" })
+                    unchanged.clusters[moved].origin = ConfigOrigin(path: "static_resources.clusters[7]")
                     let first = try await gateway.reload(to: unchanged)
                     #expect(first.clustersKept.sorted() == ["dead", "empty", "upstream"])
                     #expect(first.clustersAdded == ["spare"])
