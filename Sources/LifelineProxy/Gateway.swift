@@ -1,35 +1,61 @@
 public import LifelinePlan
 public import Logging
+import NIOConcurrencyHelpers
 public import NIOCore
 
-/// Every listener and cluster of a plan, running on one event loop group.
+/// Every listener and cluster of a plan, running on one event loop group. The gateway keeps its identity across
+/// reloads: ``reload(to:)`` applies a new plan to the running listeners and clusters without cutting a connection.
 public final class Gateway: Sendable {
-    public let plan: GatewayPlan
-    public let listeners: [GatewayListener]
-    public let clusters: [String: UpstreamCluster]
-    /// Where the listeners and clusters count; a later gateway given the same store counts on.
-    public let store: StatsStore
-    /// The HTTP connection pools of the clusters that `http_connection_manager` chains route to.
+    struct State {
+        var plan: GatewayPlan
+        var listeners: [GatewayListener]
+        var clusters: [String: UpstreamCluster]
+        /// Listeners a reload replaced or removed: no longer accepting, kept until their connections end.
+        var draining: [GatewayListener] = []
+        /// The event loops the gateway was started on; nil before ``start(group:)``.
+        var group: (any EventLoopGroup)?
+    }
+
+    let state: NIOLockedValueBox<State>
+    /// Set while a reload runs: reloads are applied one at a time.
+    let reloading = NIOLockedValueBox(false)
+    /// The HTTP connection pools of the clusters that `http_connection_manager` chains route to; a reload updates
+    /// them in place.
     let httpPools: HTTPUpstreamPools
     /// Every open connection on each event loop, for ``connections()``.
     let connectionTables: ConnectionTables
-    private let logger: Logger
+    /// Where the listeners and clusters count; kept across reloads, so counters go on.
+    public let store: StatsStore
+    let logger: Logger
+
+    /// The plan running now.
+    public var plan: GatewayPlan { state.withLockedValue { $0.plan } }
+    /// The listeners of the running plan (not those draining after a reload).
+    public var listeners: [GatewayListener] { state.withLockedValue { $0.listeners } }
+    public var clusters: [String: UpstreamCluster] { state.withLockedValue { $0.clusters } }
 
     /// Resolves the clusters; binds nothing yet.
     public init(plan: GatewayPlan, logger: Logger, store: StatsStore = StatsStore()) throws {
-        self.plan = plan
         self.logger = logger
         self.store = store
         var clusters: [String: UpstreamCluster] = [:]
         for cluster in plan.clusters {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster, stats: store.clusterStats(cluster.name))
         }
-        self.clusters = clusters
         let connectionTables = ConnectionTables()
         self.connectionTables = connectionTables
         let httpPools = HTTPUpstreamPools(clusters: clusters, logger: logger, connections: connectionTables)
         self.httpPools = httpPools
-        let makeChain: FilterChainFactory = { [clusters] plan, environment in
+        let makeChain = Self.chainFactory(clusters: clusters, pools: httpPools)
+        let listeners = plan.listeners.map {
+            GatewayListener(plan: $0, logger: logger, store: store, connections: connectionTables, makeChain: makeChain)
+        }
+        state = NIOLockedValueBox(State(plan: plan, listeners: listeners, clusters: clusters))
+    }
+
+    /// Makes a chain's runtime from its plan, with the clusters of one generation of the plan.
+    static func chainFactory(clusters: [String: UpstreamCluster], pools: HTTPUpstreamPools) -> FilterChainFactory {
+        { plan, environment in
             switch plan.filter {
             case .tcpProxy(let proxy):
                 try await TCPProxyChain.make(plan: plan, proxy: proxy, clusters: clusters, environment: environment)
@@ -37,13 +63,10 @@ public final class Gateway: Sendable {
                 try await HTTPConnectionManagerChain.make(
                     plan: plan,
                     connectionManager: manager,
-                    pools: httpPools,
+                    pools: pools,
                     environment: environment
                 )
             }
-        }
-        listeners = plan.listeners.map {
-            GatewayListener(plan: $0, logger: logger, store: store, connections: connectionTables, makeChain: makeChain)
         }
     }
 
@@ -51,6 +74,7 @@ public final class Gateway: Sendable {
     public func start(group: any EventLoopGroup) async throws {
         await StatsShards.adopt(group)
         store.setConcurrency(Array(group.makeIterator()).count)
+        state.withLockedValue { $0.group = group }
         var started: [GatewayListener] = []
         do {
             for listener in listeners {
@@ -65,9 +89,9 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// Stops accepting and closes every connection.
+    /// Stops accepting and closes every connection, those of listeners draining after a reload included.
     public func stop() async {
-        for listener in listeners {
+        for listener in allListeners {
             await listener.stop()
         }
         await httpPools.closeAll()
@@ -81,5 +105,16 @@ public final class Gateway: Sendable {
 
     public func listener(named name: String) -> GatewayListener? {
         listeners.first { $0.plan.name == name }
+    }
+
+    /// The running listeners and those draining after a reload.
+    var allListeners: [GatewayListener] {
+        state.withLockedValue { $0.listeners + $0.draining }
+    }
+
+    /// Downstream connections open on every listener, those draining after a reload included: the server exits
+    /// once this is zero after a drain.
+    public var openConnections: Int {
+        allListeners.reduce(0) { $0 + $1.openConnections }
     }
 }

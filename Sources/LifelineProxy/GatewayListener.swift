@@ -10,20 +10,25 @@ import NIOPosix
 /// to. The listener knows nothing of what a chain does with a connection: a ``FilterChainFactory`` makes each chain's
 /// runtime (today ``TCPProxyChain``), which builds that.
 public final class GatewayListener: Sendable {
-    public let plan: ListenerPlan
+    /// The plan the listener runs: a reload that keeps the listening sockets gives it the new one.
+    public var plan: ListenerPlan { current.withLockedValue { $0.plan } }
     /// The listener's counters (`listener.<address or stat_prefix>.`); its chains count into them too, so they
     /// hold the listener's totals.
     public let stats: ProxyStats
     /// The name of the listener's stats scope.
     public let statName: String
-    private let store: StatsStore
+    let store: StatsStore
     private let makeChain: FilterChainFactory
-    private let logger: Logger
+    let logger: Logger
     private let acceptedCheck: AcceptedSocketCheck
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
-    /// The running chains: `filter_chains` in order, then `default_filter_chain`; made at start.
-    private let chains = NIOLockedValueBox<[any FilterChainRuntime]>([])
-    private let connections: ConnectionTables
+    /// What accepted connections are given to; read once per accept, swapped whole by a reload.
+    let current: NIOLockedValueBox<ListenerChainSet>
+    /// Chains a reload replaced whose connections may still run; they drain and are forgotten once empty.
+    let retired = NIOLockedValueBox<[any FilterChainRuntime]>([])
+    /// The event loops the listener was started on.
+    let group = NIOLockedValueBox<(any EventLoopGroup)?>(nil)
+    let connections: ConnectionTables
 
     /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
     init(
@@ -33,7 +38,6 @@ public final class GatewayListener: Sendable {
         connections: ConnectionTables,
         makeChain: @escaping FilterChainFactory
     ) {
-        self.plan = plan
         self.store = store
         self.connections = connections
         statName = StatScope.listenerName(
@@ -41,17 +45,14 @@ public final class GatewayListener: Sendable {
             port: plan.address.port,
             statPrefix: plan.statPrefix
         )
-        stats = store.listenerStats(statName)
+        let stats = store.listenerStats(statName)
         self.makeChain = makeChain
+        self.stats = stats
         var logger = logger
         logger[metadataKey: "listener.name"] = "\(plan.name)"
         self.logger = logger
         acceptedCheck = AcceptedSocketCheck(options: plan.socketOptions.map(\.option))
-    }
-
-    /// The chains a connection can be given to, in the order `ListenerChains` numbers them.
-    var chainPlans: ListenerChains {
-        ListenerChains(plan: plan)
+        current = NIOLockedValueBox(ListenerChainSet(plan: plan, runtimes: []))
     }
 
     /// The port the listener is bound to (differs from the plan's when the plan asked for port 0).
@@ -59,14 +60,9 @@ public final class GatewayListener: Sendable {
         serverChannels.withLockedValue { $0.first?.localAddress?.port }
     }
 
-    /// Makes and stages the listening sockets and starts accepting. On failure nothing stays bound.
-    public func start(group: any EventLoopGroup) async throws {
-        let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
-        var address = plan.address
-        var running: [any FilterChainRuntime] = []
-        // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on any,
-        // so a chain must be ready on every loop of the group.
-        let environment = FilterChainEnvironment(
+    /// What the listener's chains are given when they are made.
+    func environment(group: any EventLoopGroup) -> FilterChainEnvironment {
+        FilterChainEnvironment(
             listenerName: plan.name,
             stats: stats,
             store: store,
@@ -74,10 +70,44 @@ public final class GatewayListener: Sendable {
             group: group,
             connections: connections
         )
-        for chain in chainPlans.all {
+    }
+
+    /// Makes and stages the listening sockets and starts accepting. On failure nothing stays bound.
+    public func start(group: any EventLoopGroup) async throws {
+        try await start(group: group, port: nil)
+    }
+
+    /// - Parameter port: the port to bind instead of the plan's port 0: a listener replacing one on reload takes
+    ///   the port its predecessor was given, so clients find it where they found the old one.
+    func start(group: any EventLoopGroup, port: Int?) async throws {
+        let plan = self.plan
+        var running: [any FilterChainRuntime] = []
+        // Accepted connections are served on the accepting loop (one socket per loop with SO_REUSEPORT), or on any,
+        // so a chain must be ready on every loop of the group.
+        let environment = environment(group: group)
+        for chain in ListenerChains(plan: plan).all {
             running.append(try await makeChain(chain, environment))
         }
-        chains.withLockedValue { $0 = running }
+        current.withLockedValue { $0 = ListenerChainSet(plan: plan, runtimes: running) }
+        var address = plan.address
+        if let port, address.port == 0 {
+            address = IPEndpoint(host: address.host, port: port) ?? address
+        }
+        do {
+            try await bind(group: group, address: address)
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+
+    /// Makes the listening sockets for the current chains, one per loop with SO_REUSEPORT, and starts accepting.
+    /// On failure the sockets already made are closed (the chains are left as they are).
+    func bind(group: any EventLoopGroup, address: IPEndpoint) async throws {
+        self.group.withLockedValue { $0 = group }
+        let plan = self.plan
+        let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
+        var address = address
         let builder = ListeningSocketBuilder()
         do {
             for loop in loops {
@@ -88,9 +118,9 @@ public final class GatewayListener: Sendable {
                     backlog: plan.backlog
                 )
                 let channel = try await makeBootstrap(
+                    plan: plan,
                     loop: loop,
-                    childGroup: plan.reusePort ? loop : group,
-                    chains: running
+                    childGroup: plan.reusePort ? loop : group
                 ).withBoundSocket(fd).get()
                 // NIO calls listen() again with its own backlog (128); restore the planned one.
                 try? PosixSocketSystemCalls().listen(fd, backlog: plan.backlog)
@@ -101,20 +131,26 @@ public final class GatewayListener: Sendable {
                 }
             }
         } catch {
-            await stop()
+            await stopAccepting()
             throw error
         }
         logger.info(
             "listening",
             metadata: [
                 "listener.address": "\(address)", "listener.sockets": "\(loops.count)",
-                "listener.filter_chains": "\(running.count)",
+                "listener.filter_chains": "\(current.withLockedValue { $0.runtimes.count })",
             ]
         )
     }
 
     /// Stops accepting, then closes every open connection.
     public func stop() async {
+        await stopAccepting()
+        await closeConnections()
+    }
+
+    /// Closes the listening sockets; open connections go on.
+    public func stopAccepting() async {
         let channels = serverChannels.withLockedValue { channels in
             defer { channels.removeAll() }
             return channels
@@ -122,23 +158,42 @@ public final class GatewayListener: Sendable {
         for channel in channels {
             try? await channel.close()
         }
-        for chain in chains.withLockedValue({ $0 }) {
+    }
+
+    /// Every chain runtime whose connections may still be open: the current ones and those a reload replaced.
+    var allRuntimes: [any FilterChainRuntime] {
+        current.withLockedValue { $0.runtimes } + retired.withLockedValue { $0 }
+    }
+
+    /// Closes every open connection, of the current chains and of those a reload replaced.
+    func closeConnections() async {
+        for chain in allRuntimes {
             await chain.closeAll()
         }
+    }
+
+    /// Tells every open connection to go away once what it has in flight is done (see ``DrainStrategy``).
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool) {
+        for chain in allRuntimes {
+            chain.drain(strategy: strategy, time: time, closeIdle: closeIdle)
+        }
+    }
+
+    /// Downstream connections open on the listener's chains (those a reload replaced included).
+    public var openConnections: Int {
+        allRuntimes.reduce(0) { $0 + $1.openConnections }
     }
 
     /// Number of downstream connections currently open.
     public var activeConnections: Int { stats[.downstreamConnectionsActive] }
 
-    private func makeBootstrap(
-        loop: any EventLoop,
-        childGroup: any EventLoopGroup,
-        chains: [any FilterChainRuntime]
-    ) -> ServerBootstrap {
+    private func makeBootstrap(plan: ListenerPlan, loop: any EventLoop, childGroup: any EventLoopGroup)
+        -> ServerBootstrap
+    {
         let check = acceptedCheck
         let limit = plan.bufferLimitBytes
         let listenerName = plan.name
-        let selector = chainPlans
+        let current = current
         let stats = stats
         let logger = logger
         var bootstrap = ServerBootstrap(group: loop, childGroup: childGroup)
@@ -162,9 +217,12 @@ public final class GatewayListener: Sendable {
         } else {
             bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         }
-        let inspect = plan.listenerFilters.tlsInspector ? plan.listenerFilters : nil
         return bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
+                // One read of the chain set per accept: the connection stays with these chains whatever a reload
+                // does meanwhile.
+                let chains = current.withLockedValue { $0 }
+                let selector = chains.selector
                 check.apply(to: channel, listener: listenerName, logger: logger)
                 /// Gives the connection to the chain the facts choose, or closes it.
                 func hand(_ facts: ConnectionFacts?) throws {
@@ -180,12 +238,12 @@ public final class GatewayListener: Sendable {
                         channel.close(promise: nil)
                         return
                     }
-                    try chains[index].initialize(channel)
+                    try chains.runtimes[index].initialize(channel)
                 }
-                guard let inspect else {
+                guard let inspect = chains.inspection else {
                     // Nothing to wait for: choose from what accept tells (the common case needs not even that).
                     if let index = selector.unconditional {
-                        try chains[index].initialize(channel)
+                        try chains.runtimes[index].initialize(channel)
                     } else {
                         try hand(ConnectionFacts(channel: channel))
                     }
@@ -232,12 +290,15 @@ enum GatewayListenerError: Error, CustomStringConvertible {
     case unknownCluster(listener: String, cluster: String)
     /// A chain's TLS context could not be made from its certificates and parameters.
     case tls(listener: String, chain: String, reason: String)
+    /// A reload asked a listener that never started for new chains.
+    case notStarted(listener: String)
 
     var description: String {
         switch self {
         case .unknownEventLoop(let listener): "listener \(listener): a connection arrived on an unknown event loop"
         case .unknownCluster(let listener, let cluster): "listener \(listener): no cluster named \(cluster)"
         case .tls(let listener, let chain, let reason): "listener \(listener), filter chain \(chain): TLS: \(reason)"
+        case .notStarted(let listener): "listener \(listener): not started"
         }
     }
 }

@@ -206,6 +206,7 @@ final class HTTPActiveStream {
                     downstream: handler.downstreamFacts(context: context)
                 )
             }
+            handler?.drainOnResponse()
             if handler?.codec == .http1 && handler?.closeAfterResponse == true {
                 head.headers.replaceOrAdd(name: "connection", value: "close")
             }

@@ -226,6 +226,17 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         return configuration
     }
 
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool) {
+        manager.drainSignal.start(strategy: strategy, time: time)
+        for registry in registries.values {
+            registry.eventLoop.execute {
+                registry.value.drain(strategy: strategy, time: time, closeIdle: closeIdle)
+            }
+        }
+    }
+
+    var openConnections: Int { manager.openConnections }
+
     func closeAll() async {
         for registry in registries.values {
             try? await registry.eventLoop.submit { registry.value.closeAll() }.get()

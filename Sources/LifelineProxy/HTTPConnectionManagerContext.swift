@@ -17,6 +17,8 @@ final class HTTPConnectionManagerContext: Sendable {
     let accessLog: Logger
     /// `https` when the chain terminates TLS, else `http` (`x-forwarded-proto`, redirects).
     let scheme: String
+    /// Set when the chain drains: responses from then on may close their connection (Envoy's `drainClose()`).
+    let drainSignal = DrainSignal()
     private let connections = Atomic<Int>(0)
 
     init(

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP2
 
 /// The open connections of one `http_connection_manager` chain on one event loop, kept and visited only on that
 /// loop, so that a stop can close them all.
@@ -26,6 +27,39 @@ final class HTTPConnectionRegistry {
     func closeAll() {
         eventLoop.assertInEventLoop()
         for channel in Array(channels.values) {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Tells every open connection to go away once what it has in flight is done: all now, or each at a random
+    /// moment within `time` (Envoy's gradual drain, so clients do not all reconnect at once). `closeIdle`: see
+    /// ``FilterChainRuntime/drain(strategy:time:closeIdle:)``.
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool) {
+        eventLoop.assertInEventLoop()
+        let spread = TimeAmount(time).nanoseconds
+        for channel in channels.values {
+            if strategy == .immediate || spread <= 0 {
+                Self.drain(channel, closeIdle: closeIdle)
+            } else {
+                let delay = TimeAmount.nanoseconds(Int64.random(in: 0..<spread))
+                eventLoop.assumeIsolated().scheduleTask(in: delay) { Self.drain(channel, closeIdle: closeIdle) }
+            }
+        }
+    }
+
+    /// HTTP/1.1: the connection's ``HTTPStreamHandler`` closes it after the current response (with
+    /// `connection: close`), or, idle, now or after its next response. HTTP/2: `ChannelShouldQuiesceEvent`, on which
+    /// `NIOHTTP2ServerConnectionManagementHandler` sends GOAWAY and closes once the open streams end. A connection
+    /// whose codec is not chosen yet (TLS handshake, no byte received) has nothing in flight: closed with
+    /// `closeIdle`, else left to the drain signal its first response reads.
+    private static func drain(_ channel: any Channel, closeIdle: Bool) {
+        guard channel.isActive else { return }
+        let pipeline = channel.pipeline.syncOperations
+        if let stream = try? pipeline.handler(type: HTTPStreamHandler.self) {
+            stream.drainConnection(closeIdle: closeIdle)
+        } else if (try? pipeline.handler(type: NIOHTTP2Handler.self)) != nil {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        } else if closeIdle {
             channel.close(promise: nil)
         }
     }

@@ -19,6 +19,26 @@ extension HTTPStreamHandler {
         }
     }
 
+    /// HTTP/1.1 drain: the response in flight (or the next one) says `connection: close` and the connection closes
+    /// after it; an idle connection closes now with `closeIdle`.
+    func drainConnection(closeIdle: Bool) {
+        guard codec == .http1, let context else { return }
+        closeAfterResponse = true
+        if stream == nil && closeIdle { context.close(promise: nil) }
+    }
+
+    /// A response head is about to go out while the chain drains: with the probability the drain gives, HTTP/1.1
+    /// sends it with `connection: close` and closes after it, HTTP/2 starts the connection's GOAWAY.
+    func drainOnResponse() {
+        guard manager.drainSignal.shouldClose(), let context else { return }
+        switch codec {
+        case .http1:
+            closeAfterResponse = true
+        case .http2:
+            context.channel.parent?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+    }
+
     func startIdleTimer(context: ChannelHandlerContext) {
         guard codec == .http1, let timeout = plan.idleTimeout else { return }
         idleTimer?.cancel()

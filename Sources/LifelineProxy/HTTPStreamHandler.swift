@@ -197,6 +197,7 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
                 // The rest of the request will not be read: an HTTP/1.1 connection cannot be reused.
                 closeAfterResponse = true
             }
+            drainOnResponse()
             let response = reply.response(
                 version: stream.head.version,
                 grpc: stream.grpc,

@@ -69,9 +69,14 @@ protocol HTTPUpstreamPool: AnyObject {
 /// Every cluster's HTTP pools on every event loop of a gateway, made on first use on each loop: the HTTP/2 pool for
 /// a cluster with `http2_protocol_options`, else the HTTP/1.1 one.
 final class HTTPUpstreamPools: Sendable {
-    private let contexts: [String: HTTPUpstreamClusterContext]
+    private struct State {
+        var contexts: [String: HTTPUpstreamClusterContext]
+        var pools: [PoolKey: NIOLoopBound<any HTTPUpstreamPool>] = [:]
+    }
+
+    /// The clusters' contexts and pools, replaced together by a reload; one lock taken per request.
+    private let state: NIOLockedValueBox<State>
     private let connections: ConnectionTables
-    private let pools: NIOLockedValueBox<[PoolKey: NIOLoopBound<any HTTPUpstreamPool>]> = NIOLockedValueBox([:])
 
     /// How long ``closeAll()`` waits for a pool's exchanges to end.
     static let closeGrace: TimeAmount = .seconds(10)
@@ -81,41 +86,82 @@ final class HTTPUpstreamPools: Sendable {
         let loop: ObjectIdentifier
     }
 
+    private let logger: Logger
+
     init(
         clusters: [String: UpstreamCluster],
         logger: Logger = Logger(label: "lifeline.upstream"),
         connections: ConnectionTables = ConnectionTables()
     ) {
+        self.logger = logger
         self.connections = connections
-        self.contexts = clusters.mapValues { HTTPUpstreamClusterContext(cluster: $0, logger: logger) }
+        state = NIOLockedValueBox(
+            State(contexts: clusters.mapValues { HTTPUpstreamClusterContext(cluster: $0, logger: logger) })
+        )
     }
 
     /// The pool of `cluster` on `loop`; nil for a cluster that does not exist. Call on `loop`.
     func pool(cluster name: String, on loop: any EventLoop) -> (any HTTPUpstreamPool)? {
         loop.preconditionInEventLoop()
-        guard let context = contexts[name] else { return nil }
         let key = PoolKey(cluster: name, loop: ObjectIdentifier(loop))
-        return pools.withLockedValue { pools in
-            if let bound = pools[key] { return bound.value }
+        return state.withLockedValue { state in
+            if let bound = state.pools[key] { return bound.value }
+            guard let context = state.contexts[name] else { return nil }
             let pool: any HTTPUpstreamPool =
                 if context.cluster.plan.http.http2 != nil {
                     HTTP2ConnectionPool(context: context, eventLoop: loop, connections: connections.table(on: loop))
                 } else {
                     HTTP1ConnectionPool(context: context, eventLoop: loop, connections: connections.table(on: loop))
                 }
-            pools[key] = NIOLoopBound(pool, eventLoop: loop)
+            state.pools[key] = NIOLoopBound(pool, eventLoop: loop)
             return pool
         }
     }
 
     /// The counters of `cluster`; nil for a cluster that does not exist.
     func stats(cluster name: String) -> ProxyStats? {
-        contexts[name]?.cluster.stats
+        state.withLockedValue { $0.contexts[name]?.cluster.stats }
+    }
+
+    /// Makes contexts for clusters not known yet, so that listeners a reload starts before it commits find them;
+    /// known clusters are left to ``update(clusters:)``.
+    func add(clusters: [String: UpstreamCluster]) {
+        state.withLockedValue { state in
+            for (name, cluster) in clusters where state.contexts[name] == nil {
+                state.contexts[name] = HTTPUpstreamClusterContext(cluster: cluster, logger: logger)
+            }
+        }
+    }
+
+    /// A reload's clusters: a cluster whose ``UpstreamCluster`` is the same object keeps its context and pools
+    /// (pooled connections are reused); a changed or new one gets new pools on first use; the pools of a changed or
+    /// removed cluster close — their idle connections now, the others when their last exchange ends.
+    func update(clusters: [String: UpstreamCluster]) {
+        let retired = state.withLockedValue { state in
+            var contexts: [String: HTTPUpstreamClusterContext] = [:]
+            for (name, cluster) in clusters {
+                if let kept = state.contexts[name], kept.cluster === cluster {
+                    contexts[name] = kept
+                } else {
+                    contexts[name] = HTTPUpstreamClusterContext(cluster: cluster, logger: logger)
+                }
+            }
+            var retired: [NIOLoopBound<any HTTPUpstreamPool>] = []
+            for (key, bound) in state.pools where contexts[key.cluster] !== state.contexts[key.cluster] {
+                retired.append(bound)
+                state.pools[key] = nil
+            }
+            state.contexts = contexts
+            return retired
+        }
+        for bound in retired {
+            bound.eventLoop.execute { _ = bound.value.close() }
+        }
     }
 
     /// Closes every pool on every loop, waiting for their exchanges to end.
     func closeAll() async {
-        let all = pools.withLockedValue { Array($0.values) }
+        let all = state.withLockedValue { Array($0.pools.values) }
         for bound in all {
             // Exchanges end when their downstreams close; one that never does must not hold up shutdown.
             try? await bound.eventLoop.flatSubmit {

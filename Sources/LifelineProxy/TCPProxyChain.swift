@@ -104,4 +104,10 @@ final class TCPProxyChain: FilterChainRuntime {
     func closeAll() async {
         await context.closeAll(Array(registries.values))
     }
+
+    /// tcp_proxy cannot ask a client to go: its connections run until they end, or until the drain time is over
+    /// and the gateway closes them.
+    func drain(strategy: DrainStrategy, time: Duration, closeIdle: Bool) {}
+
+    var openConnections: Int { context.openSessions }
 }

@@ -34,6 +34,8 @@ final class TCPProxyListenerContext: Sendable {
         sessions.subtract(1, ordering: .relaxed)
     }
 
+    var openSessions: Int { sessions.load(ordering: .relaxed) }
+
     /// Closes every open session on each event loop, then waits (up to `grace`) until all of them have finished.
     func closeAll(_ registries: [NIOLoopBound<TCPProxySessionRegistry>], grace: Duration = .seconds(5)) async {
         for registry in registries {

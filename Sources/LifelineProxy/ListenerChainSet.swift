@@ -1,0 +1,22 @@
+import LifelinePlan
+
+/// What a listener gives accepted connections to: the plan it runs, the choice of a chain by that plan's rules, and
+/// each chain's runtime. A reload swaps the whole set at once, so an accept reads one consistent set: connections
+/// accepted before the swap stay with the chains they were given, later ones get the new set.
+struct ListenerChainSet: Sendable {
+    let plan: ListenerPlan
+    let selector: ListenerChains
+    /// In the order of `selector.all`.
+    let runtimes: [any FilterChainRuntime]
+
+    init(plan: ListenerPlan, runtimes: [any FilterChainRuntime]) {
+        self.plan = plan
+        selector = ListenerChains(plan: plan)
+        self.runtimes = runtimes
+    }
+
+    /// The listener filters the accept path runs: `tls_inspector`, or nothing.
+    var inspection: ListenerFiltersPlan? {
+        plan.listenerFilters.tlsInspector ? plan.listenerFilters : nil
+    }
+}
