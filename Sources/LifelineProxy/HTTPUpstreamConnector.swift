@@ -24,6 +24,8 @@ enum HTTPUpstreamConnector {
         let timeout = TimeAmount(cluster.plan.connectTimeout)
         let handshake = eventLoop.makePromise(of: Void.self)
         stats.increment(.upstreamConnectionsTotal)
+        let host = cluster.hostStats(for: endpoint)
+        host?.connectionStarted()
         let tableHandler = table.map {
             NIOLoopBound(
                 ConnectionTableHandler(
@@ -84,6 +86,7 @@ enum HTTPUpstreamConnector {
                 failure = .connectFailure("\(error)")
             }
             stats.increment(failure == .connectTimeout ? .upstreamConnectTimeouts : .upstreamConnectFailures)
+            host?.connectFailed()
             handshake.fail(failure)
             throw failure
         }

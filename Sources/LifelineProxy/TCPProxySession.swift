@@ -124,6 +124,7 @@ final class TCPProxySession {
         let cluster = listener.cluster
         let endpoint = cluster.pickEndpoint()
         cluster.stats.increment(.upstreamConnectionsTotal)
+        cluster.hostStats(for: endpoint)?.connectionStarted()
         upstreamAddress = endpoint
 
         let limit = cluster.plan.bufferLimitBytes
@@ -179,6 +180,9 @@ final class TCPProxySession {
                 var timedOut = false
                 if case ChannelError.connectTimeout = error { timedOut = true }
                 listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
+                if let upstreamAddress {
+                    listener.cluster.hostStats(for: upstreamAddress)?.connectFailed()
+                }
                 debug(
                     "upstream connect failed; closing downstream",
                     ["error": "\(error)", "upstream.timed_out": "\(timedOut)"]

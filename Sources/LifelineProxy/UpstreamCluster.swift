@@ -9,6 +9,8 @@ import Synchronization
 public final class UpstreamCluster: Sendable {
     public let plan: ClusterPlan
     public let endpoints: [SocketAddress]
+    /// Per endpoint, in the order of ``endpoints``.
+    public let hostStats: [UpstreamHostStats]
     public let stats: ProxyStats
     /// The plan's upstream socket options as NIO channel options, set before each connect.
     let channelOptions: [(ChannelOptions.Types.SocketOption, SocketOptionValue)]
@@ -46,6 +48,7 @@ public final class UpstreamCluster: Sendable {
             }
         }
         endpoints = addresses
+        hostStats = addresses.map { _ in UpstreamHostStats() }
         if let tlsPlan = plan.tls {
             do {
                 tls = try TLSContextFactory.makeClientContext(tlsPlan)
@@ -69,6 +72,11 @@ public final class UpstreamCluster: Sendable {
     func makeTLSHandler() throws -> NIOSSLClientHandler? {
         guard let tls, let tlsPlan = plan.tls else { return nil }
         return try TLSContextFactory.makeClientHandler(context: tls, plan: tlsPlan)
+    }
+
+    /// The counters of the endpoint at `address`.
+    func hostStats(for address: SocketAddress) -> UpstreamHostStats? {
+        endpoints.firstIndex(of: address).map { hostStats[$0] }
     }
 
     /// The endpoint for the next connection, by the cluster's `lb_policy`.

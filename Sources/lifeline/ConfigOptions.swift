@@ -3,6 +3,7 @@ import LifelineConfig
 import LifelineEnvoyFilter
 import LifelinePipeline
 import LifelinePlan
+import LifelineServer
 
 /// The options every command that reads a config shares.
 struct ConfigOptions: ParsableArguments {
@@ -109,6 +110,33 @@ struct ConfigOptions: ParsableArguments {
     /// Loads and plans the config; prints warnings, or every error and exits 1.
     func loadPlan() throws -> GatewayPlan {
         try load().plan
+    }
+
+    /// The files and the pipeline that make the plan, run once at start and again on every reload; errors come as
+    /// ``PlanLoadError`` lines, warnings in the plan.
+    var planSource: PlanSource {
+        let config = config
+        let envoyFilters = envoyFilters
+        let gateway = gateway
+        return PlanSource(files: [config] + envoyFilters) {
+            do {
+                let (plan, warnings, notSelected) = try ConfigPipeline.plan(
+                    configPath: config,
+                    envoyFilterPaths: envoyFilters,
+                    gateway: gateway
+                )
+                return LoadedPlan(
+                    plan: plan,
+                    envoyFiltersNotSelected: notSelected,
+                    warnings: warnings.map(\.description)
+                )
+            } catch let error as ConfigError {
+                throw PlanLoadError(
+                    lines: error.diagnostics.map(\.description),
+                    errorCount: error.diagnostics.filter { $0.severity == .error }.count
+                )
+            }
+        }
     }
 
     /// Loads and plans the config, and says which EnvoyFilters (or patches) do not apply to this gateway; prints

@@ -229,13 +229,3 @@ import Testing
         }
     }
 }
-
-/// Echoes what it reads.
-private final class Echo: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        context.writeAndFlush(data, promise: nil)
-    }
-}
