@@ -520,7 +520,8 @@ def scenario_reload(workdir, echo, web, grpc, n=1000):
         ok &= result("reload keepalive", f"old {keepalive_idle(old_row)} → {keepalive_idle(still_old) if still_old else None}, "
                      f"new {keepalive_idle(new_row) if new_row else None}", "old 15, new 30",
                      keepalive_idle(still_old or {}) == 15 and new_row is not None and keepalive_idle(new_row) == 30)
-        added = can_connect(ports["added"]) and still_echo(hold(ports["added"], 1), b"added") == 1
+        added_conns = hold(ports["added"], 1) if can_connect(ports["added"]) else []
+        added = len(added_conns) == 1 and still_echo(added_conns, b"added") == 1
         ok &= result("reload listener added", added, True, added)
         after_cert = served_certificate(ports["tls"])
         ok &= result("reload certificate", f"{before_cert} → {after_cert}", "CN=ops-before → CN=ops-after",
@@ -535,14 +536,15 @@ def scenario_reload(workdir, echo, web, grpc, n=1000):
         ok &= result("reload broken config", f"{status}: {body.strip().splitlines()[-1] if body.strip() else ''}",
                      "400 naming keepalive_probes", status == 400 and "keepalive_probes" in body)
         alive = still_echo(conns, b"broken")
-        serving = still_echo(hold(ports["tcp"], 1), b"new") == 1
+        newest = hold(ports["tcp"], 1)
+        serving = still_echo(newest, b"new") == 1
         ok &= result("reload broken config changes nothing", f"{alive}/{n} echo, new connections {serving}",
                      f"{n}/{n}, True", alive == n and serving)
         logged = "keepalive_probes" in gw.logtext()
         ok &= result("reload broken config logged", logged, True, logged)
-        for s in conns:
+        # Every connection ends, so the SIGTERM's drain is over at once.
+        for s in conns + added_conns + newest + [fresh, tls_conn]:
             s.close()
-        tls_conn.close()
     finally:
         code = gw.stop()
     ok &= result("reload exit", code, 0, code == 0)

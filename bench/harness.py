@@ -506,7 +506,8 @@ class Peer:
             path = h.tmp / f"{stem}.yaml"
             lifeline_config(path, self.port, upstream, site)
             check = [str(h.lifeline), "check", "--config", str(path)]
-            cmd = [str(h.lifeline), "run", "--config", str(path), "--event-loops", str(h.threads), "--log-level", h.args.lifeline_log_level]
+            cmd = [str(h.lifeline), "run", "--config", str(path), "--event-loops", str(h.threads), "--log-level", h.args.lifeline_log_level,
+                   "--drain-time-s", "0"]
         elif self.name == "haproxy":
             path = h.tmp / f"{stem}.cfg"
             haproxy_config(path, self.port, upstream, h.threads, h.maxconn, site)

@@ -77,4 +77,4 @@ class Lifeline:
         return Verdict(False, "rejected: " + shown[:400], tuple(diagnostics))
 
     def run_command(self, config: str) -> list[str]:
-        return [self.path, "run", "--config", config, "--event-loops", "1", "--log-level", "warning"]
+        return [self.path, "run", "--config", config, "--event-loops", "1", "--log-level", "warning", "--drain-time-s", "0"]

@@ -107,7 +107,7 @@ class Gateway:
             if nofile:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-        self.proc = subprocess.Popen([LIFELINE, "run", "--config", self.config, "--event-loops", "2"],
+        self.proc = subprocess.Popen([LIFELINE, "run", "--config", self.config, "--event-loops", "2", "--drain-time-s", "0"],
                                      stdout=self.log, stderr=self.log, preexec_fn=limit)
 
     def wait_listening(self, port, timeout=10):

@@ -278,7 +278,7 @@ class Lifeline:
         self.cfg = os.path.join(workdir, f"{name}.yaml")
         with open(self.cfg, "w") as f:
             f.write(config)
-        cmd = [LIFELINE, "run", "--config", self.cfg, "--log-level", "debug"]
+        cmd = [LIFELINE, "run", "--config", self.cfg, "--log-level", "debug", "--drain-time-s", "0"]
         if envoy_filter:
             ef = os.path.join(workdir, f"{name}-envoyfilter.yaml")
             with open(ef, "w") as f:
