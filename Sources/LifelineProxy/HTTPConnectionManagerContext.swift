@@ -48,10 +48,11 @@ final class HTTPConnectionManagerContext: Sendable {
         stats.increment(.downstreamConnectionsActive)
     }
 
-    func connectionClosed() {
+    func connectionClosed(reason: CloseReason) {
         connections.subtract(1, ordering: .relaxed)
         stats.decrement(.downstreamConnectionsActive)
         stats.increment(.downstreamConnectionsDestroyed)
+        stats.increment(reason.downstreamCounter)
     }
 
     var openConnections: Int { connections.load(ordering: .relaxed) }

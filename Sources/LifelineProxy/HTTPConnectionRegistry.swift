@@ -1,3 +1,4 @@
+import LifelineSocket
 import NIOCore
 import NIOHTTP2
 
@@ -79,6 +80,12 @@ final class HTTPConnectionTracker: ChannelDuplexHandler {
     private let manager: HTTPConnectionManagerContext
     private let registry: HTTPConnectionRegistry
     private var counted = false
+    private var accessLog = ConnectionAccessLog.Record(kind: "http_connection_manager")
+    /// What tells why the connection closed.
+    private var closeRequested = false
+    private var sawEndOfInput = false
+    private var errorNumber: Int32?
+    private var tcpInfo: TCPInfo?
 
     init(manager: HTTPConnectionManagerContext, registry: HTTPConnectionRegistry) {
         self.manager = manager
@@ -102,20 +109,61 @@ final class HTTPConnectionTracker: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        manager.stats.increment(.downstreamBytesReceived, by: unwrapInboundIn(data).readableBytes)
+        let bytes = unwrapInboundIn(data).readableBytes
+        manager.stats.increment(.downstreamBytesReceived, by: bytes)
+        accessLog.bytesReceived += bytes
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        manager.stats.increment(.downstreamBytesSent, by: unwrapOutboundIn(data).readableBytes)
+        let bytes = unwrapOutboundIn(data).readableBytes
+        manager.stats.increment(.downstreamBytesSent, by: bytes)
+        accessLog.bytesSent += bytes
         context.write(data, promise: promise)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .all { closeRequested = true }
+        context.close(mode: mode, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { sawEndOfInput = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if errorNumber == nil, let ioError = error as? IOError {
+            errorNumber = ioError.errnoCode
+            #if os(Linux)
+                if ioError.errnoCode == ErrorNumber.timedOut,
+                    let provider = context.channel as? any SocketOptionProvider
+                {
+                    // On the event loop this completes at once, while the socket is still open.
+                    provider.getTCPInfo().assumeIsolated().whenSuccess { self.tcpInfo = TCPInfo($0) }
+                }
+            #endif
+        }
+        context.fireErrorCaught(error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         if counted {
             counted = false
-            manager.connectionClosed()
+            let reason = CloseReason.classify(
+                errorNumber: errorNumber,
+                tcpInfo: tcpInfo,
+                sawEndOfInput: sawEndOfInput,
+                closeRequested: closeRequested
+            )
+            manager.connectionClosed(reason: reason)
             registry.remove(context.channel)
+            accessLog.write(
+                to: manager.logger,
+                peer: context.channel.remoteAddress.map(TCPProxySession.text),
+                upstream: nil,
+                reason: reason
+            )
         }
         context.fireChannelInactive()
     }

@@ -22,6 +22,8 @@ final class TCPProxySession {
     /// The upstream channel once its connect succeeded.
     private var upstreamChannel: (any Channel)?
     private var state = TCPProxySessionStateMachine()
+    /// For the access log line written when the downstream closes.
+    private var accessLog = ConnectionAccessLog.Record(kind: "tcp_proxy")
 
     /// Must be made on the downstream channel's event loop, which `registry` belongs to.
     init(downstreamChannel: any Channel, listener: TCPProxyListenerContext, registry: TCPProxySessionRegistry) {
@@ -88,10 +90,16 @@ final class TCPProxySession {
         case .downstream:
             listener.stats.decrement(.downstreamConnectionsActive)
             listener.stats.increment(.downstreamConnectionsDestroyed)
-            listener.stats.increment(Self.downstreamCounter(reason))
+            listener.stats.increment(reason.downstreamCounter)
+            accessLog.write(
+                to: listener.logger,
+                peer: downstreamChannel.remoteAddress.map(Self.text),
+                upstream: upstreamAddress.map(Self.text),
+                reason: reason
+            )
         case .upstream:
             listener.cluster.stats.decrement(.upstreamConnectionsActive)
-            listener.cluster.stats.increment(Self.upstreamCounter(reason))
+            listener.cluster.stats.increment(reason.upstreamCounter)
         }
         debug("\(side.rawValue) connection closed", ["close.reason": "\(reason.rawValue)"])
     }
@@ -105,8 +113,12 @@ final class TCPProxySession {
     func recordRead(_ side: TCPProxyGlueHandler.Side, bytes: Int, forwarded: Bool) {
         state.readSeen()
         switch side {
-        case .downstream: listener.stats.increment(.downstreamBytesReceived, by: bytes)
-        case .upstream where forwarded: listener.stats.increment(.downstreamBytesSent, by: bytes)
+        case .downstream:
+            listener.stats.increment(.downstreamBytesReceived, by: bytes)
+            accessLog.bytesReceived += bytes
+        case .upstream where forwarded:
+            listener.stats.increment(.downstreamBytesSent, by: bytes)
+            accessLog.bytesSent += bytes
         case .upstream: break
         }
     }
@@ -180,6 +192,7 @@ final class TCPProxySession {
                 var timedOut = false
                 if case ChannelError.connectTimeout = error { timedOut = true }
                 listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
+                accessLog.flags.append("UF")
                 if let upstreamAddress {
                     listener.cluster.hostStats(for: upstreamAddress)?.connectFailed()
                 }
@@ -234,28 +247,6 @@ final class TCPProxySession {
         case .closeDownstreamAndUpstream:
             downstreamChannel.close(promise: nil)
             upstreamChannel?.close(promise: nil)
-        }
-    }
-
-    private static func downstreamCounter(_ reason: CloseReason) -> ProxyStats.Name {
-        switch reason {
-        case .local: .downstreamClosedLocally
-        case .remoteFIN: .downstreamClosedByRemote
-        case .remoteReset: .downstreamReset
-        case .keepaliveTimeout: .downstreamKeepaliveTimeout
-        case .userTimeout: .downstreamUserTimeout
-        case .idleTimeout: .downstreamIdleTimeout
-        }
-    }
-
-    private static func upstreamCounter(_ reason: CloseReason) -> ProxyStats.Name {
-        switch reason {
-        case .local: .upstreamClosedLocally
-        case .remoteFIN: .upstreamClosedByRemote
-        case .remoteReset: .upstreamReset
-        case .keepaliveTimeout: .upstreamKeepaliveTimeout
-        case .userTimeout: .upstreamUserTimeout
-        case .idleTimeout: .upstreamIdleTimeout
         }
     }
 

@@ -73,6 +73,9 @@ extension LiveProxyTests {
                 #expect(harness.stats[.downstreamBytesReceived] > 0)
                 #expect(harness.stats[.downstreamBytesSent] > response.body.utf8.count)
                 #expect(upstream.seen.value.count == 1)
+                // curl closes first: the connection is counted closed by the peer, not by the gateway.
+                #expect(await eventually { harness.stats[.downstreamClosedByRemote] == 1 })
+                #expect(harness.stats[.downstreamClosedLocally] == 0)
             }
         }
 
