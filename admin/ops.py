@@ -36,6 +36,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+from faults.faults import EchoServer  # noqa: E402  (the faults suite's echoing upstream)
+
 LIFELINE = os.environ.get("LIFELINE", os.path.join(ROOT, ".build", "release", "lifeline"))
 RESULTS = []
 
@@ -63,39 +66,6 @@ def wait_for(predicate, timeout, step=0.05):
 
 
 # ------------------------------------------------------------------------------------------------------- upstreams
-class EchoServer(threading.Thread):
-    """A TCP upstream that echoes every byte, one thread per connection."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4096)
-        self.port = self.sock.getsockname()[1]
-        self.start()
-
-    def run(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.echo, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def echo(conn):
-        with conn:
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                conn.sendall(data)
-
-
 class SlowHandler(http.server.BaseHTTPRequestHandler):
     """`/slow?ms=N` answers after N ms; anything else at once."""
 
@@ -646,6 +616,7 @@ def main():
     if not os.path.exists(LIFELINE):
         sys.exit(f"no lifeline binary at {LIFELINE}")
     echo, web, grpc = EchoServer(), HTTPUpstream(), GrpcUpstream()
+    echo.start()
     ok = True
     try:
         with tempfile.TemporaryDirectory(prefix="lifeline-ops-") as workdir:

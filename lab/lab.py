@@ -16,6 +16,7 @@ thread), so the client and upstream peers live in ll-client / ll-up while one cl
 import argparse
 import ctypes
 import errno
+import json
 import os
 import re
 import selectors
@@ -1101,9 +1102,78 @@ def scenario_i(ctx):
     return ok_all
 
 
+ADMIN_PORT = 9901
+
+
+def admin_connections(port=ADMIN_PORT):
+    """The gateway's /connections?format=json, asked inside its namespace as an operator on the node would."""
+    out = subprocess.run(["ip", "netns", "exec", "ll-gw", "curl", "-s", "-m", "2",
+                          f"http://127.0.0.1:{port}/connections?format=json"], capture_output=True, text=True)
+    try:
+        return json.loads(out.stdout) if out.returncode == 0 else None
+    except ValueError:
+        return None
+
+
+def scenario_j(ctx):
+    """The vanished client of b, watched through the admin endpoint's /connections: the probe counter TCP_INFO reports
+    for the downstream connection rises one probe per interval, the timeline counts down to the reset, and the row is
+    gone once the kernel resets the connection."""
+    config = ("admin:\n  address: { socket_address: { address: 127.0.0.1, port_value: %d } }\n" % ADMIN_PORT
+              + make_config())
+    gw = ctx.start_gw("j", config)
+    c, u = ctx.pair()
+    client_port = c.sock.getsockname()[1]
+    t_last = c.last_rx
+
+    def row():
+        rows = admin_connections()
+        if rows is None:
+            return None, False
+        for r in rows:
+            if r.get("direction") == "downstream" and r.get("peer", "").endswith(f":{client_port}"):
+                return r, True
+        return None, True
+
+    first, _ = row()
+    time.sleep(0.05)
+    blackhole("ll-lb", CLIENT_IP)
+    log("client blackholed at ll-lb; polling /connections")
+    seen = []  # (seconds since last traffic, probes, reset_in_ms)
+    gone_at = None
+    deadline = t_last + RESET + 4
+    while now() < deadline:
+        r, answered = row()
+        t = now() - t_last
+        if r is not None:
+            seen.append((t, r["tcp"]["probes"], r["timeline"].get("reset_in_ms")))
+        elif answered and seen:
+            gone_at = t
+            break
+        time.sleep(0.1)
+    st = ctx.finish()
+    probes = [p for _, p, _ in seen]
+    rising = all(a <= b for a, b in zip(probes, probes[1:]))
+    ka = (first or {}).get("keepalive", {})
+    ok = (first is not None and ka.get("idle_s") == T and ka.get("interval_s") == I and ka.get("count") == N
+          and rising and max(probes or [0]) >= N - 1 and 1 in probes
+          and gone_at is not None and abs(gone_at - RESET) <= TOL
+          and st.get("downstream_cx_keepalive_timeout", 0) == 1)
+    steps = []
+    for t, p, _ in seen:
+        if not steps or steps[-1][1] != p:
+            steps.append((t, p))
+    timeline = ", ".join(f"{p} at {t:.1f} s" for t, p in steps)
+    return result("j", "probes seen live in /connections", f"probes {timeline}; row gone at {fmt(gone_at)}",
+                  f"1…{N} one per {I} s after {T} s idle, gone at {RESET} s", ok,
+                  f"keepalive read back {ka.get('idle_s')}/{ka.get('interval_s')}/{ka.get('count')}; "
+                  f"{len(seen)} polls; downstream_cx_keepalive_timeout={st.get('downstream_cx_keepalive_timeout', 0)}")
+
+
+
 SCENARIOS = {"a": scenario_a, "b": scenario_b, "f": scenario_f, "c": scenario_c, "d": scenario_d, "e": scenario_e,
-             "g": scenario_g, "h": scenario_h, "i": scenario_i}
-ORDER = ["a", "b", "f", "c", "d", "e", "g", "h", "i"]
+             "g": scenario_g, "h": scenario_h, "i": scenario_i, "j": scenario_j}
+ORDER = ["a", "b", "f", "c", "d", "e", "g", "h", "i", "j"]
 
 
 def write_results(path, elapsed):
