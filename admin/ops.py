@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Operating Lifeline, end to end: the admin endpoint, reload and drain, against the real binary on loopback.
 
-  admin/run [--only endpoints,reload,drain] [--no-build]
+  admin/run [--only endpoints,reload,sighup,drain] [--no-build]
 
 Scenarios:
   endpoints  Every admin endpoint with curl: /ready, /server_info, /config_dump (provenance, no key material),
@@ -14,6 +14,8 @@ Scenarios:
              connection drops (each still echoes), new connections carry the new keepalive time, the new listener
              accepts, a TLS handshake sees the new certificate; SIGHUP with an unchanged config changes nothing; a
              broken config (POST /reload) is refused with its path-named error and the old config keeps serving.
+  sighup     The file watch off (--watch-interval-s 0): a changed config is not applied until SIGHUP; then a
+             long-lived connection and a gRPC stream in flight go on and new connections get the new keepalive.
   drain      SIGTERM with an HTTP/1.1 request, an HTTP/2 request and a gRPC server stream in flight and an idle
              tcp_proxy connection: /ready turns 503 at once, the listeners stop accepting, the HTTP/1.1 response
              carries `connection: close`, every request and stream that finishes within the drain time completes,
@@ -521,6 +523,56 @@ def scenario_reload(workdir, echo, web, grpc, n=1000):
     return ok
 
 
+def scenario_sighup(workdir, echo, web, grpc):
+    """A config change applied by SIGHUP alone (the file watch off): a long-lived connection and a gRPC stream in
+    flight go on; new connections get the new keepalive time."""
+    import grpc as grpclib
+
+    ports = ports_for(echo, web, grpc)
+    gw = Gateway(workdir, "sighup", config(ports), args=("--watch-interval-s", "0", "--drain-time-s", "5"))
+    ok = True
+    try:
+        a = ports["admin"]
+        gw.wait_ready(a)
+        held = hold(ports["tcp"], 1)
+        received = []
+
+        def stream():
+            with grpclib.insecure_channel(f"127.0.0.1:{ports['http']}") as ch:
+                call = ch.unary_stream("/demo.Greeter/Count", request_serializer=str.encode,
+                                       response_deserializer=bytes.decode)
+                try:
+                    for message in call("4", timeout=20):
+                        received.append(message)
+                except grpclib.RpcError as error:
+                    received.append(f"error {error.code()}")
+
+        streaming = threading.Thread(target=stream)
+        streaming.start()
+        time.sleep(1)
+        gw.write(config(ports, keepidle=45))
+        time.sleep(1.5)
+        untouched = "reload:" not in gw.logtext()
+        ok &= result("sighup watch off", "no reload before the signal" if untouched else "reloaded", "none", untouched)
+        gw.proc.send_signal(signal.SIGHUP)
+        applied = wait_for(lambda: "reload: applied" in gw.logtext() and "reload.trigger=SIGHUP" in gw.logtext(), 10)
+        ok &= result("sighup applied", applied, True, applied)
+        alive = still_echo(held, b"after") == 1
+        ok &= result("sighup long-lived connection", "echoes" if alive else "dropped", "echoes", alive)
+        streaming.join(20)
+        ok &= result("sighup gRPC stream across the reload", received, "['1', '2', '3', '4']",
+                     received == ["1", "2", "3", "4"])
+        fresh = hold(ports["tcp"], 1)
+        row = wait_for(lambda: connection_row(a, fresh[0].getsockname()[1]), 5)
+        ok &= result("sighup new keepalive", keepalive_idle(row or {}), 45, keepalive_idle(row or {}) == 45)
+        for s in held + fresh:
+            s.close()
+    finally:
+        code = gw.stop()
+    ok &= result("sighup exit", code, 0, code == 0)
+    return ok
+
+
 def scenario_drain(workdir, echo, web, grpc):
     import grpc as grpclib
 
@@ -606,7 +658,8 @@ def scenario_drain(workdir, echo, web, grpc):
     return ok
 
 
-SCENARIOS = {"endpoints": scenario_endpoints, "reload": scenario_reload, "drain": scenario_drain}
+SCENARIOS = {"endpoints": scenario_endpoints, "reload": scenario_reload, "sighup": scenario_sighup,
+             "drain": scenario_drain}
 
 
 def main():

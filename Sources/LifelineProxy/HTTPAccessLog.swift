@@ -6,9 +6,25 @@ import NIOHTTP1
 /// `[START_TIME] "METHOD PATH PROTOCOL" RESPONSE_CODE RESPONSE_FLAGS BYTES_RECEIVED BYTES_SENT DURATION "X-FORWARDED-FOR"
 /// "USER-AGENT" "X-REQUEST-ID" "AUTHORITY" "UPSTREAM_HOST"`, where `-` stands for what is not known.
 enum HTTPAccessLog {
+    /// Logs the line at `info`, its fields also as metadata (which `--log-format json` writes as fields).
     static func write(stream: HTTPActiveStream, codec: HTTPStreamHandler.Codec, to logger: Logger) {
         guard logger.logLevel <= .info else { return }
-        logger.info("\(line(stream: stream, codec: codec))")
+        let head = stream.head
+        logger.info(
+            "\(line(stream: stream, codec: codec))",
+            metadata: [
+                "access.kind": "http",
+                "method": "\(head.method.rawValue)",
+                "path": "\(head.uri)",
+                "protocol": "\(codec.rawValue)",
+                "response_code": "\(stream.status ?? 0)",
+                "response_flags": "\(stream.flags.isEmpty ? "-" : stream.flags.map(\.rawValue).joined(separator: ","))",
+                "bytes_received": "\(stream.bytesReceived)",
+                "bytes_sent": "\(stream.bytesSent)",
+                "upstream.host": "\(stream.upstreamHost.map(HTTPHeaderRules.addressText) ?? "-")",
+                "request_id": "\(head.headers.first(name: "x-request-id") ?? "-")",
+            ]
+        )
     }
 
     static func line(stream: HTTPActiveStream, codec: HTTPStreamHandler.Codec) -> String {

@@ -47,6 +47,12 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Serve the admin endpoint on a non-loopback admin.address (it can drain and reload the gateway).")
     var adminAllowRemote = false
 
+    @Option(
+        name: .customLong("watch-interval-s"),
+        help: "Seconds between checks of the config, EnvoyFilter, certificate and key files for changes; 0: off."
+    )
+    var watchIntervalSeconds: Double = 1
+
     func validate() throws {
         guard eventLoops > 0 else { throw ValidationError("--event-loops must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -56,6 +62,7 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("--log-format must be text or json")
         }
         guard drainTimeSeconds >= 0 else { throw ValidationError("--drain-time-s must not be negative") }
+        guard watchIntervalSeconds >= 0 else { throw ValidationError("--watch-interval-s must not be negative") }
         guard DrainStrategy(rawValue: drainStrategy) != nil else {
             throw ValidationError("--drain-strategy must be gradual or immediate")
         }
@@ -88,6 +95,7 @@ struct Run: AsyncParsableCommand {
             drainStrategy: DrainStrategy(rawValue: drainStrategy) ?? .gradual,
             logControl: control,
             allowRemoteAdmin: adminAllowRemote,
+            watchInterval: watchIntervalSeconds > 0 ? .milliseconds(Int64(watchIntervalSeconds * 1000)) : nil,
             version: Lifeline.version,
             commandLineOptions: [
                 "config_path": options.config,
@@ -97,6 +105,7 @@ struct Run: AsyncParsableCommand {
                 "log_format": logFormat,
                 "drain_time": "\(drainTimeSeconds)s",
                 "drain_strategy": drainStrategy,
+                "watch_interval": "\(watchIntervalSeconds)s",
             ]
         )
         do {

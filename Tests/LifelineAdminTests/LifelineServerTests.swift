@@ -33,6 +33,12 @@ import Testing
         #expect(await harness.admin("POST", "/logging?level=loud")?.status == 400)
         #expect(await harness.admin("POST", "/logging?level=critical")?.status == 200)
         #expect(await harness.admin("GET", "/nothing-here")?.status == 404)
+        let stats = try #require(await harness.admin("GET", "/stats?filter=upstream_cx_total"))
+        #expect(stats.body.contains("cluster.echo.upstream_cx_total: 1"))
+        let prometheus = try #require(await harness.admin("GET", "/stats/prometheus"))
+        #expect(prometheus.body.contains("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"echo\"} 1"))
+        let page = try #require(await harness.admin("GET", "/"))
+        #expect(page.status == 200 && page.body.contains("/connections?format=json"))
         try await harness.shutdown()
         await harness.stopUpstream()
     }
