@@ -14,8 +14,13 @@ struct ListenerService: Service {
         try await gateway.start(group: group)
         gateway.store.setLive(true)
         await startup.partReady()
-        try? await gracefulShutdown()
-        await drain.drainForShutdown()
+        do {
+            try await gracefulShutdown()
+            await drain.drainForShutdown()
+        } catch {
+            // Cancelled, not asked to shut down: another service could not start. Close at once.
+            await gateway.drain(strategy: .immediate, time: .zero, graceful: false)
+        }
         gateway.store.setLive(false)
     }
 }

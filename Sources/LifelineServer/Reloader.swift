@@ -107,6 +107,9 @@ public actor Reloader {
         for warning in loaded.warnings {
             logger.warning("reload: \(warning)")
         }
+        if loaded.plan.admin != current.plan.admin {
+            logger.warning("reload: admin.address changed; the admin endpoint keeps its address until a restart")
+        }
         guard loaded.plan != current.plan else {
             current.envoyFiltersNotSelected = loaded.envoyFiltersNotSelected
             fingerprints = before.merging(FileFingerprint.of(loaded.plan.pemFiles)) { first, _ in first }
