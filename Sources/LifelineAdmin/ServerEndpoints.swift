@@ -51,10 +51,8 @@ public struct ServerEndpoints: Sendable {
                 endpoints.state.setHealthCheckFailed(false)
                 return AdminResponse(body: "OK\n")
             },
-            AdminRoute(method: "POST", path: "/logging", help: "change the log level: ?level=debug") { request in
-                endpoints.logging(request)
-            },
-            AdminRoute(method: "GET", path: "/logging", help: "print the log level") { request in
+            AdminRoute(method: "POST", path: "/logging", help: "print the log level; change it with ?level=debug") {
+                request in
                 endpoints.logging(request)
             },
             AdminRoute(
