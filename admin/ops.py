@@ -21,6 +21,7 @@ Scenarios:
              carries `connection: close`, every request and stream that finishes within the drain time completes,
              the idle connection is closed when the drain time is up, and the process exits 0; without the idle
              connection it exits as soon as the last stream ends.
+  second-signal  A drain held open by an idle connection ends at once on a second SIGTERM (exit 0).
 """
 import argparse
 import http.server
@@ -658,8 +659,35 @@ def scenario_drain(workdir, echo, web, grpc):
     return ok
 
 
+def scenario_second_signal(workdir, echo, web, grpc):
+    """An idle connection holds a drain of 60 s open; a second SIGTERM closes it at once and the process exits 0."""
+    ports = ports_for(echo, web, grpc)
+    gw = Gateway(workdir, "second-signal", config(ports), args=("--drain-time-s", "60"))
+    ok = True
+    try:
+        gw.wait_ready(ports["admin"])
+        idle = hold(ports["tcp"], 1)
+        started = time.monotonic()
+        gw.proc.send_signal(signal.SIGTERM)
+        time.sleep(1.5)
+        draining = gw.proc.poll() is None
+        ok &= result("second-signal first SIGTERM", "draining" if draining else "exited", "draining", draining)
+        gw.proc.send_signal(signal.SIGTERM)
+        try:
+            gw.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        elapsed = time.monotonic() - started
+        ok &= result("second-signal exit", f"code {gw.proc.returncode} after {elapsed:.1f} s",
+                     "0 soon after the second signal", gw.proc.returncode == 0 and elapsed < 5)
+        idle[0].close()
+    finally:
+        gw.stop()
+    return ok
+
+
 SCENARIOS = {"endpoints": scenario_endpoints, "reload": scenario_reload, "sighup": scenario_sighup,
-             "drain": scenario_drain}
+             "drain": scenario_drain, "second-signal": scenario_second_signal}
 
 
 def main():
