@@ -1,3 +1,4 @@
+import Foundation
 import LifelineConfig
 import Testing
 
@@ -58,6 +59,20 @@ struct OverloadManagerDecodingTests {
         )
     }
 
+    @Test func theMonitorNeedsItsName() {
+        let text = Self.config("max_active_downstream_connections: 3").replacingOccurrences(
+            of: "envoy.resource_monitors.global_downstream_max_connections",
+            with: "connection_limit"
+        )
+        expectSingleError(
+            text,
+            path: "overload_manager.resource_monitors[0].name",
+            message:
+                "the monitor of \(Self.typeURL) is named envoy.resource_monitors.global_downstream_max_connections",
+            line: 3
+        )
+    }
+
     @Test func otherMonitorsAreNotSupported() {
         let text = """
             overload_manager:
@@ -84,6 +99,20 @@ struct OverloadManagerDecodingTests {
             Self.config("max_active_downstream_connections: 3", rootFields: field),
             path: path,
             message: message,
+            line: 8
+        )
+    }
+
+    @Test(arguments: ["overload_manager: {}\n", "overload_manager:\n  resource_monitors: []\n"])
+    func anOverloadManagerNeedsAMonitor(_ text: String) {
+        expectSingleError(text, path: "overload_manager", message: "needs at least one resource_monitors entry")
+    }
+
+    @Test func fieldsEnvoyDoesNotHaveAreUnknown() {
+        expectSingleError(
+            Self.config("max_active_downstream_connections: 3", rootFields: "buffer_factor_config: {}"),
+            path: "overload_manager.buffer_factor_config",
+            message: "unknown field",
             line: 8
         )
     }
