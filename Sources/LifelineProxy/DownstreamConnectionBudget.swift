@@ -14,8 +14,8 @@ public final class DownstreamConnectionBudget: Sendable {
         cap = ManagedAtomic(max(1, maxConnections))
     }
 
-    /// Connections accepted beyond this many open ones are refused.
-    public var maxConnections: Int {
+    /// Connections accepted beyond this many open ones are refused; a reload sets it.
+    public internal(set) var maxConnections: Int {
         get { cap.load(ordering: .relaxed) }
         set { cap.store(max(1, newValue), ordering: .relaxed) }
     }
