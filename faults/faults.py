@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
 """Lifeline under faults and exhausted resources: the real release binary, real sockets on loopback.
 
-  faults/run [--only fd-exhaustion] [--no-build]
+  faults/run [--only fd-exhaustion,global-cap] [--no-build]
 
 Scenarios:
   fd-exhaustion  The gateway runs with RLIMIT_NOFILE 256 and 400 clients connect (each proxied connection holds two
                  fds). accept(2) then fails with EMFILE while the pending connections wait in the backlog; the gateway
                  must pause accepting instead of retrying at once (which burns a core), keep serving the connections
                  it holds, count the shortage and log it once per burst (per listening socket), and accept again once
-                 fds are free.
+                 fds are free. Its config sets a global connection cap far above the fd limit
+                 (overload_manager's global_downstream_max_connections), since Lifeline's default cap, derived from
+                 RLIMIT_NOFILE, would stop accepting before the fds run out and EMFILE would never be seen.
+  global-cap     The same 256 fds and 400 clients, with no cap in the config: Lifeline's default, (256 − 64) ÷ 2 = 96,
+                 applies. About 96 clients are proxied; the others are closed as soon as they are accepted (not left
+                 in the backlog) and counted as downstream_global_cx_overflow; accept(2) never fails for want of fds,
+                 the gateway stays idle, and once the clients leave new ones are proxied.
 """
 import argparse
 import os
 import re
 import resource
+import select
 import signal
 import socket
 import subprocess
@@ -72,8 +79,15 @@ class EchoServer(threading.Thread):
                 conn.sendall(data)
 
 
-def tcp_proxy_config(port, upstream_port):
-    return f"""static_resources:
+def tcp_proxy_config(port, upstream_port, max_connections=None):
+    overload = "" if max_connections is None else f"""overload_manager:
+  resource_monitors:
+  - name: envoy.resource_monitors.global_downstream_max_connections
+    typed_config:
+      "@type": type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig
+      max_active_downstream_connections: {max_connections}
+"""
+    return overload + f"""static_resources:
   listeners:
   - name: faults
     address: {{ socket_address: {{ address: 127.0.0.1, port_value: {port} }} }}
@@ -160,7 +174,8 @@ def scenario_fd_exhaustion(workdir):
     upstream = EchoServer()
     upstream.start()
     port = free_port()
-    gw = Gateway(workdir, "fd-exhaustion", tcp_proxy_config(port, upstream.port), nofile=256)
+    # A cap far above what 256 fds allow, so that the fds, not the cap, run out.
+    gw = Gateway(workdir, "fd-exhaustion", tcp_proxy_config(port, upstream.port, max_connections=100000), nofile=256)
     clients = []
     try:
         gw.wait_listening(port)
@@ -213,7 +228,96 @@ def scenario_fd_exhaustion(workdir):
     return ok_cpu and ok_serving and ok_resume and ok_log
 
 
-SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion}
+def closed_at_once(clients, within):
+    """The clients whose connection the gateway ended (EOF or reset) within `within` seconds, without a byte sent, and
+    how long after the call the last of them ended."""
+    poller = select.poll()
+    by_fd = {c.fileno(): c for c in clients}
+    for fd in by_fd:
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    closed = set()
+    started = time.monotonic()
+    last = 0.0
+    deadline = started + within
+    while time.monotonic() < deadline and len(closed) < len(clients):
+        for fd, _ in poller.poll(100):
+            if fd in closed:
+                continue
+            try:
+                ended = by_fd[fd].recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+            except BlockingIOError:
+                ended = False
+            except OSError:
+                ended = True
+            if ended:
+                closed.add(fd)
+                poller.unregister(fd)
+                last = time.monotonic() - started
+    return [c for c in clients if c.fileno() in closed], last
+
+
+def scenario_global_cap(workdir):
+    upstream = EchoServer()
+    upstream.start()
+    port = free_port()
+    gw = Gateway(workdir, "global-cap", tcp_proxy_config(port, upstream.port), nofile=256)
+    expected_cap = (256 - 64) // 2
+    clients = []
+    closed = []
+    try:
+        gw.wait_listening(port)
+        for _ in range(400):
+            clients.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        closed, elapsed = closed_at_once(clients, within=3)
+        kept = [c for c in clients if c not in closed]
+        before = gw.cpu_seconds()
+        window = 3.0
+        time.sleep(window)
+        busy = (gw.cpu_seconds() - before) / window
+        echoed = sum(1 for c in kept if echo_round_trip(c))
+        ok_closed = result("global-cap: the rest closed at once",
+                           f"{len(closed)} of 400 closed without a byte, the last {elapsed:.2f} s after the last client connected",
+                           f"about {400 - expected_cap} (400 − the default cap {expected_cap}), not waiting in the backlog",
+                           abs(len(closed) - (400 - expected_cap)) <= 4)
+        ok_served = result("global-cap: served up to the cap", f"{echoed} of {len(kept)} kept connections echo",
+                           f"about {expected_cap}, all of them echoing",
+                           abs(echoed - expected_cap) <= 4 and echoed == len(kept))
+        ok_cpu = result("global-cap: no spin", f"gateway used {busy:.0%} of a core over {window:.0f} s",
+                        "< 10 %", busy < 0.1)
+        for c in clients:
+            c.close()
+        clients = []
+        fresh = None
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                fresh = socket.create_connection(("127.0.0.1", port), timeout=2)
+                if echo_round_trip(fresh, timeout=2):
+                    break
+            except OSError:
+                pass
+            if fresh:
+                fresh.close()
+                fresh = None
+            time.sleep(0.2)
+        ok_resume = result("global-cap: serving again", f"a new client after the others left is proxied: "
+                           f"{fresh is not None}", "True", fresh is not None)
+        if fresh:
+            fresh.close()
+    finally:
+        for c in clients:
+            c.close()
+        log = gw.stop()
+    overflow = stat(log, "downstream_global_cx_overflow")
+    backoff = stat(log, "downstream_cx_accept_backoff")
+    ok_counted = result("global-cap: counted, fds never ran out",
+                        f"downstream_global_cx_overflow={overflow}, downstream_cx_accept_backoff={backoff}",
+                        f"overflow = the connections closed at once ({len(closed)}); no accept back-off",
+                        overflow == len(closed) and backoff == 0)
+    return ok_closed and ok_served and ok_cpu and ok_resume and ok_counted
+
+
+SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap}
 
 
 def main():

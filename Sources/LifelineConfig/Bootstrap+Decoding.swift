@@ -15,7 +15,7 @@ extension Bootstrap {
 
     static let envoyFields: Set<String> = [
         "node", "dynamic_resources", "cluster_manager", "stats_sinks", "stats_config", "stats_flush_interval",
-        "layered_runtime", "overload_manager", "tracing", "watchdogs", "hds_config", "flags_path",
+        "layered_runtime", "tracing", "watchdogs", "hds_config", "flags_path",
         "stats_server_version_override",
         "default_socket_interface", "bootstrap_extensions", "fatal_actions", "inline_headers", "header_prefix",
         "typed_dns_resolver_config", "node_context_params", "listener_manager", "application_log_config",
@@ -31,6 +31,9 @@ extension Bootstrap {
             bootstrap.listeners = reader.field("listeners")?.list(ListenerConfig.decode) ?? []
             bootstrap.clusters = reader.field("clusters")?.list(ClusterConfig.decode) ?? []
             reader.finish(envoyFields: ["secrets"])
+        }
+        if let overloadManager = root.field("overload_manager") {
+            bootstrap.globalConnectionLimit = GlobalConnectionLimitConfig.decodeOverloadManager(overloadManager)
         }
         root.finish(envoyFields: envoyFields)
         return bootstrap

@@ -6,11 +6,20 @@ public struct Bootstrap: Sendable {
     public var listeners: [ListenerConfig]
     /// `static_resources.clusters`.
     public var clusters: [ClusterConfig]
+    /// `overload_manager.resource_monitors[]` `envoy.resource_monitors.global_downstream_max_connections`: the cap
+    /// on downstream connections of all listeners together; nil leaves Lifeline's default (from the fd limit).
+    public var globalConnectionLimit: GlobalConnectionLimitConfig?
 
-    public init(admin: AdminConfig? = nil, listeners: [ListenerConfig] = [], clusters: [ClusterConfig] = []) {
+    public init(
+        admin: AdminConfig? = nil,
+        listeners: [ListenerConfig] = [],
+        clusters: [ClusterConfig] = [],
+        globalConnectionLimit: GlobalConnectionLimitConfig? = nil
+    ) {
         self.admin = admin
         self.listeners = listeners
         self.clusters = clusters
+        self.globalConnectionLimit = globalConnectionLimit
     }
 }
 

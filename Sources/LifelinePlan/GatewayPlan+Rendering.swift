@@ -8,6 +8,17 @@ extension GatewayPlan {
     public func summary(eventLoops: Int, envoyFiltersNotSelected: [String] = []) -> ConfigTree {
         .object([
             ("admin", admin.map { .object([("address", .string($0.address.description))]) }),
+            (
+                "max_downstream_connections",
+                .object([
+                    (
+                        "value",
+                        maxDownstreamConnections.maxConnections == ConnectionLimitPlan.unlimited
+                            ? .string("unlimited") : .number(maxDownstreamConnections.maxConnections)
+                    ),
+                    ("source", .string(maxDownstreamConnections.source)),
+                ])
+            ),
             ("listeners", .array(listeners.map { $0.summary(eventLoops: eventLoops) })),
             ("clusters", .array(clusters.map(\.summary))),
             (

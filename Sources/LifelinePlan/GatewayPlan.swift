@@ -8,11 +8,19 @@ public struct GatewayPlan: Sendable, Hashable {
     public var admin: AdminPlan?
     public var listeners: [ListenerPlan]
     public var clusters: [ClusterPlan]
+    /// The cap on downstream connections of all listeners together, from `overload_manager` or Lifeline's default.
+    public var maxDownstreamConnections: ConnectionLimitPlan
 
-    public init(admin: AdminPlan? = nil, listeners: [ListenerPlan], clusters: [ClusterPlan]) {
+    public init(
+        admin: AdminPlan? = nil,
+        listeners: [ListenerPlan],
+        clusters: [ClusterPlan],
+        maxDownstreamConnections: ConnectionLimitPlan = .defaultLimit(openFilesLimit: nil)
+    ) {
         self.admin = admin
         self.listeners = listeners
         self.clusters = clusters
+        self.maxDownstreamConnections = maxDownstreamConnections
     }
 
     public func cluster(named name: String) -> ClusterPlan? {

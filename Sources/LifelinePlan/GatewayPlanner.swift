@@ -1,10 +1,15 @@
 public import LifelineConfig
-import LifelineSocket
+public import LifelineSocket
 
 /// Compiles a decoded ``Bootstrap`` into a ``GatewayPlan``: symbolic option names become this platform's numbers,
 /// named settings become literal options, and every problem is reported at once with its path.
 public enum GatewayPlanner {
-    public static func plan(_ bootstrap: Bootstrap) throws(ConfigError) -> (GatewayPlan, warnings: [ConfigDiagnostic]) {
+    /// - Parameter openFilesLimit: the soft `RLIMIT_NOFILE` the default connection cap is derived from (nil:
+    ///   unlimited); this process's own unless a test gives another.
+    public static func plan(
+        _ bootstrap: Bootstrap,
+        openFilesLimit: Int? = SystemLimits.openFilesLimit
+    ) throws(ConfigError) -> (GatewayPlan, warnings: [ConfigDiagnostic]) {
         var diagnostics: [ConfigDiagnostic] = []
         var listeners: [ListenerPlan] = []
         for listener in bootstrap.listeners {
@@ -47,7 +52,16 @@ public enum GatewayPlanner {
         guard !diagnostics.contains(where: { $0.severity == .error }) else {
             throw ConfigError(diagnostics: diagnostics)
         }
-        return (GatewayPlan(admin: admin, listeners: listeners, clusters: clusters), diagnostics)
+        let connectionLimit =
+            bootstrap.globalConnectionLimit.map(ConnectionLimitPlan.init)
+            ?? .defaultLimit(openFilesLimit: openFilesLimit)
+        let plan = GatewayPlan(
+            admin: admin,
+            listeners: listeners,
+            clusters: clusters,
+            maxDownstreamConnections: connectionLimit
+        )
+        return (plan, diagnostics)
     }
 
     /// Loads, decodes, validates and plans a bootstrap file, returning all warnings.

@@ -77,6 +77,7 @@ extension Gateway {
                         logger: logger,
                         store: store,
                         connections: connectionTables,
+                        budget: connectionBudget,
                         makeChain: makeChain
                     )
                     try await added.start(group: group)
@@ -103,6 +104,7 @@ extension Gateway {
                     logger: logger,
                     store: store,
                     connections: connectionTables,
+                    budget: connectionBudget,
                     makeChain: makeChain
                 )
                 listeners.append(replacement)
@@ -141,6 +143,7 @@ extension Gateway {
                 summary.listenersRemoved.append(listener.plan.name)
             }
         }
+        connectionBudget.maxConnections = plan.maxDownstreamConnections.maxConnections
         state.withLockedValue { state in
             state.plan = plan
             state.listeners = listeners

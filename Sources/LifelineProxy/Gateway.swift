@@ -26,6 +26,8 @@ public final class Gateway: Sendable {
     let connectionTables: ConnectionTables
     /// Where the listeners and clusters count; kept across reloads, so counters go on.
     public let store: StatsStore
+    /// The cap on downstream connections of all listeners together; kept across reloads, which change its limit.
+    public let connectionBudget: DownstreamConnectionBudget
     let logger: Logger
 
     /// The plan running now.
@@ -38,6 +40,8 @@ public final class Gateway: Sendable {
     public init(plan: GatewayPlan, logger: Logger, store: StatsStore = StatsStore()) throws {
         self.logger = logger
         self.store = store
+        let connectionBudget = DownstreamConnectionBudget(maxConnections: plan.maxDownstreamConnections.maxConnections)
+        self.connectionBudget = connectionBudget
         var clusters: [String: UpstreamCluster] = [:]
         for cluster in plan.clusters {
             clusters[cluster.name] = try UpstreamCluster(plan: cluster, stats: store.clusterStats(cluster.name))
@@ -48,7 +52,14 @@ public final class Gateway: Sendable {
         self.httpPools = httpPools
         let makeChain = Self.chainFactory(clusters: clusters, pools: httpPools)
         let listeners = plan.listeners.map {
-            GatewayListener(plan: $0, logger: logger, store: store, connections: connectionTables, makeChain: makeChain)
+            GatewayListener(
+                plan: $0,
+                logger: logger,
+                store: store,
+                connections: connectionTables,
+                budget: connectionBudget,
+                makeChain: makeChain
+            )
         }
         state = NIOLockedValueBox(State(plan: plan, listeners: listeners, clusters: clusters))
     }

@@ -29,6 +29,8 @@ public final class GatewayListener: Sendable {
     /// The event loops the listener was started on.
     let group = NIOLockedValueBox<(any EventLoopGroup)?>(nil)
     let connections: ConnectionTables
+    /// The gateway's one budget of downstream connections, shared by all its listeners.
+    let budget: DownstreamConnectionBudget
 
     /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
     init(
@@ -36,10 +38,12 @@ public final class GatewayListener: Sendable {
         logger: Logger,
         store: StatsStore,
         connections: ConnectionTables,
+        budget: DownstreamConnectionBudget,
         makeChain: @escaping FilterChainFactory
     ) {
         self.store = store
         self.connections = connections
+        self.budget = budget
         statName = StatScope.listenerName(
             host: plan.address.host,
             port: plan.address.port,
@@ -196,6 +200,7 @@ public final class GatewayListener: Sendable {
         let current = current
         let stats = stats
         let logger = logger
+        let budget = budget
         var bootstrap = ServerBootstrap(group: loop, childGroup: childGroup)
             .serverChannelOption(.backlog, value: plan.backlog)
             .serverChannelInitializer { channel in
@@ -219,6 +224,21 @@ public final class GatewayListener: Sendable {
         }
         return bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
+                // The global cap comes before anything reads from the connection: past it, Envoy closes the
+                // connection as soon as it is accepted and counts it, leaving the open ones alone.
+                guard budget.acquire() else {
+                    stats.increment(.downstreamGlobalOverflow)
+                    logger.debug(
+                        "global downstream connection limit reached; closing the connection",
+                        metadata: [
+                            "connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                            "limit": "\(budget.maxConnections)",
+                        ]
+                    )
+                    channel.close(promise: nil)
+                    return
+                }
+                channel.closeFuture.whenComplete { _ in budget.release() }
                 // One read of the chain set per accept: the connection stays with these chains whatever a reload
                 // does meanwhile.
                 let chains = current.withLockedValue { $0 }

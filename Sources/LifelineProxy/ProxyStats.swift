@@ -4,7 +4,8 @@
 /// Every close is counted once, by why it happened: closed here (`destroy_local`), FIN from the peer
 /// (`destroy_remote`), RST from the peer (`destroy_remote_reset`), keepalive probes unanswered (`keepalive_timeout`),
 /// sent data unacknowledged past TCP_USER_TIMEOUT (`user_timeout`), or tcp_proxy's `idle_timeout`. A connection no
-/// filter chain takes is closed at once and counted as `no_filter_chain_match`; TLS handshakes are counted by outcome
+/// filter chain takes is closed at once and counted as `no_filter_chain_match`, one past the global connection cap as
+/// `downstream_global_cx_overflow`; TLS handshakes are counted by outcome
 /// under Envoy's `ssl.*` names, and `tls_inspector` give-ups under theirs. A cluster's HTTP pools count connections by
 /// protocol, requests (`upstream_rq_*`, with the gauges `upstream_rq_active` and `upstream_rq_pending_active`),
 /// circuit-breaker overflows, and HTTP/2 PING timeouts (`http2.keepalive_timeout`).
@@ -29,6 +30,8 @@ public final class ProxyStats: Sendable {
         case idleTimeout = "idle_timeout"
         case noFilterChainMatch = "no_filter_chain_match"
         case downstreamAcceptBackoff = "downstream_cx_accept_backoff"
+        /// A connection closed at accept because the gateway's global connection cap was reached.
+        case downstreamGlobalOverflow = "downstream_global_cx_overflow"
         case listenerFiltersTimeout = "downstream_pre_cx_timeout"
         case clientHelloTooLarge = "tls_inspector.client_hello_too_large"
         case sslHandshake = "ssl.handshake"

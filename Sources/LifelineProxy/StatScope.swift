@@ -57,8 +57,9 @@ public enum StatScope: Sendable, Hashable {
     private static let listenerNames: [ProxyStats.Name] = [
         .downstreamConnectionsTotal, .downstreamConnectionsActive, .downstreamConnectionsDestroyed,
         .downstreamClosedLocally, .downstreamClosedByRemote, .downstreamReset, .downstreamKeepaliveTimeout,
-        .downstreamUserTimeout, .downstreamAcceptBackoff, .noFilterChainMatch, .listenerFiltersTimeout,
-        .sslHandshake, .sslNoCertificate, .sslFailVerifyNoCertificate, .sslFailVerifyError, .sslFailVerifySAN,
+        .downstreamUserTimeout, .downstreamAcceptBackoff, .downstreamGlobalOverflow, .noFilterChainMatch,
+        .listenerFiltersTimeout, .sslHandshake, .sslNoCertificate, .sslFailVerifyNoCertificate, .sslFailVerifyError,
+        .sslFailVerifySAN,
         .sslConnectionError,
     ]
 

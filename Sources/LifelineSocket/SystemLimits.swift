@@ -11,6 +11,22 @@ public enum SystemLimits {
         sysctl("net.core.somaxconn").map { Int32(clamping: $0) } ?? Int32(SOMAXCONN)
     }
 
+    /// The soft `RLIMIT_NOFILE` of this process (`getrlimit(2)`): how many file descriptors it may hold; nil when
+    /// unlimited or unknown.
+    public static var openFilesLimit: Int? {
+        var limit = rlimit()
+        #if os(Linux)
+            let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+            // Glibc's RLIM_INFINITY is `~0` and does not import into Swift.
+            let infinity = rlim_t.max
+        #else
+            let resource = RLIMIT_NOFILE
+            let infinity = RLIM_INFINITY
+        #endif
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur != infinity else { return nil }
+        return Int(clamping: limit.rlim_cur)
+    }
+
     /// An integer sysctl of this process's network namespace, e.g. `net.ipv4.tcp_keepalive_time`, read from
     /// `/proc/sys`; nil where there is no such file (not Linux) or it does not hold one integer.
     public static func sysctl(_ name: String) -> Int? {

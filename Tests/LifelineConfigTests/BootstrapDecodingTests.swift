@@ -96,11 +96,11 @@ struct BootstrapDecodingTests {
             """
             node: { id: gateway, cluster: edge }
             stats_flush_interval: 5s
-            overloadManager: {}
+            layeredRuntime: {}
             dynamic_resources: {}
             """
         )
-        #expect(diagnostics.map(\.path) == ["node", "stats_flush_interval", "overloadManager", "dynamic_resources"])
+        #expect(diagnostics.map(\.path) == ["node", "stats_flush_interval", "layeredRuntime", "dynamic_resources"])
         #expect(diagnostics.allSatisfy { $0.message == "Envoy field not supported by Lifeline" })
         #expect(diagnostics.map { $0.location?.line } == [1, 2, 3, 4])
         #expect(diagnostics.map { $0.location?.column } == [1, 1, 1, 1])

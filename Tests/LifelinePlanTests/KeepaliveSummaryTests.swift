@@ -41,6 +41,9 @@ struct KeepaliveSummaryTests {
         )
         #expect(
             plan.summary(eventLoops: 2).yamlText == """
+                max_downstream_connections:
+                  value: 9968
+                  source: "default: RLIMIT_NOFILE 20000 → 9968"
                 listeners:
                 - name: ingress
                   address: "0.0.0.0:8443"

@@ -48,6 +48,9 @@ struct PlanSummaryTests {
             summary.yamlText == """
                 admin:
                   address: "127.0.0.1:9901"
+                max_downstream_connections:
+                  value: 9968
+                  source: "default: RLIMIT_NOFILE 20000 → 9968"
                 listeners:
                 - name: ingress
                   address: "0.0.0.0:8443"
@@ -251,7 +254,11 @@ struct PlanSummaryTests {
             "bookinfo/lua: not selected: namespace bookinfo is neither the root namespace nor the gateway's, istio-system",
         ]
         let summary = plan.summary(eventLoops: 1, envoyFiltersNotSelected: lines)
-        #expect(summary.entries?.map(\.key) == ["admin", "listeners", "clusters", "envoy_filters_not_selected"])
+        #expect(
+            summary.entries?.map(\.key) == [
+                "admin", "max_downstream_connections", "listeners", "clusters", "envoy_filters_not_selected",
+            ]
+        )
         #expect(
             summary.yamlText.hasSuffix(
                 """

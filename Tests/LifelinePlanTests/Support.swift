@@ -24,10 +24,13 @@ func planWithWarnings(_ text: String, file: String = "x.yaml") throws(ConfigErro
     try planTree(try ConfigLoader.parseDocument(text, file: file))
 }
 
+/// The fd limit plans are made for, so that the default connection cap they print does not depend on the machine.
+let testOpenFilesLimit = 20000
+
 /// Decodes and plans a tree (e.g. one with `provenance` set by hand), returning the warnings of both stages.
 func planTree(_ tree: ConfigTree) throws(ConfigError) -> (GatewayPlan, [ConfigDiagnostic]) {
     let (bootstrap, decodeWarnings) = try Bootstrap.decode(tree)
-    let (plan, planWarnings) = try GatewayPlanner.plan(bootstrap)
+    let (plan, planWarnings) = try GatewayPlanner.plan(bootstrap, openFilesLimit: testOpenFilesLimit)
     return (plan, decodeWarnings + planWarnings)
 }
 
