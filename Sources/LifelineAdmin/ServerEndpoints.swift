@@ -1,8 +1,8 @@
 import Foundation
-public import LifelinePlan
+import LifelinePlan
 public import LifelineProxy
 import LifelineSocket
-public import Logging
+import Logging
 import NIOCore
 
 /// The admin endpoints about the server as a whole: readiness and health check, server info, log level, the running

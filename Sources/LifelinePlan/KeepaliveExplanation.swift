@@ -1,4 +1,4 @@
-public import LifelineConfig
+import LifelineConfig
 public import LifelineSocket
 
 /// What `lifeline explain` reports: for each listener (downstream) and cluster (upstream), the effective keepalive

@@ -1,4 +1,4 @@
-public import LifelineConfig
+import LifelineConfig
 import LifelineSocket
 
 /// Every option a socket receives, in the order it receives them, as Envoy applies them.

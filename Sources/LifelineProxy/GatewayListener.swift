@@ -1,6 +1,6 @@
 public import LifelinePlan
 import LifelineSocket
-public import Logging
+import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
