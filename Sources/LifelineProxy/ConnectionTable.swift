@@ -8,7 +8,8 @@ import NIOCore
 #endif
 
 /// The live connections of one event loop, for the admin endpoint: registered and removed by their
-/// ``ConnectionTableHandler`` on that loop and read there, so neither opening nor closing a connection takes a lock.
+/// ``ConnectionTableHandler`` (an HTTP connection manager connection: its ``HTTPConnectionTracker``) on that loop and
+/// read there, so neither opening nor closing a connection takes a lock.
 final class ConnectionTable {
     /// One registered connection; its byte counters are bumped by its handler.
     final class Entry {

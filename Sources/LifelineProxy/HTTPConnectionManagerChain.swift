@@ -78,9 +78,7 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             listener: manager.listenerName,
             filterChain: manager.chainName
         )
-        // Right after the listener filters (tls_inspector), so the bytes they held and pass on are counted too.
-        try pipeline.addHandler(ConnectionTableHandler(table: registry.value.connections, labels: labels))
-        try pipeline.addHandler(HTTPConnectionTracker(manager: manager, registry: registry.value))
+        try pipeline.addHandler(HTTPConnectionTracker(manager: manager, registry: registry.value, labels: labels))
         let manager = self.manager
         if let tls, let tlsPlan = plan.tls {
             try pipeline.addHandlers(

@@ -1,4 +1,3 @@
-import LifelineSocket
 import NIOCore
 import NIOHTTP2
 
@@ -69,8 +68,10 @@ final class HTTPConnectionRegistry {
 @available(*, unavailable)
 extension HTTPConnectionRegistry: Sendable {}
 
-/// First in a connection's pipeline: counts it open and closed and the bytes it carries
-/// (`downstream_cx_rx_bytes_total`, `downstream_cx_tx_bytes_total`), and keeps it in its loop's registry meanwhile.
+/// First in a connection's pipeline (after the listener filters, so the bytes they held and pass on count too): counts
+/// it open and closed, by why it closed, and the bytes it carries (`downstream_cx_rx_bytes_total`,
+/// `downstream_cx_tx_bytes_total`, and its entry in the loop's ``ConnectionTable``), keeps it in its loop's registry
+/// and table meanwhile, and writes its access log line when it closes.
 final class HTTPConnectionTracker: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -79,17 +80,19 @@ final class HTTPConnectionTracker: ChannelDuplexHandler {
 
     private let manager: HTTPConnectionManagerContext
     private let registry: HTTPConnectionRegistry
-    private var counted = false
+    private let labels: ConnectionLabels
+    /// The connection's row in the admin endpoint's table while it is open.
+    private var entry: ConnectionTable.Entry?
     private var accessLog = ConnectionAccessLog.Record(kind: "http_connection_manager")
     /// What tells why the connection closed.
     private var closeRequested = false
     private var sawEndOfInput = false
-    private var errorNumber: Int32?
-    private var tcpInfo: TCPInfo?
+    private let failure = ChannelFailure()
 
-    init(manager: HTTPConnectionManagerContext, registry: HTTPConnectionRegistry) {
+    init(manager: HTTPConnectionManagerContext, registry: HTTPConnectionRegistry, labels: ConnectionLabels) {
         self.manager = manager
         self.registry = registry
+        self.labels = labels
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -102,8 +105,8 @@ final class HTTPConnectionTracker: ChannelDuplexHandler {
     }
 
     private func opened(_ channel: any Channel) {
-        guard !counted else { return }
-        counted = true
+        guard entry == nil else { return }
+        entry = registry.connections.add(channel, labels: labels)
         manager.connectionOpened()
         registry.add(channel)
     }
@@ -111,14 +114,14 @@ final class HTTPConnectionTracker: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data).readableBytes
         manager.stats.increment(.downstreamBytesReceived, by: bytes)
-        accessLog.bytesReceived += bytes
+        entry?.bytesReceived += bytes
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let bytes = unwrapOutboundIn(data).readableBytes
         manager.stats.increment(.downstreamBytesSent, by: bytes)
-        accessLog.bytesSent += bytes
+        entry?.bytesSent += bytes
         context.write(data, promise: promise)
     }
 
@@ -133,31 +136,24 @@ final class HTTPConnectionTracker: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if errorNumber == nil, let ioError = error as? IOError {
-            errorNumber = ioError.errnoCode
-            #if os(Linux)
-                if ioError.errnoCode == ErrorNumber.timedOut,
-                    let provider = context.channel as? any SocketOptionProvider
-                {
-                    // On the event loop this completes at once, while the socket is still open.
-                    provider.getTCPInfo().assumeIsolated().whenSuccess { self.tcpInfo = TCPInfo($0) }
-                }
-            #endif
-        }
+        failure.record(error, on: context.channel)
         context.fireErrorCaught(error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if counted {
-            counted = false
+        if let entry {
+            self.entry = nil
+            registry.connections.remove(entry)
             let reason = CloseReason.classify(
-                errorNumber: errorNumber,
-                tcpInfo: tcpInfo,
+                errorNumber: failure.errorNumber,
+                tcpInfo: failure.tcpInfo,
                 sawEndOfInput: sawEndOfInput,
                 closeRequested: closeRequested
             )
             manager.connectionClosed(reason: reason)
             registry.remove(context.channel)
+            accessLog.bytesReceived = entry.bytesReceived
+            accessLog.bytesSent = entry.bytesSent
             accessLog.write(
                 to: manager.logger,
                 peer: context.channel.remoteAddress.map(TCPProxySession.text),

@@ -34,7 +34,7 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
     private var state = TCPProxyConnectionStateMachine()
     /// How this side's channel failed (e.g. reset) rather than ending cleanly; nil while it has not. Kept out of
     /// line because few connections ever fail and every one of them holds this handler.
-    private var failure: Failure?
+    private var failure: ChannelFailure?
 
     init(side: Side) {
         self.side = side
@@ -132,19 +132,9 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         state.errorCaught()
-        let failure = self.failure ?? Failure()
+        let failure = self.failure ?? ChannelFailure()
         self.failure = failure
-        if failure.errorNumber == nil, let ioError = error as? IOError {
-            failure.errorNumber = ioError.errnoCode
-            #if os(Linux)
-                if ioError.errnoCode == ErrorNumber.timedOut,
-                    let provider = context.channel as? any SocketOptionProvider
-                {
-                    // On the event loop this completes at once, while the socket is still open.
-                    provider.getTCPInfo().assumeIsolated().whenSuccess { failure.tcpInfo = TCPInfo($0) }
-                }
-            #endif
-        }
+        failure.record(error, on: context.channel)
         session?.sideFailed(side, error: error)
         context.close(promise: nil)
     }
@@ -247,13 +237,3 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension TCPProxyGlueHandler: Sendable {}
-
-extension TCPProxyGlueHandler {
-    /// What a failed channel reported.
-    fileprivate final class Failure {
-        /// The errno the channel failed with.
-        var errorNumber: Int32?
-        /// TCP_INFO when the channel failed with ETIMEDOUT, read before NIO closes the socket.
-        var tcpInfo: TCPInfo?
-    }
-}
