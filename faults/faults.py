@@ -195,19 +195,7 @@ def scenario_fd_exhaustion(workdir):
             c.close()
         clients = [first]
         time.sleep(0.5)
-        fresh = None
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                fresh = socket.create_connection(("127.0.0.1", port), timeout=2)
-                if echo_round_trip(fresh, timeout=2):
-                    break
-            except OSError:
-                pass
-            if fresh:
-                fresh.close()
-                fresh = None
-            time.sleep(0.2)
+        fresh = proxied_again(port)
         ok_resume = result("fd-exhaustion: accepting again", f"a new client after the others left is proxied: "
                            f"{fresh is not None}", "True", fresh is not None)
         if fresh:
@@ -226,6 +214,23 @@ def scenario_fd_exhaustion(workdir):
                     "counter > 0; warnings ≥ 1 and ≤ 'accepting again' + 2; far fewer lines than refused accepts",
                     counted > 0 and 1 <= warnings <= resumed + 2 and resumed >= 1 and warnings * 5 < counted)
     return ok_cpu and ok_serving and ok_resume and ok_log
+
+
+def proxied_again(port, within=5):
+    """A new client that the gateway proxies (an echo round trip) within `within` seconds, or None."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        fresh = None
+        try:
+            fresh = socket.create_connection(("127.0.0.1", port), timeout=2)
+            if echo_round_trip(fresh, timeout=2):
+                return fresh
+        except OSError:
+            pass
+        if fresh:
+            fresh.close()
+        time.sleep(0.2)
+    return None
 
 
 def closed_at_once(clients, within):
@@ -287,19 +292,7 @@ def scenario_global_cap(workdir):
         for c in clients:
             c.close()
         clients = []
-        fresh = None
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                fresh = socket.create_connection(("127.0.0.1", port), timeout=2)
-                if echo_round_trip(fresh, timeout=2):
-                    break
-            except OSError:
-                pass
-            if fresh:
-                fresh.close()
-                fresh = None
-            time.sleep(0.2)
+        fresh = proxied_again(port)
         ok_resume = result("global-cap: serving again", f"a new client after the others left is proxied: "
                            f"{fresh is not None}", "True", fresh is not None)
         if fresh:
