@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "LifelineEnvoyFilter", targets: ["LifelineEnvoyFilter"]),
         .library(name: "LifelineSocket", targets: ["LifelineSocket"]),
         .library(name: "LifelinePlan", targets: ["LifelinePlan"]),
+        .library(name: "LifelineRelay", targets: ["LifelineRelay"]),
         .library(name: "LifelineProxy", targets: ["LifelineProxy"]),
         .library(name: "LifelinePipeline", targets: ["LifelinePipeline"]),
         .library(name: "LifelineAdmin", targets: ["LifelineAdmin"]),
@@ -55,6 +56,14 @@ let package = Package(
         ),
         .target(
             name: "LifelineSocket",
+            swiftSettings: upcoming
+        ),
+        // epoll, eventfd and accept4 for the relay (Glibc exports none of them).
+        .target(name: "CLifelineRelay"),
+        // The L4 relay engine for tcp_proxy chains whose bytes pass untouched: its own epoll loops, no NIO.
+        .target(
+            name: "LifelineRelay",
+            dependencies: ["CLifelineRelay", "LifelineSocket"],
             swiftSettings: upcoming
         ),
         .target(
@@ -171,6 +180,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: rawSocketTests
+        ),
+        .testTarget(
+            name: "LifelineRelayTests",
+            dependencies: ["LifelineRelay", "LifelineSocket"],
             swiftSettings: rawSocketTests
         ),
         .testTarget(name: "LifelineSocketTests", dependencies: ["LifelineSocket"], swiftSettings: upcoming),

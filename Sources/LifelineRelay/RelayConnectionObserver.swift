@@ -1,0 +1,19 @@
+/// Told what happens to one relayed connection, so the layer above can count it into its stats, keep its table row
+/// and write its access log line. Every call comes on the connection's relay loop thread, in order; the relay keeps
+/// the observer until ``relayFinished()``.
+public protocol RelayConnectionObserver: AnyObject {
+    /// The upstream connect completed; bytes now flow both ways.
+    func relayUpstreamConnected()
+    /// The upstream connect failed (`timedOut`: `connect_timeout` passed); the downstream is closed next.
+    func relayUpstreamConnectFailed(errorNumber: Int32, timedOut: Bool)
+    /// `count` bytes were read from `side` (and are written, or held, for the other side).
+    func relayRead(_ side: RelaySide, count: Int)
+    /// Reading from `side` stopped because the other side could not take more.
+    func relayPausedReading(_ side: RelaySide)
+    /// tcp_proxy's `idle_timeout` passed; both sides are closed next.
+    func relayIdleTimedOut()
+    /// `side`'s socket is closed. The upstream is reported only when it connected.
+    func relaySideClosed(_ side: RelaySide, facts: RelayCloseFacts)
+    /// Both sockets are closed; nothing more is reported.
+    func relayFinished()
+}
