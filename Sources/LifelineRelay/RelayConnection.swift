@@ -5,10 +5,10 @@
     /// one side read that the other has not taken yet. Lives on one relay loop and is touched only there.
     ///
     /// Bytes go from a read straight into a write on the other socket; only what that write leaves over is kept,
-    /// and while anything is kept for a side, reading from its partner stops (that is the backpressure, bounded by
-    /// `per_connection_buffer_limit_bytes` because no read is larger). A FIN read on one side becomes
-    /// `shutdown(SHUT_WR)` on the other once the kept bytes are written; the connection closes when both
-    /// directions are finished, or at once when either socket fails.
+    /// and reading from its partner stops once `per_connection_buffer_limit_bytes` are kept for a side (Envoy's
+    /// high watermark; no read goes past it). A FIN read on one side becomes
+    /// `shutdown(SHUT_WR)` on the other once the kept bytes are written; a socket closes once both its directions
+    /// have ended (its partner may still be writing what it was sent), and both close at once when either fails.
     final class RelayConnection {
         enum Phase {
             case connecting(deadline: Int64)
@@ -86,15 +86,20 @@
             run()
         }
 
-        /// Moves what can be moved in both directions, then closes the connection if both are finished.
+        /// Moves what can be moved in both directions, then closes each socket whose two directions have both
+        /// ended (the other may still be writing what it was sent).
         func run() {
             guard case .relaying = phase else { return }
             pump(from: .downstream)
             pump(from: .upstream)
             guard case .relaying = phase else { return }
-            if directionFinished(from: .downstream) && directionFinished(from: .upstream) {
-                close(idleTimedOut: false)
+            for side in [RelaySide.downstream, .upstream] {
+                let socket = state(side)
+                if !socket.closed, socket.sawEndOfInput, socket.outputShut {
+                    closeSide(side, idleTimedOut: false)
+                }
             }
+            finishIfBothClosed()
         }
 
         // MARK: Connect
@@ -126,16 +131,23 @@
 
         // MARK: Moving bytes
 
-        /// Writes what is kept for `source`'s partner, passes on a FIN, then reads from `source` while the partner
-        /// takes everything read.
+        /// Writes what is kept for `source`'s partner, passes on a FIN, then reads from `source` while less than
+        /// the buffer limit is kept for the partner (Envoy's high watermark: reading stops there).
         private func pump(from source: RelaySide) {
             let target = source.other
-            if !pending(toward: target).isEmpty {
-                guard flushPending(toward: target) else { return }
-            }
+            guard flushPending(toward: target) else { return }
             passOnEndOfInput(from: source)
             var reads = 0
-            while pending(toward: target).isEmpty, state(source).readable, !state(source).sawEndOfInput {
+            while state(source).readable, !state(source).sawEndOfInput {
+                let kept = pending(toward: target).count
+                guard kept < readLimit else {
+                    if !state(source).readingPaused {
+                        update(source) { $0.readingPaused = true }
+                        observer.relayPausedReading(source)
+                    }
+                    return
+                }
+                update(source) { $0.readingPaused = false }
                 // A socket that always has more must not keep the loop from its other connections.
                 if reads == RelayEventLoop.readsPerTurn {
                     loop.runAgain(self)
@@ -143,7 +155,7 @@
                 }
                 reads += 1
                 let buffer = loop.scratch
-                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, readLimit)])
+                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, readLimit - kept)])
                 switch RelaySystemCalls.read(state(source).fd, into: slice) {
                 case .moved(0):
                     update(source) { $0.sawEndOfInput = true }
@@ -152,9 +164,6 @@
                     lastActivity = loop.now
                     observer.relayRead(source, count: count)
                     guard forward(UnsafeRawBufferPointer(rebasing: slice[..<count]), to: target) else { return }
-                    if !pending(toward: target).isEmpty {
-                        observer.relayPausedReading(source)
-                    }
                 case .wouldBlock:
                     update(source) { $0.readable = false }
                 case .failed(let error):
@@ -168,7 +177,8 @@
         /// connection is then closed).
         private func forward(_ bytes: UnsafeRawBufferPointer, to target: RelaySide) -> Bool {
             var written = 0
-            while written < bytes.count, state(target).writable {
+            // Behind kept bytes, new ones queue: order is kept.
+            while written < bytes.count, state(target).writable, pending(toward: target).isEmpty {
                 switch RelaySystemCalls.write(
                     state(target).fd,
                     from: UnsafeRawBufferPointer(rebasing: bytes[written...])
@@ -193,7 +203,8 @@
             return true
         }
 
-        /// Writes kept bytes to `target`; true when none are left.
+        /// Writes kept bytes to `target` as far as it takes them; false when the write failed (the connection is
+        /// then closed).
         private func flushPending(toward target: RelaySide) -> Bool {
             while !pending(toward: target).isEmpty, state(target).writable {
                 let fd = state(target).fd
@@ -215,7 +226,7 @@
                     return false
                 }
             }
-            return pending(toward: target).isEmpty
+            return true
         }
 
         /// `source` ended its output and everything it sent was written on: the partner's output ends too.
@@ -226,10 +237,6 @@
             }
             RelaySystemCalls.shutdownOutput(state(target).fd)
             update(target) { $0.outputShut = true }
-        }
-
-        private func directionFinished(from source: RelaySide) -> Bool {
-            state(source).sawEndOfInput && state(source.other).outputShut
         }
 
         // MARK: Closing
@@ -267,22 +274,30 @@
                     .downstream,
                     facts: downstream.closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
                 )
+                observer.relayFinished()
             case .relaying:
-                phase = .closed
-                loop.forget(self)
-                RelaySystemCalls.close(downstream.fd)
-                RelaySystemCalls.close(upstream.fd)
-                towardUpstream.removeAll()
-                towardDownstream.removeAll()
-                observer.relaySideClosed(
-                    .downstream,
-                    facts: downstream.closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
-                )
-                observer.relaySideClosed(
-                    .upstream,
-                    facts: upstream.closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
-                )
+                for side in [RelaySide.downstream, .upstream] where !state(side).closed {
+                    closeSide(side, idleTimedOut: idleTimedOut)
+                }
+                finishIfBothClosed()
             }
+        }
+
+        private func closeSide(_ side: RelaySide, idleTimedOut: Bool) {
+            update(side) { $0.closed = true }
+            RelaySystemCalls.close(state(side).fd)
+            observer.relaySideClosed(
+                side,
+                facts: state(side).closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
+            )
+        }
+
+        private func finishIfBothClosed() {
+            guard case .relaying = phase, downstream.closed, upstream.closed else { return }
+            phase = .closed
+            loop.forget(self)
+            towardUpstream.removeAll()
+            towardDownstream.removeAll()
             observer.relayFinished()
         }
 

@@ -75,12 +75,13 @@
 
         /// Dials `settings.upstream` and relays between it and `downstream`, an accepted socket the loop now owns.
         /// Call on the loop's thread. If the upstream socket cannot even be made, the downstream is closed and
-        /// `observer` is told so as a connect failure.
+        /// `observer` is told so as a connect failure (and nil is returned).
+        @discardableResult
         public func relay(
             downstream: Int32,
             settings: RelaySettings,
             observer: any RelayConnectionObserver
-        ) {
+        ) -> RelayConnectionID? {
             let token = nextToken
             nextToken += 2
             let upstream: Int32
@@ -92,7 +93,7 @@
                 RelaySystemCalls.close(downstream)
                 observer.relaySideClosed(.downstream, facts: RelayCloseFacts(closeRequested: true))
                 observer.relayFinished()
-                return
+                return nil
             }
             let connection = RelayConnection(
                 token: token,
@@ -122,7 +123,15 @@
                 try RelaySystemCalls.startConnect(upstream, to: settings.upstream)
             } catch {
                 connection.connectFailed(errorNumber: error.errno, timedOut: false)
+                return nil
             }
+            return RelayConnectionID(token: token)
+        }
+
+        /// Closes one connection (both sides, as the relay's own close) if it is still open. Call on the loop's
+        /// thread.
+        public func close(_ id: RelayConnectionID) {
+            connections[id.token]?.close()
         }
 
         /// Accepts on `fd` (a listening socket the loop now owns) and gives each accepted socket to `onAccept`, on

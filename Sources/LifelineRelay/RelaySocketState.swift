@@ -9,6 +9,9 @@ struct RelaySocketState {
     var writable = false
     var sawEndOfInput = false
     var outputShut = false
+    var closed = false
+    /// Whether reading stopped because the partner holds the buffer limit (counted once per pause).
+    var readingPaused = false
     var errorNumber: Int32?
     var tcpInfo: TCPInfo?
 
