@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "LifelineConfig",
                 "LifelinePlan",
+                "LifelineRelay",
                 "LifelineSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

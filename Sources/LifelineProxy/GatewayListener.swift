@@ -1,4 +1,5 @@
 public import LifelinePlan
+import LifelineRelay
 import LifelineSocket
 import Logging
 import NIOConcurrencyHelpers
@@ -22,6 +23,10 @@ public final class GatewayListener: Sendable {
     let logger: Logger
     private let acceptedCheck: AcceptedSocketCheck
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
+    #if os(Linux)
+        /// The listening sockets relay loops accept on, when the listener's connections go to the relay.
+        let relaySockets = NIOLockedValueBox<[(loop: RelayEventLoop, fd: Int32)]>([])
+    #endif
     /// What accepted connections are given to; read once per accept, swapped whole by a reload.
     let current: NIOLockedValueBox<ListenerChainSet>
     /// Chains a reload replaced whose connections may still run; they drain and are forgotten once empty.
@@ -61,7 +66,10 @@ public final class GatewayListener: Sendable {
 
     /// The port the listener is bound to (differs from the plan's when the plan asked for port 0).
     public var localPort: Int? {
-        serverChannels.withLockedValue { $0.first?.localAddress?.port }
+        #if os(Linux)
+            if let relayPort { return relayPort }
+        #endif
+        return serverChannels.withLockedValue { $0.first?.localAddress?.port }
     }
 
     /// What the listener's chains are given when they are made.
@@ -109,6 +117,14 @@ public final class GatewayListener: Sendable {
     /// On failure the sockets already made are closed (the chains are left as they are).
     func bind(group: any EventLoopGroup, address: IPEndpoint) async throws {
         self.group.withLockedValue { $0 = group }
+        #if os(Linux)
+            do {
+                if try bindRelay(address: address) { return }
+            } catch {
+                await stopAccepting()
+                throw error
+            }
+        #endif
         let plan = self.plan
         let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
         var address = address
@@ -162,6 +178,9 @@ public final class GatewayListener: Sendable {
         for channel in channels {
             try? await channel.close()
         }
+        #if os(Linux)
+            await stopRelayAccepting()
+        #endif
     }
 
     /// Every chain runtime whose connections may still be open: the current ones and those a reload replaced.

@@ -1,0 +1,104 @@
+#if os(Linux)
+    import LifelinePlan
+    import LifelineRelay
+    import LifelineSocket
+    import Logging
+    import NIOConcurrencyHelpers
+
+    extension GatewayListener {
+        /// Whether the listener's connections go to the relay: it is selected (``L4Engine``), and every connection
+        /// would go to one tcp_proxy chain whose bytes pass untouched, with no listener filter to run first.
+        /// `tls_inspector` and chain matching on the accepted socket are not done by the relay yet, so such
+        /// listeners stay on NIO.
+        static func relayChain(_ chains: ListenerChainSet) -> TCPProxyChain? {
+            guard chains.inspection == nil, let index = chains.selector.unconditional,
+                let chain = chains.runtimes[index] as? TCPProxyChain, chain.isRelayEligible
+            else { return nil }
+            return chain
+        }
+
+        /// Makes the listening sockets (staged by the lifecycle driver as for NIO) and gives them to relay loops,
+        /// which accept on them; false, with nothing made, when the listener is not for the relay.
+        func bindRelay(address: IPEndpoint) throws -> Bool {
+            guard L4Engine.selected == .relay, let engine = RelayEngines.shared,
+                Self.relayChain(current.withLockedValue { $0 }) != nil
+            else { return false }
+            let plan = self.plan
+            let loops = plan.reusePort ? engine.loops : [engine.next()]
+            var address = address
+            let builder = ListeningSocketBuilder()
+            for loop in loops {
+                let fd = try builder.makeListeningSocket(
+                    listener: plan.name,
+                    address: address,
+                    options: plan.stagedOptions,
+                    backlog: plan.backlog
+                )
+                relaySockets.withLockedValue { $0.append((loop, fd)) }
+                if address.port == 0, let local = IPEndpoint.local(ofSocket: fd) {
+                    // Every SO_REUSEPORT socket of the listener must share the port the first one was given.
+                    address = IPEndpoint(host: address.host, port: local.port) ?? address
+                }
+                startRelayAccepting(fd: fd, on: loop)
+            }
+            logger.info(
+                "listening",
+                metadata: [
+                    "listener.address": "\(address)", "listener.sockets": "\(loops.count)",
+                    "listener.engine": "relay",
+                ]
+            )
+            return true
+        }
+
+        private func startRelayAccepting(fd: Int32, on loop: RelayEventLoop) {
+            let current = current
+            let budget = budget
+            let stats = stats
+            let logger = logger
+            loop.execute {
+                do {
+                    try loop.listen(fd: fd) { accepted in
+                        // As on NIO: the global cap first, then one read of the chain set per accept.
+                        guard budget.acquire() else {
+                            stats.increment(.downstreamGlobalOverflow)
+                            PosixSocketSystemCalls().close(accepted)
+                            return
+                        }
+                        guard let chain = Self.relayChain(current.withLockedValue { $0 }) else {
+                            // A reload gave the listener chains the relay cannot carry.
+                            budget.release()
+                            stats.increment(.noFilterChainMatch)
+                            PosixSocketSystemCalls().close(accepted)
+                            return
+                        }
+                        chain.relay(accepted: accepted, on: loop) { budget.release() }
+                    }
+                } catch {
+                    logger.error("the relay cannot accept on the listening socket", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+
+        /// Closes the relay's listening sockets (on their loops) and waits until they are closed.
+        func stopRelayAccepting() async {
+            let sockets = relaySockets.withLockedValue { sockets in
+                defer { sockets.removeAll() }
+                return sockets
+            }
+            for (loop, fd) in sockets {
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    loop.execute {
+                        loop.closeListener(fd: fd)
+                        done.resume()
+                    }
+                }
+            }
+        }
+
+        /// The port of the relay's listening sockets, if the relay accepts for the listener.
+        var relayPort: Int? {
+            relaySockets.withLockedValue { $0.first.flatMap { IPEndpoint.local(ofSocket: $0.fd)?.port } }
+        }
+    }
+#endif

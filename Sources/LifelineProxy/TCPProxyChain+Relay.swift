@@ -1,0 +1,37 @@
+#if os(Linux)
+    import LifelinePlan
+    import LifelineRelay
+    import LifelineSocket
+
+    extension TCPProxyChain {
+        /// Whether the relay can carry the chain's connections: bytes pass untouched both ways.
+        var isRelayEligible: Bool {
+            plan.tls == nil && context.cluster.isRelayEligible
+        }
+
+        /// Relays an accepted socket (owned by `loop` from now on) to the cluster's next endpoint. Runs on `loop`'s
+        /// thread; `whenFinished` runs there once both sockets are closed.
+        func relay(accepted fd: Int32, on loop: RelayEventLoop, whenFinished: @escaping () -> Void) {
+            let endpoint = context.cluster.pickEndpoint()
+            guard let settings = context.cluster.relaySettings(to: endpoint, idleTimeout: context.idleTimeout) else {
+                PosixSocketSystemCalls().close(fd)
+                whenFinished()
+                return
+            }
+            let relayed = context.relayed
+            let observer = TCPProxyRelayObserver(
+                listener: context,
+                upstreamAddress: endpoint,
+                peer: IPEndpoint.peer(ofSocket: fd)?.description
+            )
+            observer.whenFinished = { id in
+                if let id { relayed.remove(id, on: loop) }
+                whenFinished()
+            }
+            if let id = loop.relay(downstream: fd, settings: settings, observer: observer) {
+                observer.id = id
+                relayed.insert(id, on: loop)
+            }
+        }
+    }
+#endif
