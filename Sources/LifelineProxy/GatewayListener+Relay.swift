@@ -56,6 +56,7 @@
             let budget = budget
             let stats = stats
             let logger = logger
+            let table = connections.table(on: loop)
             loop.execute {
                 do {
                     try loop.listen(fd: fd) { accepted in
@@ -72,7 +73,7 @@
                             PosixSocketSystemCalls().close(accepted)
                             return
                         }
-                        chain.relay(accepted: accepted, on: loop) { budget.release() }
+                        chain.relay(accepted: accepted, on: loop, table: table) { budget.release() }
                     }
                 } catch {
                     logger.error("the relay cannot accept on the listening socket", metadata: ["error": "\(error)"])

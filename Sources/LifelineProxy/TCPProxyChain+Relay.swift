@@ -11,7 +11,12 @@
 
         /// Relays an accepted socket (owned by `loop` from now on) to the cluster's next endpoint. Runs on `loop`'s
         /// thread; `whenFinished` runs there once both sockets are closed.
-        func relay(accepted fd: Int32, on loop: RelayEventLoop, whenFinished: @escaping () -> Void) {
+        func relay(
+            accepted fd: Int32,
+            on loop: RelayEventLoop,
+            table: RelayConnectionTable,
+            whenFinished: @escaping () -> Void
+        ) {
             let endpoint = context.cluster.pickEndpoint()
             guard let settings = context.cluster.relaySettings(to: endpoint, idleTimeout: context.idleTimeout) else {
                 PosixSocketSystemCalls().close(fd)
@@ -22,7 +27,16 @@
             let observer = TCPProxyRelayObserver(
                 listener: context,
                 upstreamAddress: endpoint,
-                peer: IPEndpoint.peer(ofSocket: fd)?.description
+                peer: IPEndpoint.peer(ofSocket: fd)?.description,
+                downstream: fd,
+                table: table,
+                labels: ConnectionLabels(
+                    direction: .downstream,
+                    kind: .tcpProxy,
+                    listener: context.listenerName,
+                    filterChain: plan.name,
+                    cluster: context.cluster.plan.name
+                )
             )
             observer.whenFinished = { id in
                 if let id { relayed.remove(id, on: loop) }

@@ -11,6 +11,11 @@
         private let upstreamAddress: SocketAddress
         private let peer: String?
         private var accessLog = ConnectionAccessLog.Record(kind: "tcp_proxy")
+        private let table: RelayConnectionTable
+        private let labels: ConnectionLabels
+        /// The connection's two rows in the loop's table, while each socket is open.
+        private var downstreamRow: RelayConnectionTable.Row?
+        private var upstreamRow: RelayConnectionTable.Row?
         /// The connection's name on its loop, once the relay took it.
         var id: RelayConnectionID?
         /// Runs when both sockets are closed, with ``id``.
@@ -18,10 +23,20 @@
 
         /// Counts the downstream as accepted and the upstream connect as started; make it right before the relay
         /// dials `upstreamAddress`.
-        init(listener: TCPProxyListenerContext, upstreamAddress: SocketAddress, peer: String?) {
+        init(
+            listener: TCPProxyListenerContext,
+            upstreamAddress: SocketAddress,
+            peer: String?,
+            downstream: Int32,
+            table: RelayConnectionTable,
+            labels: ConnectionLabels
+        ) {
             self.listener = listener
             self.upstreamAddress = upstreamAddress
             self.peer = peer
+            self.table = table
+            self.labels = labels
+            downstreamRow = table.add(fd: downstream, labels: labels)
             listener.sessionStarted()
             listener.stats.increment(.downstreamConnectionsTotal)
             listener.stats.increment(.downstreamConnectionsActive)
@@ -37,7 +52,8 @@
             listener.logger.debug(message(), metadata: metadata)
         }
 
-        func relayUpstreamConnected() {
+        func relayUpstreamConnected(descriptor: Int32) {
+            upstreamRow = table.add(fd: descriptor, labels: labels.with(direction: .upstream))
             listener.cluster.stats.increment(.upstreamConnectionsActive)
             debug("upstream connected")
         }
@@ -57,9 +73,13 @@
             case .downstream:
                 listener.stats.increment(.downstreamBytesReceived, by: count)
                 accessLog.bytesReceived += count
+                downstreamRow?.bytesReceived += count
+                upstreamRow?.bytesSent += count
             case .upstream:
                 listener.stats.increment(.downstreamBytesSent, by: count)
                 accessLog.bytesSent += count
+                upstreamRow?.bytesReceived += count
+                downstreamRow?.bytesSent += count
             }
         }
 
@@ -82,6 +102,8 @@
             let reason = CloseReason.classify(facts)
             switch side {
             case .downstream:
+                if let downstreamRow { table.remove(downstreamRow) }
+                downstreamRow = nil
                 listener.stats.decrement(.downstreamConnectionsActive)
                 listener.stats.increment(.downstreamConnectionsDestroyed)
                 listener.stats.increment(reason.downstreamCounter)
@@ -92,6 +114,8 @@
                     reason: reason
                 )
             case .upstream:
+                if let upstreamRow { table.remove(upstreamRow) }
+                upstreamRow = nil
                 listener.cluster.stats.decrement(.upstreamConnectionsActive)
                 listener.cluster.stats.increment(reason.upstreamCounter)
             }

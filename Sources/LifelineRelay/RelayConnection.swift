@@ -111,7 +111,7 @@
                 return
             }
             phase = .relaying
-            observer.relayUpstreamConnected()
+            observer.relayUpstreamConnected(descriptor: upstream.fd)
         }
 
         /// The upstream did not connect: the downstream is closed, counted as the relay's close.

@@ -2,8 +2,9 @@
 /// and write its access log line. Every call comes on the connection's relay loop thread, in order; the relay keeps
 /// the observer until ``relayFinished()``.
 public protocol RelayConnectionObserver: AnyObject {
-    /// The upstream connect completed; bytes now flow both ways.
-    func relayUpstreamConnected()
+    /// The upstream connect completed (on socket `descriptor`, which the relay owns and closes; read it only
+    /// from these calls or on the loop's thread until the side is reported closed); bytes now flow both ways.
+    func relayUpstreamConnected(descriptor: Int32)
     /// The upstream connect failed (`timedOut`: `connect_timeout` passed); the downstream is closed next.
     func relayUpstreamConnectFailed(errorNumber: Int32, timedOut: Bool)
     /// `count` bytes were read from `side` (and are written, or held, for the other side).

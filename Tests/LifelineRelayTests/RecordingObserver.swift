@@ -18,7 +18,7 @@
 
         var snapshot: Record { record.withLock { $0 } }
 
-        func relayUpstreamConnected() { record.withLock { $0.connected = true } }
+        func relayUpstreamConnected(descriptor: Int32) { record.withLock { $0.connected = true } }
         func relayUpstreamConnectFailed(errorNumber: Int32, timedOut: Bool) {
             record.withLock { $0.connectFailure = (errorNumber, timedOut) }
         }
