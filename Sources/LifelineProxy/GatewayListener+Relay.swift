@@ -20,11 +20,11 @@
         /// Makes the listening sockets (staged by the lifecycle driver as for NIO) and gives them to relay loops,
         /// which accept on them; false, with nothing made, when the listener is not for the relay.
         func bindRelay(address: IPEndpoint) throws -> Bool {
-            guard L4Engine.selected == .relay, let engine = RelayEngines.shared,
+            guard engine == .relay, let relayEngine = RelayEngines.shared,
                 Self.relayChain(current.withLockedValue { $0 }) != nil
             else { return false }
             let plan = self.plan
-            let loops = plan.reusePort ? engine.loops : [engine.next()]
+            let loops = plan.reusePort ? relayEngine.loops : [relayEngine.next()]
             var address = address
             let builder = ListeningSocketBuilder()
             for loop in loops {
@@ -95,6 +95,11 @@
                     }
                 }
             }
+        }
+
+        /// Whether relay loops accept the listener's connections (rather than NIO).
+        public var isRelayed: Bool {
+            relaySockets.withLockedValue { !$0.isEmpty }
         }
 
         /// The port of the relay's listening sockets, if the relay accepts for the listener.

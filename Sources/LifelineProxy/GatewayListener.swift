@@ -36,6 +36,8 @@ public final class GatewayListener: Sendable {
     let connections: ConnectionTables
     /// The gateway's one budget of downstream connections, shared by all its listeners.
     let budget: DownstreamConnectionBudget
+    /// Which engine carries the listener's connections where the relay can (see ``L4Engine``).
+    let engine: L4Engine
 
     /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
     init(
@@ -44,8 +46,10 @@ public final class GatewayListener: Sendable {
         store: StatsStore,
         connections: ConnectionTables,
         budget: DownstreamConnectionBudget,
+        engine: L4Engine = .selected,
         makeChain: @escaping FilterChainFactory
     ) {
+        self.engine = engine
         self.store = store
         self.connections = connections
         self.budget = budget
