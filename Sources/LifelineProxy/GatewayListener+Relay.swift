@@ -57,6 +57,8 @@
             let stats = stats
             let logger = logger
             let table = connections.table(on: loop)
+            let check = acceptedCheck
+            let listenerName = plan.name
             loop.execute {
                 do {
                     try loop.listen(fd: fd) { accepted in
@@ -73,6 +75,7 @@
                             PosixSocketSystemCalls().close(accepted)
                             return
                         }
+                        check.apply(toDescriptor: accepted, listener: listenerName, logger: logger)
                         chain.relay(accepted: accepted, on: loop, table: table) { budget.release() }
                     }
                 } catch {

@@ -21,7 +21,7 @@ public final class GatewayListener: Sendable {
     let store: StatsStore
     private let makeChain: FilterChainFactory
     let logger: Logger
-    private let acceptedCheck: AcceptedSocketCheck
+    let acceptedCheck: AcceptedSocketCheck
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
     #if os(Linux)
         /// The listening sockets relay loops accept on, when the listener's connections go to the relay.
