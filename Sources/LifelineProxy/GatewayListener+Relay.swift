@@ -60,24 +60,30 @@
             let check = acceptedCheck
             let listenerName = plan.name
             loop.execute {
+                let backoff = RelayAcceptBackoff(stats: stats, logger: logger)
                 do {
-                    try loop.listen(fd: fd) { accepted in
-                        // As on NIO: the global cap first, then one read of the chain set per accept.
-                        guard budget.acquire() else {
-                            stats.increment(.downstreamGlobalOverflow)
-                            PosixSocketSystemCalls().close(accepted)
-                            return
-                        }
-                        guard let chain = Self.relayChain(current.withLockedValue { $0 }) else {
-                            // A reload gave the listener chains the relay cannot carry.
-                            budget.release()
-                            stats.increment(.noFilterChainMatch)
-                            PosixSocketSystemCalls().close(accepted)
-                            return
-                        }
-                        check.apply(toDescriptor: accepted, listener: listenerName, logger: logger)
-                        chain.relay(accepted: accepted, on: loop, table: table) { budget.release() }
-                    }
+                    try loop.listen(
+                        fd: fd,
+                        onAccept: { accepted in
+                            backoff.accepted()
+                            // As on NIO: the global cap first, then one read of the chain set per accept.
+                            guard budget.acquire() else {
+                                stats.increment(.downstreamGlobalOverflow)
+                                PosixSocketSystemCalls().close(accepted)
+                                return
+                            }
+                            guard let chain = Self.relayChain(current.withLockedValue { $0 }) else {
+                                // A reload gave the listener chains the relay cannot carry.
+                                budget.release()
+                                stats.increment(.noFilterChainMatch)
+                                PosixSocketSystemCalls().close(accepted)
+                                return
+                            }
+                            check.apply(toDescriptor: accepted, listener: listenerName, logger: logger)
+                            chain.relay(accepted: accepted, on: loop, table: table) { budget.release() }
+                        },
+                        onShortage: { error in backoff.refused(errorNumber: error) }
+                    )
                 } catch {
                     logger.error("the relay cannot accept on the listening socket", metadata: ["error": "\(error)"])
                 }

@@ -13,6 +13,8 @@
     public final class RelayEventLoop: @unchecked Sendable {
         /// Reads from one socket per turn before the loop serves the others.
         static let readsPerTurn = 16
+        /// How long accepting pauses after accept failed for want of resources.
+        public static let acceptBackoffMilliseconds: Int64 = 100
         private static let scratchBytes = 64 * 1024
         private static let wakeupToken: UInt64 = 0
 
@@ -135,8 +137,14 @@
         }
 
         /// Accepts on `fd` (a listening socket the loop now owns) and gives each accepted socket to `onAccept`, on
-        /// the loop's thread. Call on the loop's thread.
-        public func listen(fd: Int32, onAccept: @escaping (Int32) -> Void) throws(SystemCallError) {
+        /// the loop's thread. When accept fails for want of descriptors or memory, `onShortage` is told and
+        /// accepting pauses for ``acceptBackoffMilliseconds`` (the connections held go on being served) instead of
+        /// failing again at once. Call on the loop's thread.
+        public func listen(
+            fd: Int32,
+            onAccept: @escaping (Int32) -> Void,
+            onShortage: @escaping (Int32) -> Void = { _ in }
+        ) throws(SystemCallError) {
             let token = nextToken
             nextToken += 2
             try RelaySystemCalls.setNonBlocking(fd)
@@ -146,7 +154,7 @@
                 events: RelaySystemCalls.Readiness.readable | RelaySystemCalls.Readiness.edgeTriggered,
                 token: token
             )
-            listeners[token] = RelayListener(fd: fd, onAccept: onAccept)
+            listeners[token] = RelayListener(fd: fd, onAccept: onAccept, onShortage: onShortage)
             accept(token)
         }
 
@@ -236,8 +244,33 @@
         }
 
         private func accept(_ token: UInt64) {
-            while let listener = listeners[token], let fd = RelaySystemCalls.accept(listener.fd) {
-                listener.onAccept(fd)
+            while let listener = listeners[token], listener.resumeAt == nil {
+                switch RelaySystemCalls.accept(listener.fd) {
+                case .accepted(let fd):
+                    listener.onAccept(fd)
+                case .empty:
+                    return
+                case .failed:
+                    continue
+                case .shortage(let error):
+                    listeners[token]?.resumeAt = now + Self.acceptBackoffMilliseconds
+                    nextSweep = min(nextSweep, now + Self.acceptBackoffMilliseconds)
+                    listener.onShortage(error)
+                    return
+                }
+            }
+        }
+
+        /// Accepting again on listeners whose pause is over (edge-triggered: the backlog gives no new event).
+        private func resumeAccepting() {
+            for (token, listener) in listeners {
+                guard let resumeAt = listener.resumeAt else { continue }
+                if now >= resumeAt {
+                    listeners[token]?.resumeAt = nil
+                    accept(token)
+                } else {
+                    nextSweep = min(nextSweep, resumeAt)
+                }
             }
         }
 
@@ -263,6 +296,7 @@
                 connection.closeIdle()
             }
             nextSweep = connections.isEmpty ? .max : now + sweepInterval
+            resumeAccepting()
         }
     }
 #endif

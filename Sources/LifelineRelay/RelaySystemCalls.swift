@@ -67,11 +67,27 @@
             _ = Glibc.read(wakeup, &count, MemoryLayout<UInt64>.size)
         }
 
-        /// `accept4` with the new socket nonblocking; nil once the backlog is empty (or on a per-connection error,
-        /// which the next accept moves past).
-        static func accept(_ listening: Int32) -> Int32? {
+        /// What one `accept4` came to.
+        enum Accept: Equatable {
+            case accepted(Int32)
+            /// The backlog is empty.
+            case empty
+            /// Out of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): the connection stays in the
+            /// backlog and retrying at once fails again.
+            case shortage(Int32)
+            /// This connection failed (ECONNABORTED...); the next accept moves past it.
+            case failed(Int32)
+        }
+
+        /// `accept4` with the new socket nonblocking.
+        static func accept(_ listening: Int32) -> Accept {
             let fd = lifeline_relay_accept(listening)
-            return fd >= 0 ? fd : nil
+            if fd >= 0 { return .accepted(fd) }
+            switch errno {
+            case EAGAIN, EWOULDBLOCK: return .empty
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .shortage(errno)
+            default: return .failed(errno)
+            }
         }
 
         static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Transfer {
