@@ -4,6 +4,7 @@
     import LifelineSocket
     import Logging
     import NIOConcurrencyHelpers
+    import NIOCore
 
     extension GatewayListener {
         /// Whether the listener's connections go to the relay: it is selected (``L4Engine``), and every connection
@@ -19,9 +20,9 @@
 
         /// Makes the listening sockets (staged by the lifecycle driver as for NIO) and gives them to relay loops,
         /// which accept on them; false, with nothing made, when the listener is not for the relay.
-        func bindRelay(address: IPEndpoint) throws -> Bool {
-            guard engine == .relay, let relayEngine = RelayEngines.shared,
-                Self.relayChain(current.withLockedValue { $0 }) != nil
+        func bindRelay(address: IPEndpoint, group: any EventLoopGroup) throws -> Bool {
+            guard engine == .relay, Self.relayChain(current.withLockedValue { $0 }) != nil,
+                let relayEngine = RelayEngines.shared(loopCount: Array(group.makeIterator()).count)
             else { return false }
             let plan = self.plan
             let loops = plan.reusePort ? relayEngine.loops : [relayEngine.next()]

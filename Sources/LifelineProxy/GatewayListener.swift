@@ -123,7 +123,7 @@ public final class GatewayListener: Sendable {
         self.group.withLockedValue { $0 = group }
         #if os(Linux)
             do {
-                if try bindRelay(address: address) { return }
+                if try bindRelay(address: address, group: group) { return }
             } catch {
                 await stopAccepting()
                 throw error
