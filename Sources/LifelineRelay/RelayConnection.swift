@@ -17,7 +17,6 @@
         }
 
         let token: UInt64
-        let settings: RelaySettings
         let observer: any RelayConnectionObserver
         private unowned let loop: RelayEventLoop
         private(set) var phase: Phase
@@ -41,7 +40,6 @@
             loop: RelayEventLoop
         ) {
             self.token = token
-            self.settings = settings
             self.observer = observer
             self.loop = loop
             self.downstream = RelaySocketState(fd: downstream)
@@ -57,14 +55,6 @@
             if case .closed = phase { return true }
             return false
         }
-
-        var isConnecting: Bool {
-            if case .connecting = phase { return true }
-            return false
-        }
-
-        /// The two sockets, for the loop to watch and (at close) to forget.
-        var descriptors: (downstream: Int32, upstream: Int32) { (downstream.fd, upstream.fd) }
 
         // MARK: Readiness
 

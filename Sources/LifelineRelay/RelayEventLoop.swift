@@ -72,9 +72,6 @@
 
         // MARK: On the loop thread
 
-        /// Number of connections the loop relays.
-        public var connectionCount: Int { connections.count }
-
         /// Dials `settings.upstream` and relays between it and `downstream`, an accepted socket the loop now owns.
         /// Call on the loop's thread. If the upstream socket cannot even be made, the downstream is closed and
         /// `observer` is told so as a connect failure (and nil is returned).
