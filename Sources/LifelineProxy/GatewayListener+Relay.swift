@@ -12,10 +12,21 @@
         /// `tls_inspector` and chain matching on the accepted socket are not done by the relay yet, so such
         /// listeners stay on NIO.
         static func relayChain(_ chains: ListenerChainSet) -> TCPProxyChain? {
-            guard chains.inspection == nil, let index = chains.selector.unconditional,
+            guard !hasListenerFilter(chains.plan), let index = chains.selector.unconditional,
                 let chain = chains.runtimes[index] as? TCPProxyChain, chain.isRelayEligible
             else { return nil }
             return chain
+        }
+
+        /// Whether the plan configures any listener filter. Compared with a plan that configures none, leaving out
+        /// only the settings that apply to all filters, so a listener filter added to the plan later keeps its
+        /// listeners off the relay until the relay runs it.
+        static func hasListenerFilter(_ plan: ListenerPlan) -> Bool {
+            var filters = plan.listenerFilters
+            let none = ListenerFiltersPlan()
+            filters.timeout = none.timeout
+            filters.continueOnTimeout = none.continueOnTimeout
+            return filters != none
         }
 
         /// Makes the listening sockets (staged by the lifecycle driver as for NIO) and gives them to relay loops,
