@@ -275,9 +275,8 @@ struct ConfigErrorTests {
         )
         #expect(
             twoFilters.map(\.description) == [
-                "static_resources.listeners[0].filter_chains[0].filters: Lifeline runs one network filter per chain, "
-                    + "envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager; found 2 "
-                    + "(x.yaml:9:7)"
+                "static_resources.listeners[0].filter_chains[0].filters[0]: terminal filter \"envoy.tcp_proxy\" must be "
+                    + "the last filter in a network filter chain (as Envoy requires) (x.yaml:9:9)"
             ]
         )
     }
