@@ -15,6 +15,8 @@ Scenarios:
                  applies. About 96 clients are proxied; the others are closed as soon as they are accepted (not left
                  in the backlog) and counted as downstream_global_cx_overflow; accept(2) never fails for want of fds,
                  the gateway stays idle, and once the clients leave new ones are proxied.
+  connection-limit, slowloris, smuggling, h2-floods
+                 Abuse survived, answered and counted: see faults/abuse.py.
 """
 import argparse
 import os
@@ -310,7 +312,10 @@ def scenario_global_cap(workdir):
     return ok_closed and ok_served and ok_cpu and ok_resume and ok_counted
 
 
-SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap}
+sys.modules.setdefault("faults", sys.modules[__name__])  # abuse.py takes this module's helpers by name
+from abuse import SCENARIOS as ABUSE_SCENARIOS  # noqa: E402
+
+SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap, **ABUSE_SCENARIOS}
 
 
 def main():
