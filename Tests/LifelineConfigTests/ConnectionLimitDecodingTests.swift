@@ -6,16 +6,15 @@ import Testing
     static let filtersPath = "static_resources.listeners[0].filter_chains[0].filters"
     static let limitPath = "\(filtersPath)[0].typed_config"
 
-    /// The single listener with a connection_limit (its `typed_config` fields `fields`) before its tcp_proxy.
+    /// The single listener with a connection_limit before its tcp_proxy; `fields` are its `typed_config`'s, as a
+    /// flow mapping's entries.
     static func config(_ fields: String) -> String {
         singleListenerConfig().replacingFirst(
             "    - filters:\n",
             with: """
                     - filters:
                       - name: envoy.filters.network.connection_limit
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit
-                          \(fields)
+                        typed_config: { "@type": "\(ConnectionLimitConfig.typeURL)", \(fields) }
 
                 """
         )
@@ -23,8 +22,8 @@ import Testing
 
     @Test func readsEveryField() throws {
         let yaml = Self.config(
-            "{ stat_prefix: per_chain, max_connections: \"2\", delay: 1.5s, runtime_enabled: { default_value: false, "
-                + "runtime_key: cl.enabled } }"
+            "stat_prefix: per_chain, max_connections: \"2\", delay: 1.5s, runtime_enabled: { default_value: false, "
+                + "runtime_key: cl.enabled }"
         )
         let chain = try #require(decodeBootstrap(yaml).listeners.first?.filterChains.first)
         let limit = try #require(chain.connectionLimits.first)
@@ -36,7 +35,7 @@ import Testing
     }
 
     @Test func defaultsAreEnvoys() throws {
-        let yaml = Self.config("{ stat_prefix: c, max_connections: 1, delay: 0s }")
+        let yaml = Self.config("stat_prefix: c, max_connections: 1, delay: 0s")
         let limit = try #require(decodeBootstrap(yaml).listeners.first?.filterChains.first?.connectionLimits.first)
         #expect(limit.delay == nil, "0s is no delay")
         #expect(limit.enabled)
@@ -44,25 +43,25 @@ import Testing
 
     @Test func theLargestUInt64IsAccepted() throws {
         // Envoy accepts any UInt64Value from 1; past Int64.max it is held as Int64.max.
-        let yaml = Self.config("{ stat_prefix: c, max_connections: 18446744073709551615 }")
+        let yaml = Self.config("stat_prefix: c, max_connections: 18446744073709551615")
         let limit = try #require(decodeBootstrap(yaml).listeners.first?.filterChains.first?.connectionLimits.first)
         #expect(limit.maxConnections == UInt64(Int64.max))
     }
 
     @Test(arguments: [
         (
-            "{ stat_prefix: c, max_connections: 0 }", "\(limitPath).max_connections",
+            "stat_prefix: c, max_connections: 0", "\(limitPath).max_connections",
             "0 is out of range 1...9223372036854775807"
         ),
-        ("{ stat_prefix: \"\", max_connections: 1 }", "\(limitPath).stat_prefix", "must not be empty"),
-        ("{ max_connections: 1 }", limitPath, "connection_limit needs a stat_prefix"),
-        ("{ stat_prefix: c }", limitPath, "connection_limit needs max_connections (at least 1)"),
+        ("stat_prefix: \"\", max_connections: 1", "\(limitPath).stat_prefix", "must not be empty"),
+        ("max_connections: 1", limitPath, "connection_limit needs a stat_prefix"),
+        ("stat_prefix: c", limitPath, "connection_limit needs max_connections (at least 1)"),
         (
-            "{ stat_prefix: c, max_connections: 1, delay: -1s }", "\(limitPath).delay",
-            "duration \"-1s\" is negative; Envoy accepts only durations of 0s or more"
+            "stat_prefix: c, max_connections: 1, delay: -1s", "\(limitPath).delay",
+            "invalid duration \"-1s\": write seconds with an s suffix, e.g. \"15s\" or \"0.25s\""
         ),
         (
-            "{ stat_prefix: c, max_connections: 1, runtime_enabled: { runtime_key: k } }",
+            "stat_prefix: c, max_connections: 1, runtime_enabled: { runtime_key: k }",
             "\(limitPath).runtime_enabled",
             "runtime_enabled needs a default_value"
         ),
@@ -72,7 +71,7 @@ import Testing
     }
 
     @Test func unknownFieldsAreErrors() {
-        let diagnostics = decodeErrors(Self.config("{ stat_prefix: c, max_connections: 1, max_conections: 2 }"))
+        let diagnostics = decodeErrors(Self.config("stat_prefix: c, max_connections: 1, max_conections: 2"))
         #expect(diagnostics.map(\.path) == ["\(Self.limitPath).max_conections"])
     }
 
@@ -102,15 +101,10 @@ import Testing
     }
 
     @Test func twoLimitsInOneChainAreBothKept() throws {
-        let yaml = Self.config(
-            """
-            { stat_prefix: first, max_connections: 5 }
-                  - name: second
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit
-                      stat_prefix: second
-                      max_connections: 3
-            """
+        let second = "{ \"@type\": \"\(ConnectionLimitConfig.typeURL)\", stat_prefix: second, max_connections: 3 }"
+        let yaml = Self.config("stat_prefix: first, max_connections: 5").replacingFirst(
+            "      - name: envoy.filters.network.tcp_proxy\n",
+            with: "      - { name: second, typed_config: \(second) }\n      - name: envoy.filters.network.tcp_proxy\n"
         )
         let chain = try #require(decodeBootstrap(yaml).listeners.first?.filterChains.first)
         #expect(chain.connectionLimits.map(\.statPrefix) == ["first", "second"])

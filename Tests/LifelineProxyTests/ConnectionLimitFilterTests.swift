@@ -26,7 +26,7 @@ extension LiveProxyTests {
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit
                       stat_prefix: per_chain
-                      max_connections: \(max)\(delay.map { "\n              delay: \($0)" } ?? "")
+                      max_connections: \(max)\(delay.map { "\n          delay: \($0)" } ?? "")
                   - name: envoy.filters.network.tcp_proxy
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
@@ -51,7 +51,7 @@ extension LiveProxyTests {
         static func withLimitedGateway(
             max: Int,
             delay: String? = nil,
-            _ body: @Sendable (Gateway, Int, Counter, any EventLoopGroup) async throws -> Void
+            _ body: @escaping @Sendable (Gateway, Int, Counter, any EventLoopGroup) async throws -> Void
         ) async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let received = Counter()
