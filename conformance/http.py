@@ -363,6 +363,14 @@ def _curl_checks(run: Run, mode: str, ports: dict):
                     {"status": 200, "interim": [], "upgrade": None, "http2-settings": None},
                     lambda r: {"interim": r.interim, "upgrade": _seen_header(r, "upgrade"),
                                "http2-settings": _seen_header(r, "http2-settings")})
+    if mode == "h1":
+        absolute = curl(run, mode, ports, "/", host="elsewhere.test",
+                        extra=("--request-target", "http://a.test/echo/absolute?q=1"))
+        yield check("absolute-form", "an absolute-form request target (as sent to a proxy) with another Host: routed "
+                    "by the URL's path, its authority as the host", absolute,
+                    {"status": 200, "upstream": "a", "path": "/echo/absolute?q=1", "host": "a.test"},
+                    lambda r: {"upstream": r.json().get("upstream"), "path": r.json().get("path"),
+                               "host": _seen_header(r, "host")})
     if mode == "https1":
         no_alpn = curl(run, mode, ports, "/echo/no-alpn", extra=("--no-alpn",))
         yield check("no-alpn", "TLS without ALPN: HTTP/1.1 (codec AUTO reads the bytes)", no_alpn,

@@ -29,16 +29,7 @@ import threading
 import time
 import urllib.request
 
-
-def result(sid, measured, expected, ok):
-    """faults.py's report line (looked up when first used, as faults.py imports this module)."""
-    from faults import result as report
-    return report(sid, measured, expected, ok)
-
-
-def free_port():
-    from faults import free_port as port
-    return port()
+from faults import LIFELINE, free_port, result
 
 try:
     import h2.config
@@ -128,7 +119,6 @@ class Proxy:
             command = ["envoy", "-c", self.config, "--concurrency", "2", "--disable-hot-restart",
                        "--base-id", str(admin_port)]
         else:
-            from faults import LIFELINE
             command = [LIFELINE, "run", "--config", self.config, "--event-loops", "2", "--drain-time-s", "0"]
         self.proc = subprocess.Popen(command, stdout=self.log, stderr=self.log)
 

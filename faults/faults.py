@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lifeline under faults and exhausted resources: the real release binary, real sockets on loopback.
 
-  faults/run [--only fd-exhaustion,global-cap] [--no-build]
+  faults/run [--only fd-exhaustion,global-cap,secure-defaults] [--no-build]
 
 Scenarios:
   fd-exhaustion  The gateway runs with RLIMIT_NOFILE 256 and 400 clients connect (each proxied connection holds two
@@ -15,6 +15,8 @@ Scenarios:
                  applies. About 96 clients are proxied; the others are closed as soon as they are accepted (not left
                  in the backlog) and counted as downstream_global_cx_overflow; accept(2) never fails for want of fds,
                  the gateway stays idle, and once the clients leave new ones are proxied.
+  secure-defaults  What a config silent on security gets (faults/defaults.py): admin only on loopback, no open
+                 proxy, TLS 1.2 at least, Envoy's header limit, no key material in check, /config_dump or logs.
   connection-limit, slowloris, smuggling, h2-floods
                  Abuse survived, answered and counted: see faults/abuse.py.
 """
@@ -112,7 +114,7 @@ def tcp_proxy_config(port, upstream_port, max_connections=None):
 
 
 class Gateway:
-    def __init__(self, workdir, name, config, nofile=None):
+    def __init__(self, workdir, name, config, nofile=None, extra=()):
         self.config = os.path.join(workdir, f"{name}.yaml")
         with open(self.config, "w") as f:
             f.write(config)
@@ -123,7 +125,7 @@ class Gateway:
             if nofile:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-        self.proc = subprocess.Popen([LIFELINE, "run", "--config", self.config, "--event-loops", "2", "--drain-time-s", "0"],
+        self.proc = subprocess.Popen([LIFELINE, "run", "--config", self.config, "--event-loops", "2", "--drain-time-s", "0", *extra],
                                      stdout=self.log, stderr=self.log, preexec_fn=limit)
 
     def wait_listening(self, port, timeout=10):
@@ -312,10 +314,14 @@ def scenario_global_cap(workdir):
     return ok_closed and ok_served and ok_cpu and ok_resume and ok_counted
 
 
-sys.modules.setdefault("faults", sys.modules[__name__])  # abuse.py takes this module's helpers by name
+# Scenario modules import this one as `faults`; run as a script it is `__main__`, so alias it rather than load it
+# twice (a second copy would keep its own RESULTS).
+sys.modules.setdefault("faults", sys.modules[__name__])
 from abuse import SCENARIOS as ABUSE_SCENARIOS  # noqa: E402
+from defaults import scenario_secure_defaults  # noqa: E402
 
-SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap, **ABUSE_SCENARIOS}
+SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap,
+             "secure-defaults": scenario_secure_defaults, **ABUSE_SCENARIOS}
 
 
 def main():

@@ -118,6 +118,12 @@ struct HTTPLocalReply: Equatable {
         body: "",
         flag: .downstreamProtocolError
     )
+    /// An absolute-form request target that is not an `http` or `https` URL with an authority.
+    static let invalidRequestTarget = HTTPLocalReply(
+        status: .badRequest,
+        body: "Bad Request",
+        flag: .downstreamProtocolError
+    )
     static let upgradeRequired = HTTPLocalReply(status: .upgradeRequired, body: "", flag: .downstreamProtocolError)
     static let requestTimeout = HTTPLocalReply(status: .requestTimeout, body: "request timeout", flag: nil)
     static let headersWithUnderscores = HTTPLocalReply(

@@ -8,6 +8,12 @@ extension HTTPStreamHandler {
         cancelIdleTimer()
         headersTimer?.cancel()
         headersTimer = nil
+        var received = received
+        let target = HTTPRequestTarget(uri: received.uri, isConnect: received.method == .CONNECT)
+        if case .absolute(let authority, let path) = target {
+            received.uri = path
+            received.headers.replaceOrAdd(name: "host", value: authority)
+        }
         var head = received
         let stream = HTTPActiveStream(handler: self, head: received, eventLoop: context.eventLoop)
         self.stream = stream
@@ -18,6 +24,11 @@ extension HTTPStreamHandler {
             // HTTP/1.1's decoder enforces max_request_headers_kb itself (431 and close); on HTTP/2 only this stream
             // is refused.
             sendLocalReply(.requestHeadersTooLarge)
+            return
+        }
+        if target == .invalid {
+            closeAfterResponse = true
+            sendLocalReply(.invalidRequestTarget)
             return
         }
         if codec == .http1 && received.version.major == 1 && received.version.minor == 0 {
