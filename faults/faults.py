@@ -17,6 +17,8 @@ Scenarios:
                  the gateway stays idle, and once the clients leave new ones are proxied.
   secure-defaults  What a config silent on security gets (faults/defaults.py): admin only on loopback, no open
                  proxy, TLS 1.2 at least, Envoy's header limit, no key material in check, /config_dump or logs.
+  connection-limit, slowloris, smuggling, h2-floods
+                 Abuse survived, answered and counted: see faults/abuse.py.
 """
 import argparse
 import os
@@ -315,10 +317,11 @@ def scenario_global_cap(workdir):
 # Scenario modules import this one as `faults`; run as a script it is `__main__`, so alias it rather than load it
 # twice (a second copy would keep its own RESULTS).
 sys.modules.setdefault("faults", sys.modules[__name__])
+from abuse import SCENARIOS as ABUSE_SCENARIOS  # noqa: E402
 from defaults import scenario_secure_defaults  # noqa: E402
 
 SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap,
-             "secure-defaults": scenario_secure_defaults}
+             "secure-defaults": scenario_secure_defaults, **ABUSE_SCENARIOS}
 
 
 def main():

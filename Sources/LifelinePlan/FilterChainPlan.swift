@@ -11,6 +11,9 @@ public struct FilterChainPlan: Sendable, Hashable {
     /// `transport_socket` `envoy.transport_sockets.tls`: TLS is terminated here. Nil: the bytes pass as they arrive
     /// (raw_buffer), which behind `tls_inspector` is SNI passthrough.
     public var tls: DownstreamTlsPlan?
+    /// The `connection_limit` filters before the terminal one, in config order: each must admit a connection before
+    /// the terminal filter sees it.
+    public var connectionLimits: [ConnectionLimitFilterPlan]
     /// The terminal network filter.
     public var filter: NetworkFilterPlan
     public var origin: ConfigOrigin
@@ -19,12 +22,14 @@ public struct FilterChainPlan: Sendable, Hashable {
         name: String,
         match: FilterChainMatchPlan = FilterChainMatchPlan(),
         tls: DownstreamTlsPlan? = nil,
+        connectionLimits: [ConnectionLimitFilterPlan] = [],
         filter: NetworkFilterPlan,
         origin: ConfigOrigin
     ) {
         self.name = name
         self.match = match
         self.tls = tls
+        self.connectionLimits = connectionLimits
         self.filter = filter
         self.origin = origin
     }

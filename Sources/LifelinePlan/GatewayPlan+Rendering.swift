@@ -84,8 +84,20 @@ extension FilterChainPlan {
             ("name", .string(name)),
             ("filter_chain_match", match.summary),
             ("transport_socket", tls.map { .object([("tls", $0.summary)]) } ?? .string("raw_buffer")),
+            ("connection_limit", connectionLimits.isEmpty ? nil : .array(connectionLimits.map(\.summary))),
             ("tcp_proxy", tcpProxy?.summary),
             ("http_connection_manager", httpConnectionManager?.summary),
+        ])
+    }
+}
+
+extension ConnectionLimitFilterPlan {
+    var summary: ConfigTree {
+        .object([
+            ("stat_prefix", .string(statPrefix)),
+            ("max_connections", .number(maxConnections)),
+            ("delay", .string(delay.map(ProtoDuration.format) ?? "none: closed at once")),
+            ("enabled", .bool(enabled)),
         ])
     }
 }

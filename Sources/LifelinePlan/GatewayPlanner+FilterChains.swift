@@ -38,6 +38,7 @@ extension GatewayPlanner {
             name: chain.name.flatMap { $0.isEmpty ? nil : $0 } ?? chain.origin.path,
             match: planMatch(chain.match),
             tls: tls,
+            connectionLimits: chain.connectionLimits.map(ConnectionLimitFilterPlan.init),
             filter: filter,
             origin: chain.origin
         )

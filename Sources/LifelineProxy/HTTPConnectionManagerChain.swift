@@ -206,6 +206,10 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             HTTP2Setting(parameter: .maxHeaderListSize, value: plan.maxRequestHeadersKb * 1024 * 2),
         ]
         configuration.targetWindowSize = min(options.initialConnectionWindowSize, Int(Int32.max))
+        // Envoy's flood limits: answers (PING and SETTINGS acknowledgements) queued for a client that does not read,
+        // and empty DATA frames in a row; past either the connection ends with GOAWAY, counted in HTTP2Flood's stats.
+        configuration.maximumBufferedControlFrames = options.maxOutboundControlFrames
+        configuration.maximumSequentialEmptyDataFrames = options.maxConsecutiveInboundFramesWithEmptyPayload
         // swift-nio-http2 allows 200 PING/SETTINGS/PRIORITY frames per 30 s by default, which gRPC's BDP pings
         // (one per burst of data) can exceed on a busy connection; abusive PINGs are policed by HTTP2PingHandler.
         configuration.controlFrameRateLimit.maximumCount = 10_000

@@ -15,6 +15,8 @@ public enum StatScope: Sendable, Hashable {
     case tcp(String)
     /// `cluster.<name>.`: upstream connections and requests.
     case cluster(String)
+    /// `connection_limit.<stat_prefix>.`: a `connection_limit` network filter.
+    case connectionLimit(String)
 
     /// The dotted prefix of every stat of the scope, ending in a dot (empty for ``root``).
     public var prefix: String {
@@ -25,6 +27,7 @@ public enum StatScope: Sendable, Hashable {
         case .listenerHTTP(let listener, let prefix): "listener.\(listener).http.\(prefix)."
         case .tcp(let prefix): "tcp.\(prefix)."
         case .cluster(let name): "cluster.\(name)."
+        case .connectionLimit(let prefix): "connection_limit.\(prefix)."
         }
     }
 
@@ -37,6 +40,7 @@ public enum StatScope: Sendable, Hashable {
         case .listenerHTTP: Self.listenerHTTPNames
         case .tcp: Self.tcpNames
         case .cluster: Self.clusterNames
+        case .connectionLimit: [.connectionLimitLimited, .connectionLimitActive]
         }
     }
 
@@ -49,7 +53,8 @@ public enum StatScope: Sendable, Hashable {
     }
 
     private static let rootNames: [ProxyStats.Name] = [
-        .clientHelloTooLarge, .http2KeepaliveTimeout, .http2TooManyPings,
+        .clientHelloTooLarge, .http2KeepaliveTimeout, .http2TooManyPings, .http2InboundEmptyFramesFlood,
+        .http2OutboundControlFlood, .http2HeaderListSizeTooLarge,
     ]
 
     /// Envoy's listener stats, plus Lifeline's breakdown of `downstream_cx_destroy` by cause (the listener owns the
@@ -74,7 +79,7 @@ public enum StatScope: Sendable, Hashable {
         .downstreamRequests3xx, .downstreamRequests4xx, .downstreamRequests5xx, .downstreamRequestsActive,
         .downstreamRequestTimeout, .downstreamRequestHeaderTimeout, .downstreamRequestIdleTimeout,
         .downstreamRequestMaxDurationReached, .downstreamRequestRxReset, .downstreamRequestTxReset, .noRoute,
-        .noCluster,
+        .noCluster, .downstreamRequestsTooManyPrematureResets,
     ]
 
     private static let listenerHTTPNames: [ProxyStats.Name] = [
