@@ -180,10 +180,37 @@ public struct ListenerFiltersPlan: Sendable, Hashable {
     /// `continue_on_listener_filters_timeout`: on timeout, choose a chain with what is known (raw_buffer, no SNI)
     /// instead of closing the connection.
     public var continueOnTimeout: Bool
+    /// `envoy.filters.listener.proxy_protocol` is configured: read a PROXY protocol header first and take the
+    /// addresses it names.
+    public var proxyProtocol: ProxyProtocolConfig?
+    /// Whether `proxy_protocol` is listed before `tls_inspector` (filters run in their listed order; with the
+    /// inspector first, it sees the PROXY header and takes the connection for `raw_buffer`, as in Envoy).
+    public var proxyProtocolFirst: Bool
 
-    public init(tlsInspector: Bool = false, timeout: Duration? = .seconds(15), continueOnTimeout: Bool = false) {
+    public init(
+        tlsInspector: Bool = false,
+        timeout: Duration? = .seconds(15),
+        continueOnTimeout: Bool = false,
+        proxyProtocol: ProxyProtocolConfig? = nil,
+        proxyProtocolFirst: Bool = true
+    ) {
         self.tlsInspector = tlsInspector
         self.timeout = timeout
         self.continueOnTimeout = continueOnTimeout
+        self.proxyProtocol = proxyProtocol
+        self.proxyProtocolFirst = proxyProtocolFirst
+    }
+
+    /// Whether any listener filter runs before a chain is chosen.
+    public var isEmpty: Bool { !tlsInspector && proxyProtocol == nil }
+
+    /// The names of the filters that run, in the order they run.
+    public var names: [String] {
+        var names: [String] = []
+        if tlsInspector { names.append(ListenerFilterConfig.tlsInspectorName) }
+        if proxyProtocol != nil {
+            names.insert(ProxyProtocolConfig.name, at: proxyProtocolFirst ? 0 : names.count)
+        }
+        return names
     }
 }

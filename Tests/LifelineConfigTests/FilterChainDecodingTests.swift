@@ -211,7 +211,6 @@ struct FilterChainDecodingTests {
     @Test(arguments: [
         "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
         "type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
-        "type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol",
     ])
     func otherListenerFiltersAreNamedAsNotSupported(_ type: String) {
         expectSingleError(
@@ -221,7 +220,7 @@ struct FilterChainDecodingTests {
             ),
             path: "static_resources.listeners[0].listener_filters[0].typed_config.@type",
             message: "listener filter \"\(type)\" is not supported by Lifeline, which runs "
-                + ListenerFilterConfig.tlsInspectorTypeURL
+                + "\(ListenerFilterConfig.tlsInspectorTypeURL) and \(ProxyProtocolConfig.typeURL)"
         )
     }
 
