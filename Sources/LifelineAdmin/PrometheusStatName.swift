@@ -35,6 +35,9 @@ public struct PrometheusStatName: Sendable, Hashable {
         case .cluster(let name):
             scope = "cluster."
             labels.append(("envoy_cluster_name", name))
+        case .proxyProtocol:
+            // Envoy has no tag for the filter's prefix: it stays in the name.
+            scope = sample.scope.prefix
         }
         self.name = Self.sanitized("envoy." + scope + leaf)
         self.labels = labels
