@@ -33,8 +33,18 @@ extension ProxyProtocolConfig {
         return matchType == 0 ? .all : .only(types)
     }
 
-    /// A TLV type: Envoy's `uint32` constrained below 256.
+    /// A TLV type: Envoy's `uint32` constrained below 256. Envoy's YAML reader takes a hexadecimal scalar
+    /// (`tlv_type: 0xEA`, as TLV types are usually written) for its number, and so does Lifeline here.
     static func tlvType(_ value: FieldValue) -> UInt8? {
+        if case .string(let text) = value.tree.value, text.lowercased().hasPrefix("0x"),
+            let number = UInt32(text.dropFirst(2), radix: 16)
+        {
+            guard number < 256 else {
+                value.error("a TLV type is less than 256")
+                return nil
+            }
+            return UInt8(number)
+        }
         guard let number = value.integer(in: 0...Int64(UInt32.max)) else { return nil }
         guard number < 256 else {
             value.error("a TLV type is less than 256")

@@ -34,9 +34,19 @@ public struct ProxyProtocolParser: Sendable {
         self.maxV2PayloadLength = maxV2PayloadLength
     }
 
-    /// What the readable bytes of `buffer` are, read from its reader index.
+    /// What the readable bytes of `buffer` are, read from its reader index. Only the bytes that can decide are
+    /// copied: a v2 block is looked at whole only once it has all arrived, so a header sent a byte at a time costs
+    /// no more than one sent at once.
     public func parse(_ buffer: ByteBuffer) -> Outcome {
-        parse(Array(buffer.readableBytesView.prefix(Self.v2FixedLength + maxV2PayloadLength)))
+        let view = buffer.readableBytesView
+        let head = Array(view.prefix(Self.v2FixedLength))
+        guard head.count == Self.v2FixedLength, Self.startsLike(head, Self.v2Signature) else {
+            return parse(Array(view.prefix(Self.maxV1Length)))
+        }
+        let outcome = parse(head)
+        guard outcome == .needMoreData else { return outcome }
+        let length = Self.v2FixedLength + (Int(head[14]) << 8 | Int(head[15]))
+        return view.count < length ? .needMoreData : parse(Array(view.prefix(length)))
     }
 
     /// What `bytes`, the first bytes of a connection, are.

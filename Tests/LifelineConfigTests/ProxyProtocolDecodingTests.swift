@@ -61,6 +61,16 @@ struct ProxyProtocolDecodingTests {
         #expect(try decoded("pass_through_tlvs: {}").passThroughTLVs == .all)
     }
 
+    /// `0xEA` as YAML writes it, as Envoy reads it.
+    @Test func aTLVTypeMayBeHexadecimal() throws {
+        #expect(try decoded("rules: [{ tlv_type: 0xEA }]").rules.map(\.tlvType) == [0xEA])
+        expectSingleError(
+            config("rules: [{ tlv_type: 0x100 }]"),
+            path: "static_resources.listeners[0].listener_filters[0].typed_config.rules[0].tlv_type",
+            message: "a TLV type is less than 256"
+        )
+    }
+
     @Test func aTLVTypeIsBelow256() {
         expectSingleError(
             config("rules: [{ tlv_type: 256, on_tlv_present: { key: x } }]"),

@@ -201,6 +201,23 @@ import Testing
         }
     }
 
+    /// From a ByteBuffer as from an array: every prefix waits, and a broken fixed part is malformed at once, however
+    /// long the length it announces.
+    @Test func aByteBufferGetsTheSameAnswers() {
+        let header = ProxyProtocolSamples.nlb
+        for count in 0..<header.count {
+            #expect(parser.parse(ByteBuffer(bytes: header[..<count])) == .needMoreData, "\(count) bytes")
+        }
+        #expect(parser.parse(ByteBuffer(bytes: header)) == parser.parse(header))
+        let badVersion = ProxyProtocolSamples.signature + [0x31, 0x11, 0xFF, 0xFF]
+        if case .malformed(.v2, _) = parser.parse(ByteBuffer(bytes: badVersion)) {
+        } else {
+            Issue.record("\(parser.parse(ByteBuffer(bytes: badVersion)))")
+        }
+        let line = ProxyProtocolSamples.v1("PROXY TCP4 198.18.0.8 198.18.0.1 40002 443\r\n")
+        #expect(parser.parse(ByteBuffer(bytes: line + [1, 2])) == parser.parse(line))
+    }
+
     @Test func aByteBufferIsReadFromItsReaderIndex() {
         var buffer = ByteBuffer(bytes: [0, 0] + ProxyProtocolSamples.nlb)
         buffer.moveReaderIndex(forwardBy: 2)
