@@ -83,7 +83,9 @@ extension ProxyProtocolConfig {
                     ? nil
                     : .array(
                         rules.map { rule in
-                            .string("TLV \(rule.tlvType) kept as \(rule.key ?? "-")")
+                            let namespace = rule.metadataNamespace.isEmpty ? Self.name : rule.metadataNamespace
+                            let hex = String(rule.tlvType, radix: 16, uppercase: true)
+                            return .string("TLV 0x\(hex) kept as \(rule.key.map { "\(namespace).\($0)" } ?? "-")")
                         }
                     )
             ),

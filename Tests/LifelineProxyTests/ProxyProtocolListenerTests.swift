@@ -1,6 +1,7 @@
 import LifelineConfig
 import LifelinePlan
 import LifelineProxy
+import Logging
 import NIOCore
 import NIOPosix
 import Testing
@@ -284,6 +285,35 @@ extension LiveProxyTests {
             withExtendedLifetime(refusing) {}
         }
 
+        /// The per-request and the per-connection access log lines name the client the header named.
+        @Test func theAccessLogsNameTheClientInTheHeader() async throws {
+            let entries = Box<[Logger.Metadata]>([])
+            var logger = Logger(label: "lifeline-test") { _ in MetadataRecorder(entries: entries) }
+            logger.logLevel = .info
+            let manager = HTTPPlans.manager(routes: [HTTPPlans.route()])
+            var filters = ListenerFiltersPlan()
+            filters.proxyProtocol = .init()
+            try await withHTTPGateway(manager, listenerFilters: filters, logger: logger) { harness, _, group in
+                let request = "GET /hello HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n"
+                let client = try await connectClient(port: harness.port, group: group)
+                _ = try await withDeadline(seconds: 20) {
+                    try await client.executeThenClose { inbound, outbound in
+                        try await outbound.write(ByteBuffer(bytes: ProxyProtocolSamples.nlb + Array(request.utf8)))
+                        return await readAll(inbound).0
+                    }
+                }
+                #expect(
+                    await eventually {
+                        entries.value.contains { $0["access.kind"] == "http_connection_manager" }
+                    }
+                )
+                let perRequest = entries.value.first { $0["access.kind"] == "http" }
+                #expect(perRequest?["downstream.remote_address"] == "198.18.0.7:40001")
+                let connection = entries.value.first { $0["access.kind"] == "http_connection_manager" }
+                #expect(connection?["connection.peer"] == "198.18.0.7:40001")
+            }
+        }
+
         /// With `use_remote_address`, `x-forwarded-for` carries the client the header named.
         @Test func xForwardedForCarriesTheClientInTheHeader() async throws {
             let manager = HTTPPlans.manager(routes: [HTTPPlans.route()]) { $0.useRemoteAddress = true }
@@ -302,5 +332,21 @@ extension LiveProxyTests {
                 #expect(response.split(whereSeparator: \.isNewline).contains("x-forwarded-for: 198.18.0.7"))
             }
         }
+    }
+}
+
+/// Keeps the metadata of every line logged at info or above.
+private struct MetadataRecorder: LogHandler {
+    let entries: Box<[Logger.Metadata]>
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        entries.update { $0.append(metadata.merging(event.metadata ?? [:]) { $1 }) }
     }
 }
