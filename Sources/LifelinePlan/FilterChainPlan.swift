@@ -82,6 +82,8 @@ public struct FilterChainMatchPlan: Sendable, Hashable {
     public var sourcePrefixRanges: [CIDRRange]
     /// `source_ports`: the peer's port.
     public var sourcePorts: [Int]
+    /// `direct_source_prefix_ranges`: the socket's own peer (the load balancer, behind `proxy_protocol`).
+    public var directSourcePrefixRanges: [CIDRRange]
 
     public init(
         destinationPort: Int? = nil,
@@ -91,7 +93,8 @@ public struct FilterChainMatchPlan: Sendable, Hashable {
         applicationProtocols: [String] = [],
         sourceType: SourceType = .any,
         sourcePrefixRanges: [CIDRRange] = [],
-        sourcePorts: [Int] = []
+        sourcePorts: [Int] = [],
+        directSourcePrefixRanges: [CIDRRange] = []
     ) {
         self.destinationPort = destinationPort
         self.prefixRanges = prefixRanges
@@ -101,6 +104,7 @@ public struct FilterChainMatchPlan: Sendable, Hashable {
         self.sourceType = sourceType
         self.sourcePrefixRanges = sourcePrefixRanges
         self.sourcePorts = sourcePorts
+        self.directSourcePrefixRanges = directSourcePrefixRanges
     }
 }
 
@@ -141,9 +145,11 @@ public struct ConnectionFacts: Sendable, Hashable {
     /// The local address and port the connection was made to; `address` as 4 or 16 bytes.
     public var destinationAddress: [UInt8]
     public var destinationPort: Int
-    /// The peer's address (4 or 16 bytes) and port.
+    /// The peer's address (4 or 16 bytes) and port: the client a PROXY header named, else the socket's peer.
     public var sourceAddress: [UInt8]
     public var sourcePort: Int
+    /// The socket's own peer (4 or 16 bytes), whatever a PROXY header said: `direct_source_prefix_ranges` matches it.
+    public var directSourceAddress: [UInt8]
     /// `tls` or `raw_buffer` as `tls_inspector` detected it; `raw_buffer` without it.
     public var transportProtocol: String
     /// The SNI of the ClientHello, lower-cased; nil when there was none.
@@ -158,12 +164,14 @@ public struct ConnectionFacts: Sendable, Hashable {
         sourcePort: Int,
         transportProtocol: String = "raw_buffer",
         serverName: String? = nil,
-        applicationProtocols: [String] = []
+        applicationProtocols: [String] = [],
+        directSourceAddress: [UInt8]? = nil
     ) {
         self.destinationAddress = destinationAddress
         self.destinationPort = destinationPort
         self.sourceAddress = sourceAddress
         self.sourcePort = sourcePort
+        self.directSourceAddress = directSourceAddress ?? sourceAddress
         self.transportProtocol = transportProtocol
         self.serverName = serverName
         self.applicationProtocols = applicationProtocols

@@ -127,6 +127,7 @@ extension FilterChainMatchPlan {
             ("server_names", strings(serverNames)),
             ("transport_protocol", transportProtocol.map { .string($0) }),
             ("application_protocols", strings(applicationProtocols)),
+            ("direct_source_prefix_ranges", ranges(directSourcePrefixRanges)),
             ("source_type", sourceType == .any ? nil : .string(sourceType.protoName)),
             ("source_prefix_ranges", ranges(sourcePrefixRanges)),
             ("source_ports", sourcePorts.isEmpty ? nil : .array(sourcePorts.map { .number($0) })),

@@ -63,7 +63,8 @@ extension GatewayPlanner {
             applicationProtocols: match.applicationProtocols,
             sourceType: FilterChainMatchPlan.SourceType(rawValue: match.sourceType.rawValue) ?? .any,
             sourcePrefixRanges: match.sourcePrefixRanges.map(planRange),
-            sourcePorts: match.sourcePorts
+            sourcePorts: match.sourcePorts,
+            directSourcePrefixRanges: match.directSourcePrefixRanges.map(planRange)
         )
     }
 

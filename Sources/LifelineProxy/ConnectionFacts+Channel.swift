@@ -3,7 +3,8 @@ import NIOCore
 
 extension ConnectionFacts {
     /// What is known of a connection before its chain is chosen: its local and peer addresses (a PROXY header's when
-    /// one was read, else the socket's); nil for a channel without IP addresses. On the event loop.
+    /// one was read, else the socket's), and the socket's own peer; nil for a channel without IP addresses. On the
+    /// event loop.
     init?(channel: any Channel) {
         guard let local = channel.downstreamLocalAddress, let remote = channel.downstreamRemoteAddress,
             let localBytes = local.addressBytes, let remoteBytes = remote.addressBytes,
@@ -13,7 +14,8 @@ extension ConnectionFacts {
             destinationAddress: localBytes,
             destinationPort: localPort,
             sourceAddress: remoteBytes,
-            sourcePort: remotePort
+            sourcePort: remotePort,
+            directSourceAddress: channel.remoteAddress?.addressBytes
         )
     }
 }

@@ -287,7 +287,10 @@ struct FilterChainDecodingTests {
             "suffix_len: 8", "suffix_len",
             "suffix_len is not implemented by Envoy, which rejects a filter chain that sets it"
         ),
-        ("direct_source_prefix_ranges: []", "direct_source_prefix_ranges", "Envoy field not supported by Lifeline"),
+        (
+            "direct_source_prefix_ranges: [{ address_prefix: foo }]", "direct_source_prefix_ranges[0].address_prefix",
+            "\"foo\" is not an IP address"
+        ),
         ("sni: a.com", "sni", "unknown field"),
     ])
     func matchFieldErrors(_ field: String, _ path: String, _ message: String) {

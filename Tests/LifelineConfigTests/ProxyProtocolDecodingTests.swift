@@ -113,6 +113,19 @@ struct ProxyProtocolDecodingTests {
         )
     }
 
+    /// `direct_source_prefix_ranges` is read beside `source_prefix_ranges`; two chains apart only by it differ.
+    @Test func directSourcePrefixRangesAreRead() throws {
+        let text = chainsConfig(
+            "filter_chains:\n"
+                + chain(
+                    "filter_chain_match: { direct_source_prefix_ranges: [{ address_prefix: 10.0.0.0, prefix_len: 8 }] }"
+                )
+                + "\n" + chain()
+        )
+        let listener = try #require(try decodeBootstrap(text).listeners.first)
+        #expect(listener.filterChains.first?.match.directSourcePrefixRanges.map(\.addressPrefix) == ["10.0.0.0"])
+    }
+
     /// Listener filters keep their listed order: proxy_protocol before or after tls_inspector.
     @Test func theOrderOfListenerFiltersIsKept() throws {
         let inspector = """

@@ -285,6 +285,62 @@ extension LiveProxyTests {
             withExtendedLifetime(refusing) {}
         }
 
+        /// `direct_source_prefix_ranges` is matched against the socket's own peer (the load balancer), whatever the
+        /// header says; it is weighed before `source_prefix_ranges`, as in Envoy.
+        @Test func directSourcePrefixRangesMatchTheSocketsPeer() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+            let refusing = RefusingPort()
+            let yaml = """
+                static_resources:
+                  listeners:
+                  - name: test
+                    address:
+                      socket_address: { address: 127.0.0.1, port_value: 0 }
+                \(Self.filter())
+                    filter_chains:
+                    - name: from-the-load-balancer
+                      filter_chain_match:
+                        direct_source_prefix_ranges: [{address_prefix: 127.0.0.0, prefix_len: 8}]
+                      filters:
+                      - name: tcp
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: direct
+                          cluster: echo
+                    - name: by-client
+                      filter_chain_match:
+                        source_prefix_ranges: [{address_prefix: 198.18.0.0, prefix_len: 15}]
+                      filters:
+                      - name: tcp
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: others
+                          cluster: refusing
+                  clusters:
+                \(loopbackCluster("echo", ports: [upstream.port], connectTimeout: "2s"))
+                \(loopbackCluster("refusing", ports: [refusing.port], connectTimeout: "2s"))
+                """
+            let harness = try await GatewayHarness.start(yaml: yaml, group: group)
+            do {
+                let (reply, _) = try await exchange(
+                    ProxyProtocolSamples.nlb + Array("ping".utf8),
+                    port: harness.port,
+                    group: group
+                )
+                #expect(reply == "ping")
+                #expect(
+                    harness.gateway.store.samples().first { $0.name == "tcp.direct.downstream_cx_total" }?.value == 1
+                )
+            } catch {
+                Issue.record(error)
+            }
+            await harness.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+            withExtendedLifetime(refusing) {}
+        }
+
         /// The per-request and the per-connection access log lines name the client the header named.
         @Test func theAccessLogsNameTheClientInTheHeader() async throws {
             let entries = Box<[Logger.Metadata]>([])
