@@ -38,6 +38,9 @@ public struct PrometheusStatName: Sendable, Hashable {
         case .connectionLimit(let prefix):
             scope = "connection_limit."
             labels.append(("envoy_connection_limit_prefix", prefix))
+        case .proxyProtocol:
+            // Envoy has no tag for the filter's prefix: it stays in the name.
+            scope = sample.scope.prefix
         }
         self.name = Self.sanitized("envoy." + scope + leaf)
         self.labels = labels

@@ -5,10 +5,19 @@ extension GatewayPlanner {
     /// A listener's `listener_filters` and their timeout.
     static func planListenerFilters(_ listener: ListenerConfig) -> ListenerFiltersPlan {
         let timeout = listener.listenerFiltersTimeout ?? ListenerFilterConfig.defaultTimeout
+        var proxyProtocol: ProxyProtocolConfig?
+        var proxyProtocolFirst = true
+        for (index, filter) in listener.listenerFilters.enumerated() {
+            guard case .proxyProtocol(let config) = filter.kind, proxyProtocol == nil else { continue }
+            proxyProtocol = config
+            proxyProtocolFirst = !listener.listenerFilters[..<index].contains { $0.kind == .tlsInspector }
+        }
         return ListenerFiltersPlan(
             tlsInspector: listener.hasTlsInspector,
             timeout: timeout == .zero ? nil : timeout,
-            continueOnTimeout: listener.continueOnListenerFiltersTimeout
+            continueOnTimeout: listener.continueOnListenerFiltersTimeout,
+            proxyProtocol: proxyProtocol,
+            proxyProtocolFirst: proxyProtocolFirst
         )
     }
 
@@ -55,7 +64,8 @@ extension GatewayPlanner {
             applicationProtocols: match.applicationProtocols,
             sourceType: FilterChainMatchPlan.SourceType(rawValue: match.sourceType.rawValue) ?? .any,
             sourcePrefixRanges: match.sourcePrefixRanges.map(planRange),
-            sourcePorts: match.sourcePorts
+            sourcePorts: match.sourcePorts,
+            directSourcePrefixRanges: match.directSourcePrefixRanges.map(planRange)
         )
     }
 

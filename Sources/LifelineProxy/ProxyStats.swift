@@ -34,6 +34,17 @@ public final class ProxyStats: Sendable {
         case downstreamGlobalOverflow = "downstream_global_cx_overflow"
         case listenerFiltersTimeout = "downstream_pre_cx_timeout"
         case clientHelloTooLarge = "tls_inspector.client_hello_too_large"
+        // proxy_protocol (shown under `proxy_proto.[<stat_prefix>.]`, its errors also at the root).
+        case proxyProtocolV1Found = "versions.v1.found"
+        case proxyProtocolV1Disallowed = "versions.v1.disallowed"
+        case proxyProtocolV1Error = "versions.v1.error"
+        case proxyProtocolV2Found = "versions.v2.found"
+        case proxyProtocolV2Disallowed = "versions.v2.disallowed"
+        case proxyProtocolV2Error = "versions.v2.error"
+        case proxyProtocolNotFoundAllowed = "not_found_allowed"
+        case proxyProtocolNotFoundDisallowed = "not_found_disallowed"
+        /// A connection the filter closed for a malformed header, or for none where one is required.
+        case proxyProtocolError = "downstream_cx_proxy_proto_error"
         case sslHandshake = "ssl.handshake"
         case sslNoCertificate = "ssl.no_certificate"
         case sslFailVerifyNoCertificate = "ssl.fail_verify_no_cert"

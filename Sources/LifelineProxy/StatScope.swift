@@ -17,6 +17,8 @@ public enum StatScope: Sendable, Hashable {
     case cluster(String)
     /// `connection_limit.<stat_prefix>.`: a `connection_limit` network filter.
     case connectionLimit(String)
+    /// `proxy_proto.<stat_prefix>.`, or `proxy_proto.` without a prefix: the PROXY protocol listener filter.
+    case proxyProtocol(String?)
 
     /// The dotted prefix of every stat of the scope, ending in a dot (empty for ``root``).
     public var prefix: String {
@@ -28,6 +30,7 @@ public enum StatScope: Sendable, Hashable {
         case .tcp(let prefix): "tcp.\(prefix)."
         case .cluster(let name): "cluster.\(name)."
         case .connectionLimit(let prefix): "connection_limit.\(prefix)."
+        case .proxyProtocol(let prefix): prefix.map { "proxy_proto.\($0)." } ?? "proxy_proto."
         }
     }
 
@@ -41,6 +44,7 @@ public enum StatScope: Sendable, Hashable {
         case .tcp: Self.tcpNames
         case .cluster: Self.clusterNames
         case .connectionLimit: [.connectionLimitLimited, .connectionLimitActive]
+        case .proxyProtocol: Self.proxyProtocolNames
         }
     }
 
@@ -54,7 +58,13 @@ public enum StatScope: Sendable, Hashable {
 
     private static let rootNames: [ProxyStats.Name] = [
         .clientHelloTooLarge, .http2KeepaliveTimeout, .http2TooManyPings, .http2InboundEmptyFramesFlood,
-        .http2OutboundControlFlood, .http2HeaderListSizeTooLarge,
+        .http2OutboundControlFlood, .http2HeaderListSizeTooLarge, .proxyProtocolError,
+    ]
+
+    private static let proxyProtocolNames: [ProxyStats.Name] = [
+        .proxyProtocolV1Found, .proxyProtocolV1Disallowed, .proxyProtocolV1Error, .proxyProtocolV2Found,
+        .proxyProtocolV2Disallowed, .proxyProtocolV2Error, .proxyProtocolNotFoundAllowed,
+        .proxyProtocolNotFoundDisallowed,
     ]
 
     /// Envoy's listener stats, plus Lifeline's breakdown of `downstream_cx_destroy` by cause (the listener owns the

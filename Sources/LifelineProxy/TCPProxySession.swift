@@ -16,6 +16,8 @@ final class TCPProxySession {
     private let listener: TCPProxyListenerContext
     private let registry: TCPProxySessionRegistry
     private let downstreamChannel: any Channel
+    /// The client as the connection knows it (a PROXY header's source, else the socket's peer), for log lines.
+    private let downstreamPeer: SocketAddress?
     private let eventLoop: any EventLoop
     /// The endpoint dialled, once it is picked (for log lines).
     private var upstreamAddress: SocketAddress?
@@ -28,6 +30,7 @@ final class TCPProxySession {
     /// Must be made on the downstream channel's event loop, which `registry` belongs to.
     init(downstreamChannel: any Channel, listener: TCPProxyListenerContext, registry: TCPProxySessionRegistry) {
         self.downstreamChannel = downstreamChannel
+        self.downstreamPeer = downstreamChannel.downstreamRemoteAddress
         self.eventLoop = downstreamChannel.eventLoop
         self.listener = listener
         self.registry = registry
@@ -42,7 +45,7 @@ final class TCPProxySession {
     /// The connection's log metadata, built only when a line is actually logged.
     private func metadata(_ extra: Logger.Metadata) -> Logger.Metadata {
         var metadata = extra
-        metadata["connection.peer"] = "\(downstreamChannel.remoteAddress.map(Self.text) ?? "?")"
+        metadata["connection.peer"] = "\(downstreamPeer.map(Self.text) ?? "?")"
         if let upstreamAddress {
             metadata["upstream.address"] = "\(Self.text(upstreamAddress))"
         }
@@ -93,7 +96,7 @@ final class TCPProxySession {
             listener.stats.increment(reason.downstreamCounter)
             accessLog.write(
                 to: listener.logger,
-                peer: downstreamChannel.remoteAddress.map(Self.text),
+                peer: downstreamPeer.map(Self.text),
                 upstream: upstreamAddress.map(Self.text),
                 reason: reason
             )

@@ -21,7 +21,6 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let parser: ClientHelloParser
-    private let timeout: TimeAmount?
     private let continueOnTimeout: Bool
     private let onInspected: (TLSInspection) -> Void
     private let onRejected: (TLSInspectorRejection) -> Void
@@ -30,7 +29,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var held: ByteBuffer?
     /// How many bytes must be held before the parser can say more.
     private var needed = 0
-    private var timer: Scheduled<Void>?
+    private var timer: ListenerFilterTimer
 
     /// - Parameters:
     ///   - timeout: `listener_filters_timeout`; nil waits for ever.
@@ -43,7 +42,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         onRejected: @escaping (TLSInspectorRejection) -> Void = { _ in }
     ) {
         self.parser = parser
-        self.timeout = timeout
+        self.timer = ListenerFilterTimer(timeout: timeout)
         self.continueOnTimeout = continueOnTimeout
         self.onInspected = onInspected
         self.onRejected = onRejected
@@ -70,8 +69,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -114,8 +112,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if case .inspecting = state {
             state = .decided
-            timer?.cancel()
-            timer = nil
+            timer.cancel()
             onRejected(.connectionClosed)
         }
         context.fireChannelInactive()
@@ -124,9 +121,8 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Deciding
 
     private func start(context: ChannelHandlerContext) {
-        guard case .inspecting = state, timer == nil, let timeout else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            timer = nil
+        guard case .inspecting = state else { return }
+        timer.arm(context: context) { [self] in
             guard case .inspecting = state else { return }
             if continueOnTimeout {
                 decide(TLSInspection(transportProtocol: .rawBuffer, timedOut: true), context: context)
@@ -153,8 +149,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func decide(_ inspection: TLSInspection, context: ChannelHandlerContext) {
         state = .decided
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         onInspected(inspection)
         context.fireUserInboundEventTriggered(inspection)
         if let buffer = held {
@@ -167,8 +162,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func reject(_ rejection: TLSInspectorRejection, context: ChannelHandlerContext) {
         state = .decided
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         held = nil
         onRejected(rejection)
         context.close(promise: nil)
