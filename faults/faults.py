@@ -15,6 +15,10 @@ Scenarios:
                  applies. About 96 clients are proxied; the others are closed as soon as they are accepted (not left
                  in the backlog) and counted as downstream_global_cx_overflow; accept(2) never fails for want of fds,
                  the gateway stays idle, and once the clients leave new ones are proxied.
+  upstream       Upstreams that refuse, stay silent, reset and vanish, met by tcp_proxy, HTTP/1.1, HTTP/2 and gRPC
+                 clients, Lifeline and a real Envoy 1.40 side by side; nothing leaks (faults/upstream.py).
+  soak           A bounded soak: mixed L4/HTTP/gRPC load with client deaths and upstream restarts, then fds, RSS,
+                 connections and CPU back to idle (faults/soak.py; --soak-seconds, default 120).
 """
 import argparse
 import os
@@ -32,6 +36,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LIFELINE = os.environ.get("LIFELINE", os.path.join(ROOT, ".build", "release", "lifeline"))
+sys.path.insert(0, ROOT)
+from faults import soak, upstream  # noqa: E402  (scenarios in files of their own)
 RESULTS = []
 
 
@@ -310,12 +316,15 @@ def scenario_global_cap(workdir):
     return ok_closed and ok_served and ok_cpu and ok_resume and ok_counted
 
 
-SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap}
+SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap,
+             "upstream": lambda workdir: upstream.scenario(workdir, result),
+             "soak": lambda workdir, seconds=soak.SECONDS: soak.scenario(workdir, result, seconds)}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument("--soak-seconds", type=float, default=soak.SECONDS, help="how long the soak's load runs")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
@@ -324,7 +333,7 @@ def main():
     for name in args.only.split(","):
         print(f"== {name}", flush=True)
         try:
-            ok &= SCENARIOS[name](workdir)
+            ok &= SCENARIOS[name](workdir, args.soak_seconds) if name == "soak" else SCENARIOS[name](workdir)
         except Exception as error:  # a scenario that crashed is a failed one
             import traceback
             traceback.print_exc()
