@@ -21,6 +21,7 @@ active-connection gauges and RSS must be back to what they were before the group
 """
 import os
 import re
+import socket
 import threading
 import time
 
@@ -109,10 +110,10 @@ def config(ports, endpoints, admin_port=None, access_dir=None):
 
 
 # ------------------------------------------------------------------------------------------------ the cases
-def _tcp_vanish_mid(port, host_):
+def _tcp_vanish_mid(port):
     """Echo round trip, then (the endpoint vanishes at 0.3 s) more bytes at 0.6 s: what comes back and when the
     gateway closes, timed from those bytes."""
-    sock = peers.socket.create_connection((peers.LOOPBACK, port), timeout=8)
+    sock = socket.create_connection((peers.LOOPBACK, port), timeout=8)
     try:
         sock.sendall(b"hello")
         echoed = sock.recv(100)
@@ -123,7 +124,7 @@ def _tcp_vanish_mid(port, host_):
         while True:
             try:
                 data = sock.recv(100)
-            except peers.socket.timeout:
+            except socket.timeout:
                 break
             except ConnectionResetError:
                 end = "reset"
@@ -146,7 +147,7 @@ def cases(ports):
         out.append(("tcp_proxy", fault, fault, ("tcp", listener),
                     lambda p, listener=listener: peers.tcp_call(p[listener])))
     out.append(("tcp_proxy", "vanish-mid", "vanish-mid", ("tcp", "tcp-vanish-mid"),
-                lambda p: _tcp_vanish_mid(p["tcp-vanish-mid"], None)))
+                lambda p: _tcp_vanish_mid(p["tcp-vanish-mid"])))
     for fault in FAULTS:
         cluster, action = fault.split("-")[0], {"vanish-mid": "slow"}.get(fault, fault if "-" in fault else "ok")
         if fault == "vanish-before":
