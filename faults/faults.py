@@ -19,6 +19,10 @@ Scenarios:
                  proxy, TLS 1.2 at least, Envoy's header limit, no key material in check, /config_dump or logs.
   connection-limit, slowloris, smuggling, h2-floods
                  Abuse survived, answered and counted: see faults/abuse.py.
+  upstream       Upstreams that refuse, stay silent, reset and vanish, met by tcp_proxy, HTTP/1.1, HTTP/2 and gRPC
+                 clients, Lifeline and a real Envoy 1.40 side by side; nothing leaks (faults/upstream.py).
+  soak           A bounded soak: mixed L4/HTTP/gRPC load with client deaths and upstream restarts, then fds, RSS,
+                 connections and CPU back to idle (faults/soak.py; --soak-seconds, default 120).
 """
 import argparse
 import os
@@ -314,19 +318,25 @@ def scenario_global_cap(workdir):
     return ok_closed and ok_served and ok_cpu and ok_resume and ok_counted
 
 
-# Scenario modules import this one as `faults`; run as a script it is `__main__`, so alias it rather than load it
-# twice (a second copy would keep its own RESULTS).
-sys.modules.setdefault("faults", sys.modules[__name__])
-from abuse import SCENARIOS as ABUSE_SCENARIOS  # noqa: E402
-from defaults import scenario_secure_defaults  # noqa: E402
+# The scenario files import this one as `faults` (`from faults import result`) and each other as `faults.peers`;
+# run as a script it is `__main__`, so it stands in for the package instead of being loaded a second time (a second
+# copy would keep its own RESULTS).
+__path__ = [HERE]
+sys.modules["faults"] = sys.modules[__name__]
+from faults import soak, upstream  # noqa: E402
+from faults.abuse import SCENARIOS as ABUSE_SCENARIOS  # noqa: E402
+from faults.defaults import scenario_secure_defaults  # noqa: E402
 
 SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap,
-             "secure-defaults": scenario_secure_defaults, **ABUSE_SCENARIOS}
+             "secure-defaults": scenario_secure_defaults, **ABUSE_SCENARIOS,
+             "upstream": lambda workdir: upstream.scenario(workdir, result),
+             "soak": lambda workdir, seconds=soak.SECONDS: soak.scenario(workdir, result, seconds)}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument("--soak-seconds", type=float, default=soak.SECONDS, help="how long the soak's load runs")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
@@ -335,7 +345,7 @@ def main():
     for name in args.only.split(","):
         print(f"== {name}", flush=True)
         try:
-            ok &= SCENARIOS[name](workdir)
+            ok &= SCENARIOS[name](workdir, args.soak_seconds) if name == "soak" else SCENARIOS[name](workdir)
         except Exception as error:  # a scenario that crashed is a failed one
             import traceback
             traceback.print_exc()

@@ -148,7 +148,8 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
 
     /// `NIOHTTP2Handler` with an inline stream multiplexer, each stream translated to HTTP/1-style parts for an
     /// ``HTTPStreamHandler``; `http2_protocol_options` as its settings; the connection's idle timeout and max duration
-    /// by `NIOHTTP2ServerConnectionManagementHandler`; keepalive and PING policing by ``HTTP2PingHandler``.
+    /// by `NIOHTTP2ServerConnectionManagementHandler`; keepalive and PING policing by ``HTTP2PingHandler``; a client's
+    /// FIN closes the connection (``HTTP2HalfCloseHandler``).
     static func configureHTTP2(_ channel: any Channel, manager: HTTPConnectionManagerContext) throws {
         manager.stats.increment(.downstreamHTTP2Total)
         let options = manager.plan.http2
@@ -188,9 +189,9 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         if channel.isActive {
             // The codec is chosen after the connection became active (ALPN, the preface): the management handler
             // starts its timers on channelActive, so it is told again.
-            try pipeline.addHandlers(ChannelActiveReplay(), management, ping)
+            try pipeline.addHandlers(ChannelActiveReplay(), management, ping, HTTP2HalfCloseHandler())
         } else {
-            try pipeline.addHandlers(management, ping)
+            try pipeline.addHandlers(management, ping, HTTP2HalfCloseHandler())
         }
     }
 

@@ -75,6 +75,10 @@ final class TCPProxySession {
     }
 
     func sideBecameInactive(_ side: TCPProxyGlueHandler.Side, reason: CloseReason) {
+        if side == .upstream, reason == .remoteReset {
+            // Envoy 1.40's UR (upstream remote reset); the client is reset in turn by the glue.
+            accessLog.flags.append("UR")
+        }
         switch side == .downstream ? state.downstreamInactive() : state.upstreamInactive() {
         case .countThenFinish:
             countClose(side, reason: reason)
@@ -195,7 +199,9 @@ final class TCPProxySession {
                 var timedOut = false
                 if case ChannelError.connectTimeout = error { timedOut = true }
                 listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
-                accessLog.flags.append("UF")
+                // Envoy's tcp_proxy also counts the attempt against `max_connect_attempts` (1 by default), which
+                // a failed connect then exhausts: UF,URX, as Envoy 1.40 logs it.
+                accessLog.flags.append(contentsOf: ["UF", "URX"])
                 if let upstreamAddress {
                     listener.cluster.hostStats(for: upstreamAddress)?.connectFailed()
                 }
