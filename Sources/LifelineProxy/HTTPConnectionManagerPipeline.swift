@@ -1,4 +1,5 @@
 public import LifelinePlan
+import LifelineSocket
 public import Logging
 public import NIOCore
 
