@@ -373,6 +373,8 @@ enum GatewayListenerError: Error, CustomStringConvertible {
     case tls(listener: String, chain: String, reason: String)
     /// A reload asked a listener that never started for new chains.
     case notStarted(listener: String)
+    /// A listener was asked for its `http_connection_manager` chain and has none.
+    case noHTTPConnectionManager(listener: String)
 
     var description: String {
         switch self {
@@ -380,6 +382,7 @@ enum GatewayListenerError: Error, CustomStringConvertible {
         case .unknownCluster(let listener, let cluster): "listener \(listener): no cluster named \(cluster)"
         case .tls(let listener, let chain, let reason): "listener \(listener), filter chain \(chain): TLS: \(reason)"
         case .notStarted(let listener): "listener \(listener): not started"
+        case .noHTTPConnectionManager(let listener): "listener \(listener): no http_connection_manager filter chain"
         }
     }
 }

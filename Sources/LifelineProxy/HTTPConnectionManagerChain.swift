@@ -35,6 +35,52 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         pools: HTTPUpstreamPools,
         environment: FilterChainEnvironment
     ) async throws -> HTTPConnectionManagerChain {
+        let connections = environment.connections
+        var registries: [ObjectIdentifier: NIOLoopBound<HTTPConnectionRegistry>] = [:]
+        for loop in environment.group.makeIterator() {
+            registries[ObjectIdentifier(loop)] = try await loop.submit {
+                NIOLoopBound(
+                    HTTPConnectionRegistry(eventLoop: loop, connections: connections.table(on: loop)),
+                    eventLoop: loop
+                )
+            }.get()
+        }
+        return try make(
+            plan: plan,
+            connectionManager: connectionManager,
+            pools: pools,
+            environment: environment,
+            registries: registries
+        )
+    }
+
+    /// Makes the chain with a registry on `loop` alone, from `loop`: for a caller that owns its channels and
+    /// cannot wait for a loop (``HTTPConnectionManagerPipeline``).
+    static func make(
+        plan: FilterChainPlan,
+        connectionManager: HttpConnectionManagerPlan,
+        pools: HTTPUpstreamPools,
+        environment: FilterChainEnvironment,
+        on loop: any EventLoop
+    ) throws -> HTTPConnectionManagerChain {
+        loop.preconditionInEventLoop()
+        let registry = HTTPConnectionRegistry(eventLoop: loop, connections: environment.connections.table(on: loop))
+        return try make(
+            plan: plan,
+            connectionManager: connectionManager,
+            pools: pools,
+            environment: environment,
+            registries: [ObjectIdentifier(loop): NIOLoopBound(registry, eventLoop: loop)]
+        )
+    }
+
+    private static func make(
+        plan: FilterChainPlan,
+        connectionManager: HttpConnectionManagerPlan,
+        pools: HTTPUpstreamPools,
+        environment: FilterChainEnvironment,
+        registries: [ObjectIdentifier: NIOLoopBound<HTTPConnectionRegistry>]
+    ) throws -> HTTPConnectionManagerChain {
         var logger = environment.logger
         logger[metadataKey: "filter_chain.name"] = "\(plan.name)"
         var tls: NIOSSLContext?
@@ -54,16 +100,6 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             logger: logger,
             scheme: plan.tls == nil ? "http" : "https"
         )
-        let connections = environment.connections
-        var registries: [ObjectIdentifier: NIOLoopBound<HTTPConnectionRegistry>] = [:]
-        for loop in environment.group.makeIterator() {
-            registries[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(
-                    HTTPConnectionRegistry(eventLoop: loop, connections: connections.table(on: loop)),
-                    eventLoop: loop
-                )
-            }.get()
-        }
         return HTTPConnectionManagerChain(plan: plan, manager: manager, tls: tls, registries: registries)
     }
 
