@@ -59,6 +59,16 @@ let package = Package(
             dependencies: ["CLibFuzzer", "FuzzSupport"],
             swiftSettings: upcoming
         ),
+        // The first bytes of a connection through the PROXY protocol listener filter's parser.
+        .executableTarget(
+            name: "FuzzProxyProtocol",
+            dependencies: [
+                "CLibFuzzer",
+                .product(name: "LifelineProxy", package: "Lifeline"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -343,9 +343,48 @@ def http2_seeds():
     write("FuzzHTTP2", "continuation", records(head + split))
 
 
+def v2(command, family, addresses, tlvs=b""):
+    body = addresses + tlvs
+    return V2_SIGNATURE + bytes([0x20 | command, family]) + len(body).to_bytes(2, "big") + body
+
+
+def tlv(kind, value):
+    return bytes([kind]) + len(value).to_bytes(2, "big") + value
+
+
+def proxy_protocol_seeds():
+    """Headers as load balancers send them, v1 and v2 (AWS's VPC endpoint TLV among the TLVs), each followed by the
+    first bytes of a request, and a few that are cut short or wrong."""
+    request = b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n"
+    v4 = bytes([198, 18, 0, 1, 198, 18, 0, 2]) + (50000).to_bytes(2, "big") + (443).to_bytes(2, "big")
+    v6 = bytes(range(16)) + bytes(range(16, 32)) + (50000).to_bytes(2, "big") + (443).to_bytes(2, "big")
+    aws = tlv(0xEA, b"\x01vpce-0123456789abcdef0")
+    seeds = {
+        "v1-tcp4": b"PROXY TCP4 198.18.0.1 198.18.0.2 50000 443\r\n" + request,
+        "v1-tcp6": b"PROXY TCP6 2001:db8::1 2001:db8::2 50000 443\r\n" + request,
+        "v1-unknown": b"PROXY UNKNOWN\r\n" + request,
+        "v1-longest": b"PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+                      b"65535 65535\r\n",
+        "v2-tcp4": v2(1, 0x11, v4) + request,
+        "v2-tcp6": v2(1, 0x21, v6) + request,
+        "v2-local": v2(0, 0x00, b"") + request,
+        "v2-aws": v2(1, 0x11, v4, aws + tlv(0x04, b"\x00" * 4) + tlv(0x01, b"h2")) + request,
+        "v2-udp": v2(1, 0x12, v4),
+        "v2-tlv-overrun": v2(1, 0x11, v4, b"\xea\x00\x40\x01"),
+        "v2-truncated": v2(1, 0x11, v4)[:20],
+        "not-proxy": request,
+    }
+    for name, data in seeds.items():
+        write("FuzzProxyProtocol", name, data)
+
+
+V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
 if __name__ == "__main__":
     config_seeds()
     http1_seeds()
     http2_seeds()
-    for target in ("FuzzConfig", "FuzzHTTP1", "FuzzHTTP2"):
+    proxy_protocol_seeds()
+    for target in ("FuzzConfig", "FuzzHTTP1", "FuzzHTTP2", "FuzzProxyProtocol"):
         print(target, len(os.listdir(os.path.join(HERE, "corpus", target))))
