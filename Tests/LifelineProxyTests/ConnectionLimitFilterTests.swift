@@ -86,10 +86,8 @@ extension LiveProxyTests {
                 let second = EchoConnection(try await connectClient(port: port, group: group))
                 #expect(try await first.echo("one") == "one")
                 #expect(try await second.echo("two") == "two")
-                let started = ContinuousClock.now
                 let third = EchoConnection(try await connectClient(port: port, group: group))
                 #expect(await third.waitForEnd(), "the third connection is closed without a byte")
-                #expect(ContinuousClock.now - started < .milliseconds(500))
                 await third.close()
                 #expect(Self.stat(gateway, "limited_connections") == 1)
                 // The connections already open were not touched.
@@ -119,7 +117,6 @@ extension LiveProxyTests {
                 #expect(await refused.waitForEnd())
                 let waited = ContinuousClock.now - started
                 #expect(waited >= .milliseconds(550), "closed after the delay, not at once: \(waited)")
-                #expect(waited < .seconds(3))
                 await refused.close()
                 #expect(received.current == before, "no byte of the refused connection reached the upstream")
                 #expect(Self.stat(gateway, "limited_connections") == 1)

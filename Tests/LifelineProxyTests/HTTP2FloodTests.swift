@@ -79,9 +79,13 @@ import Testing
                 harness.gateway.store.samples().first { $0.name == stat }?.value == 1
             }
             #expect(counted, "\(name): \(stat)")
-            // Another client is served meanwhile.
-            let served = try curl(["http://127.0.0.1:\(port)/"])
-            #expect(served.status == 200)
+            // Another client is served meanwhile (a few tries: on a loaded machine one request can meet the
+            // cluster's connect timeout, which is not what this test is about).
+            var statuses: [Int] = []
+            for _ in 0..<3 where statuses.last != 200 {
+                statuses.append(try curl(["http://127.0.0.1:\(port)/"]).status)
+            }
+            #expect(statuses.last == 200, "\(name): another client got \(statuses)")
         }
     }
 }
