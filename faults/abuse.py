@@ -21,15 +21,13 @@ the same config (`python3 faults/abuse.py --envoy` runs the same probes against 
 import json
 import os
 import select
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 import urllib.request
 
-from faults import LIFELINE, free_port, result
+from faults import free_port, peers, result
 
 try:
     import h2.config
@@ -105,35 +103,18 @@ class RecordingUpstream(threading.Thread):
         return got
 
 
-class Proxy:
+class Proxy(peers.Process):
     """Lifeline (or, with `envoy`, Envoy) on one config, with its admin endpoint for stats."""
 
     def __init__(self, workdir, name, config, admin_port, envoy=False):
         self.admin_port = admin_port
-        self.config = os.path.join(workdir, f"{name}.yaml")
-        with open(self.config, "w") as f:
-            f.write(config)
-        self.logpath = os.path.join(workdir, f"{name}.log")
-        self.log = open(self.logpath, "w")
-        if envoy:
-            command = ["envoy", "-c", self.config, "--concurrency", "2", "--disable-hot-restart",
-                       "--base-id", str(admin_port)]
-        else:
-            command = [LIFELINE, "run", "--config", self.config, "--event-loops", "2", "--drain-time-s", "0"]
-        self.proc = subprocess.Popen(command, stdout=self.log, stderr=self.log)
+        path = peers.config_file(workdir, name, config)
+        command = (peers.envoy_command(path, admin_port, concurrency=2) if envoy
+                   else peers.lifeline_command(path))
+        super().__init__(name, command, os.path.join(workdir, f"{name}.log"))
 
-    def wait_listening(self, port, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gateway exited {self.proc.returncode}: {open(self.logpath).read()[-1500:]}")
-            try:
-                self.stats()
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("gateway did not listen")
+    def ready(self):
+        self.stats()
 
     def stats(self):
         url = f"http://127.0.0.1:{self.admin_port}/stats?format=json"
@@ -141,28 +122,6 @@ class Proxy:
             body = json.load(response)
         return {s["name"]: s.get("value", 0) for s in body["stats"]
                 if "name" in s and isinstance(s.get("value", 0), int)}
-
-    def resident_kb(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-    def cpu_seconds(self):
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def changed(before, after):

@@ -29,12 +29,9 @@ import os
 import re
 import resource
 import select
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,38 +50,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class EchoServer(threading.Thread):
-    """An upstream that echoes every byte back, one thread per connection."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1024)
-        self.port = self.sock.getsockname()[1]
-
-    def run(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.echo, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def echo(conn):
-        with conn:
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                conn.sendall(data)
 
 
 def tcp_proxy_config(port, upstream_port, max_connections=None):
@@ -117,51 +82,6 @@ def tcp_proxy_config(port, upstream_port, max_connections=None):
 """
 
 
-class Gateway:
-    def __init__(self, workdir, name, config, nofile=None, extra=()):
-        self.config = os.path.join(workdir, f"{name}.yaml")
-        with open(self.config, "w") as f:
-            f.write(config)
-        self.logpath = os.path.join(workdir, f"{name}.log")
-        self.log = open(self.logpath, "w")
-
-        def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.proc = subprocess.Popen([LIFELINE, "run", "--config", self.config, "--event-loops", "2", "--drain-time-s", "0", *extra],
-                                     stdout=self.log, stderr=self.log, preexec_fn=limit)
-
-    def wait_listening(self, port, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"lifeline exited {self.proc.returncode}: {open(self.logpath).read()[-1500:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("lifeline did not listen")
-
-    def cpu_seconds(self):
-        """User + system CPU time the gateway has used so far."""
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return open(self.logpath).read()
-
-
 def stat(log, name):
     return sum(int(m) for m in re.findall(rf"\b{re.escape(name)}=(\d+)", log))
 
@@ -179,11 +99,12 @@ def echo_round_trip(sock, payload=b"ping\n", timeout=3):
 
 
 def scenario_fd_exhaustion(workdir):
-    upstream = EchoServer()
+    upstream = peers.TcpServer()
     upstream.start()
     port = free_port()
     # A cap far above what 256 fds allow, so that the fds, not the cap, run out.
-    gw = Gateway(workdir, "fd-exhaustion", tcp_proxy_config(port, upstream.port, max_connections=100000), nofile=256)
+    gw = peers.lifeline(workdir, "fd-exhaustion", tcp_proxy_config(port, upstream.port, max_connections=100000),
+                        nofile=256)
     clients = []
     try:
         gw.wait_listening(port)
@@ -273,10 +194,10 @@ def closed_at_once(clients, within):
 
 
 def scenario_global_cap(workdir):
-    upstream = EchoServer()
+    upstream = peers.TcpServer()
     upstream.start()
     port = free_port()
-    gw = Gateway(workdir, "global-cap", tcp_proxy_config(port, upstream.port), nofile=256)
+    gw = peers.lifeline(workdir, "global-cap", tcp_proxy_config(port, upstream.port), nofile=256)
     expected_cap = (256 - 64) // 2
     clients = []
     closed = []
@@ -328,7 +249,7 @@ def scenario_global_cap(workdir):
 # copy would keep its own RESULTS).
 __path__ = [HERE]
 sys.modules["faults"] = sys.modules[__name__]
-from faults import soak, upstream  # noqa: E402
+from faults import peers, soak, upstream  # noqa: E402
 from faults.abuse import SCENARIOS as ABUSE_SCENARIOS  # noqa: E402
 from faults.defaults import scenario_secure_defaults  # noqa: E402
 

@@ -15,6 +15,7 @@ Every server picks its behaviour from the request: an HTTP/1.1 path or a gRPC me
 import ctypes
 import json
 import os
+import resource
 import signal
 import socket
 import struct
@@ -514,12 +515,18 @@ def grpc_call(port, method, streaming=False, count=1, host=LOOPBACK, timeout=8.0
 
 # ------------------------------------------------------------------------------------------------ gateways
 class Process:
-    """A gateway process with its log in `workdir`; stopped (SIGTERM, then SIGKILL) by `stop()`."""
+    """A gateway process with its log in `workdir`; stopped (SIGTERM, then SIGKILL) by `stop()`, which returns the log."""
 
-    def __init__(self, name, command, logpath):
+    def __init__(self, name, command, logpath, nofile=None):
         self.name, self.logpath = name, logpath
         self.log = open(logpath, "w")
-        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+        def limit():
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=limit)
 
     @property
     def pid(self):
@@ -531,11 +538,26 @@ class Process:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited {self.proc.returncode}: {self.text()[-1500:]}")
             try:
+                self.ready()
                 socket.create_connection((LOOPBACK, port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"{self.name} did not listen on {port}")
+
+    def ready(self):
+        """Raises OSError until the process serves what `wait_listening` should also wait for."""
+
+    def cpu_seconds(self):
+        """User + system CPU time the process has used so far."""
+        return cpu_seconds(self.pid)
+
+    def resident_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
 
     def text(self):
         with open(self.logpath, errors="replace") as f:
@@ -553,21 +575,31 @@ class Process:
         return self.text()
 
 
-def lifeline(workdir, name, config, log_level="info"):
+def config_file(workdir, name, config):
     path = os.path.join(workdir, f"{name}.yaml")
     with open(path, "w") as f:
         f.write(config)
-    return Process(f"lifeline ({name})", [LIFELINE, "run", "--config", path, "--event-loops", "2", "--drain-time-s",
-                                          "0", "--log-level", log_level], os.path.join(workdir, f"{name}.log"))
+    return path
+
+
+def lifeline_command(path, *extra):
+    return [LIFELINE, "run", "--config", path, "--event-loops", "2", "--drain-time-s", "0", *extra]
+
+
+def lifeline(workdir, name, config, log_level="info", extra=(), nofile=None):
+    path = config_file(workdir, name, config)
+    return Process(f"lifeline ({name})", lifeline_command(path, "--log-level", log_level, *extra),
+                   os.path.join(workdir, f"{name}.log"), nofile=nofile)
+
+
+def envoy_command(path, base_id, concurrency=1):
+    return ["envoy", "-c", path, "--concurrency", str(concurrency), "--disable-hot-restart", "--base-id",
+            str(base_id), "-l", "warning"]
 
 
 def envoy(workdir, name, config, base_id):
-    path = os.path.join(workdir, f"{name}.yaml")
-    with open(path, "w") as f:
-        f.write(config)
-    return Process(f"envoy ({name})", ["envoy", "-c", path, "--concurrency", "1", "--disable-hot-restart",
-                                       "--base-id", str(base_id), "-l", "warning"],
-                   os.path.join(workdir, f"{name}.log"))
+    path = config_file(workdir, name, config)
+    return Process(f"envoy ({name})", envoy_command(path, base_id), os.path.join(workdir, f"{name}.log"))
 
 
 # ------------------------------------------------------------------------------------------------ the gateway's resources

@@ -194,6 +194,10 @@ def alike(group, case, envoy, lifeline):
       answers 504 UT at the route timeout — or, with the route timeout off as gRPC routes often have it, never.
     """
     tolerance = max(0.5, 0.25 * envoy.seconds)
+    if group == "tcp_proxy" and not envoy.get("received") and {envoy.get("end"), lifeline.get("end")} <= {"eof", "reset"}:
+        # A gateway that closes a client whose bytes are still unread makes the kernel send RST instead of FIN, so a
+        # prompt close before any answer is EOF or a reset by a race, for Envoy as for Lifeline.
+        envoy, lifeline = (peers.Outcome(o.seconds, **{**o, "end": "closed"}) for o in (envoy, lifeline))
     if group == "HTTP/1.1" and envoy.get("status") and envoy.get("end") in ("eof", "reset"):
         same = dict(envoy) == dict(lifeline) and envoy.seconds - 1.0 - tolerance <= lifeline.seconds <= envoy.seconds
         return same, "deliberate: closed at once, Envoy after its 1 s delayed_close_timeout", True
