@@ -10,14 +10,9 @@ import NIOCore
 /// It counts Envoy's `proxy_proto.*` stats into `stats` and, for a malformed header or a missing one,
 /// `downstream_cx_proxy_proto_error`. `onDecided` runs, on the event loop, before the bytes after the header go on,
 /// so it may add the handlers that take them (the next listener filter, or the chosen chain).
-final class ProxyProtocolHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class ProxyProtocolHandler: ListenerFilterHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-
-    private enum State {
-        case reading
-        case decided
-    }
 
     private let parser: ProxyProtocolParser
     private let config: ProxyProtocolConfig
@@ -26,9 +21,9 @@ final class ProxyProtocolHandler: ChannelInboundHandler, RemovableChannelHandler
     private let onDecided: (ProxyProtocolHeader?) -> Void
     private let onRejected: (ProxyProtocolRejection) -> Void
 
-    private var state = State.reading
-    private var held: ByteBuffer?
-    private var timer: ListenerFilterTimer
+    var isReading = true
+    var held: ByteBuffer?
+    var timer: ListenerFilterTimer
 
     /// - Parameters:
     ///   - timeout: what is left of `listener_filters_timeout`; nil waits for ever.
@@ -52,71 +47,26 @@ final class ProxyProtocolHandler: ChannelInboundHandler, RemovableChannelHandler
         timer = ListenerFilterTimer(timeout: timeout)
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { start(context: context) }
-    }
+    // MARK: Deciding
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        timer.cancel()
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        start(context: context)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .reading = state else {
-            context.fireChannelRead(data)
-            return
-        }
-        var buffer = unwrapInboundIn(data)
-        if held == nil {
-            held = buffer
-        } else {
-            held!.writeBuffer(&buffer)
-        }
+    func heldBytesChanged(context: ChannelHandlerContext) {
         read(context: context)
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        guard case .reading = state else {
-            context.fireChannelReadComplete()
-            return
+    func timedOut(context: ChannelHandlerContext) {
+        if continueOnTimeout {
+            pass(header: nil, context: context)
+        } else {
+            reject(.timeout, context: context)
         }
-        // Without auto-read nobody else asks for the rest of the header.
-        context.read()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .reading = state, let event = event as? ChannelEvent, event == .inputClosed {
-            reject(.connectionClosed, context: context)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
+    func inputClosedWhileReading(context: ChannelHandlerContext) {
+        reject(.connectionClosed, context: context)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if case .reading = state {
-            state = .decided
-            timer.cancel()
-            onRejected(.connectionClosed)
-        }
-        context.fireChannelInactive()
-    }
-
-    // MARK: Deciding
-
-    private func start(context: ChannelHandlerContext) {
-        guard case .reading = state else { return }
-        timer.arm(context: context) { [self] in
-            guard case .reading = state else { return }
-            if continueOnTimeout {
-                pass(header: nil, context: context)
-            } else {
-                reject(.timeout, context: context)
-            }
-        }
+    func closedWhileReading() {
+        onRejected(.connectionClosed)
     }
 
     private func read(context: ChannelHandlerContext) {
@@ -167,7 +117,7 @@ final class ProxyProtocolHandler: ChannelInboundHandler, RemovableChannelHandler
 
     /// Hands the connection on: `onDecided`, then what is held after the header, then out of the pipeline.
     private func pass(header: ProxyProtocolHeader?, context: ChannelHandlerContext) {
-        state = .decided
+        isReading = false
         timer.cancel()
         onDecided(header)
         if let buffer = held {
@@ -181,7 +131,7 @@ final class ProxyProtocolHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func reject(_ rejection: ProxyProtocolRejection, context: ChannelHandlerContext) {
-        state = .decided
+        isReading = false
         timer.cancel()
         held = nil
         switch rejection {
