@@ -553,11 +553,7 @@ class Process:
         return cpu_seconds(self.pid)
 
     def resident_kb(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return resident_kb(self.pid)
 
     def text(self):
         with open(self.logpath, errors="replace") as f:
@@ -618,8 +614,7 @@ def _admin(port, path):
 
 def usage(pid, admin_port):
     fds = len(os.listdir(f"/proc/{pid}/fd"))
-    with open(f"/proc/{pid}/status") as f:
-        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    rss = resident_kb(pid)
     rows = len(json.loads(_admin(admin_port, "/connections?format=json")))
     gauges = {"downstream_cx_active": 0, "upstream_cx_active": 0}
     for line in _admin(admin_port, "/stats").splitlines():
@@ -630,6 +625,12 @@ def usage(pid, admin_port):
             if (name.startswith("listener.") or name.startswith("cluster.")) and name.endswith("." + gauge):
                 gauges[gauge] += int(value)
     return Usage(fds=fds, rss_kib=rss, rows=rows, **gauges)
+
+
+def resident_kb(pid):
+    """The process's resident set size in KiB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
 
 
 def cpu_seconds(pid):
