@@ -40,7 +40,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
-from faults.faults import EchoServer  # noqa: E402  (the faults suite's echoing upstream)
+from faults.peers import TcpServer  # noqa: E402  (the faults suite's echoing upstream)
 
 LIFELINE = os.environ.get("LIFELINE", os.path.join(ROOT, ".build", "release", "lifeline"))
 RESULTS = []
@@ -696,7 +696,7 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(LIFELINE):
         sys.exit(f"no lifeline binary at {LIFELINE}")
-    echo, web, grpc = EchoServer(), HTTPUpstream(), GrpcUpstream()
+    echo, web, grpc = TcpServer(), HTTPUpstream(), GrpcUpstream()
     echo.start()
     ok = True
     try:

@@ -12,49 +12,31 @@ import json
 import os
 import socket
 import subprocess
-import threading
 import time
 import urllib.request
 
-from faults import Gateway, LIFELINE, free_port, result
+from faults import LIFELINE, free_port, peers, result
 
 
-class RecordingHTTPServer(threading.Thread):
+class RecordingHTTPServer(peers.Server):
     """An HTTP/1.1 upstream that answers `200 <name>` and records every request line it receives."""
 
     def __init__(self, name):
-        super().__init__(daemon=True)
+        super().__init__()
         self.label = name.encode()
         self.requests = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-
-    def run(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
 
     def serve(self, conn):
-        with conn:
-            buffered = b""
-            while True:
-                while b"\r\n\r\n" not in buffered:
-                    try:
-                        chunk = conn.recv(65536)
-                    except OSError:
-                        return
-                    if not chunk:
-                        return
-                    buffered += chunk
-                head, buffered = buffered.split(b"\r\n\r\n", 1)
-                self.requests.append(head.split(b"\r\n", 1)[0].decode(errors="replace"))
-                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(self.label), self.label))
+        buffered = b""
+        while True:
+            while b"\r\n\r\n" not in buffered:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                buffered += chunk
+            head, buffered = buffered.split(b"\r\n\r\n", 1)
+            self.requests.append(head.split(b"\r\n", 1)[0].decode(errors="replace"))
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(self.label), self.label))
 
 
 def raw_exchange(port, request, timeout=5):
@@ -140,7 +122,7 @@ def check_no_open_proxy(workdir):
     configured.start()
     other.start()
     port, admin = free_port(), free_port()
-    gw = Gateway(workdir, "defaults-proxy", http_config(port, admin, configured.port))
+    gw = peers.lifeline(workdir, "defaults-proxy", http_config(port, admin, configured.port))
     try:
         gw.wait_listening(port)
         target = f"127.0.0.1:{other.port}".encode()
@@ -192,7 +174,7 @@ def check_tls_and_keys(workdir):
     checked = subprocess.run([LIFELINE, "check", "--config", path], capture_output=True, text=True).stdout
     checked += subprocess.run([LIFELINE, "check", "--json", "--config", path], capture_output=True, text=True).stdout
     # At debug level, so the log has everything Lifeline would ever write about the key.
-    gw = Gateway(workdir, "defaults-tls", config, extra=("--log-level", "debug"))
+    gw = peers.lifeline(workdir, "defaults-tls", config, log_level="debug")
     try:
         gw.wait_listening(port)
         versions = {v: s_client(port, v) for v in ("tls1_1", "tls1_2", "tls1_3")}
@@ -213,7 +195,7 @@ def check_header_limit(workdir):
     upstream = RecordingHTTPServer("configured")
     upstream.start()
     port = free_port()
-    gw = Gateway(workdir, "defaults-headers", http_config(port, free_port(), upstream.port))
+    gw = peers.lifeline(workdir, "defaults-headers", http_config(port, free_port(), upstream.port))
     try:
         gw.wait_listening(port)
         def request(kib):

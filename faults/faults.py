@@ -17,18 +17,21 @@ Scenarios:
                  the gateway stays idle, and once the clients leave new ones are proxied.
   secure-defaults  What a config silent on security gets (faults/defaults.py): admin only on loopback, no open
                  proxy, TLS 1.2 at least, Envoy's header limit, no key material in check, /config_dump or logs.
+  connection-limit, slowloris, smuggling, h2-floods
+                 Abuse survived, answered and counted: see faults/abuse.py.
+  upstream       Upstreams that refuse, stay silent, reset and vanish, met by tcp_proxy, HTTP/1.1, HTTP/2 and gRPC
+                 clients, Lifeline and a real Envoy 1.40 side by side; nothing leaks (faults/upstream.py).
+  soak           A bounded soak: mixed L4/HTTP/gRPC load with client deaths and upstream restarts, then fds, RSS,
+                 connections and CPU back to idle (faults/soak.py; --soak-seconds, default 120).
 """
 import argparse
 import os
 import re
 import resource
 import select
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,38 +50,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class EchoServer(threading.Thread):
-    """An upstream that echoes every byte back, one thread per connection."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1024)
-        self.port = self.sock.getsockname()[1]
-
-    def run(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.echo, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def echo(conn):
-        with conn:
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                conn.sendall(data)
 
 
 def tcp_proxy_config(port, upstream_port, max_connections=None):
@@ -111,51 +82,6 @@ def tcp_proxy_config(port, upstream_port, max_connections=None):
 """
 
 
-class Gateway:
-    def __init__(self, workdir, name, config, nofile=None, extra=()):
-        self.config = os.path.join(workdir, f"{name}.yaml")
-        with open(self.config, "w") as f:
-            f.write(config)
-        self.logpath = os.path.join(workdir, f"{name}.log")
-        self.log = open(self.logpath, "w")
-
-        def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.proc = subprocess.Popen([LIFELINE, "run", "--config", self.config, "--event-loops", "2", "--drain-time-s", "0", *extra],
-                                     stdout=self.log, stderr=self.log, preexec_fn=limit)
-
-    def wait_listening(self, port, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"lifeline exited {self.proc.returncode}: {open(self.logpath).read()[-1500:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("lifeline did not listen")
-
-    def cpu_seconds(self):
-        """User + system CPU time the gateway has used so far."""
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return open(self.logpath).read()
-
-
 def stat(log, name):
     return sum(int(m) for m in re.findall(rf"\b{re.escape(name)}=(\d+)", log))
 
@@ -173,11 +99,12 @@ def echo_round_trip(sock, payload=b"ping\n", timeout=3):
 
 
 def scenario_fd_exhaustion(workdir):
-    upstream = EchoServer()
+    upstream = peers.TcpServer()
     upstream.start()
     port = free_port()
     # A cap far above what 256 fds allow, so that the fds, not the cap, run out.
-    gw = Gateway(workdir, "fd-exhaustion", tcp_proxy_config(port, upstream.port, max_connections=100000), nofile=256)
+    gw = peers.lifeline(workdir, "fd-exhaustion", tcp_proxy_config(port, upstream.port, max_connections=100000),
+                        nofile=256)
     clients = []
     try:
         gw.wait_listening(port)
@@ -197,7 +124,7 @@ def scenario_fd_exhaustion(workdir):
             c.close()
         clients = [first]
         time.sleep(0.5)
-        fresh = proxied_again(port)
+        fresh, _ = proxied_again(port)
         ok_resume = result("fd-exhaustion: accepting again", f"a new client after the others left is proxied: "
                            f"{fresh is not None}", "True", fresh is not None)
         if fresh:
@@ -219,20 +146,23 @@ def scenario_fd_exhaustion(workdir):
 
 
 def proxied_again(port, within=5):
-    """A new client that the gateway proxies (an echo round trip) within `within` seconds, or None."""
+    """A new client that the gateway proxies (an echo round trip) within `within` seconds, or None; and how many
+    clients before it were refused (the gateway may still be closing the ones that left, so a cap can still be full)."""
     deadline = time.monotonic() + within
+    refused = 0
     while time.monotonic() < deadline:
         fresh = None
         try:
             fresh = socket.create_connection(("127.0.0.1", port), timeout=2)
             if echo_round_trip(fresh, timeout=2):
-                return fresh
+                return fresh, refused
         except OSError:
             pass
+        refused += 1
         if fresh:
             fresh.close()
         time.sleep(0.2)
-    return None
+    return None, refused
 
 
 def closed_at_once(clients, within):
@@ -264,13 +194,14 @@ def closed_at_once(clients, within):
 
 
 def scenario_global_cap(workdir):
-    upstream = EchoServer()
+    upstream = peers.TcpServer()
     upstream.start()
     port = free_port()
-    gw = Gateway(workdir, "global-cap", tcp_proxy_config(port, upstream.port), nofile=256)
+    gw = peers.lifeline(workdir, "global-cap", tcp_proxy_config(port, upstream.port), nofile=256)
     expected_cap = (256 - 64) // 2
     clients = []
     closed = []
+    refused_again = 0
     try:
         gw.wait_listening(port)
         for _ in range(400):
@@ -294,7 +225,7 @@ def scenario_global_cap(workdir):
         for c in clients:
             c.close()
         clients = []
-        fresh = proxied_again(port)
+        fresh, refused_again = proxied_again(port)
         ok_resume = result("global-cap: serving again", f"a new client after the others left is proxied: "
                            f"{fresh is not None}", "True", fresh is not None)
         if fresh:
@@ -307,23 +238,31 @@ def scenario_global_cap(workdir):
     backoff = stat(log, "downstream_cx_accept_backoff")
     ok_counted = result("global-cap: counted, fds never ran out",
                         f"downstream_global_cx_overflow={overflow}, downstream_cx_accept_backoff={backoff}",
-                        f"overflow = the connections closed at once ({len(closed)}); no accept back-off",
-                        overflow == len(closed) and backoff == 0)
+                        f"overflow = the connections closed at once ({len(closed)}) + the new clients refused while "
+                        f"the others were still closing ({refused_again}); no accept back-off",
+                        overflow == len(closed) + refused_again and backoff == 0)
     return ok_closed and ok_served and ok_cpu and ok_resume and ok_counted
 
 
-# Scenario modules import this one as `faults`; run as a script it is `__main__`, so alias it rather than load it
-# twice (a second copy would keep its own RESULTS).
-sys.modules.setdefault("faults", sys.modules[__name__])
-from defaults import scenario_secure_defaults  # noqa: E402
+# The scenario files import this one as `faults` (`from faults import result`) and each other as `faults.peers`;
+# run as a script it is `__main__`, so it stands in for the package instead of being loaded a second time (a second
+# copy would keep its own RESULTS).
+__path__ = [HERE]
+sys.modules["faults"] = sys.modules[__name__]
+from faults import peers, soak, upstream  # noqa: E402
+from faults.abuse import SCENARIOS as ABUSE_SCENARIOS  # noqa: E402
+from faults.defaults import scenario_secure_defaults  # noqa: E402
 
 SCENARIOS = {"fd-exhaustion": scenario_fd_exhaustion, "global-cap": scenario_global_cap,
-             "secure-defaults": scenario_secure_defaults}
+             "secure-defaults": scenario_secure_defaults, **ABUSE_SCENARIOS,
+             "upstream": lambda workdir: upstream.scenario(workdir, result),
+             "soak": lambda workdir, seconds=soak.SECONDS: soak.scenario(workdir, result, seconds)}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument("--soak-seconds", type=float, default=soak.SECONDS, help="how long the soak's load runs")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
@@ -332,7 +271,7 @@ def main():
     for name in args.only.split(","):
         print(f"== {name}", flush=True)
         try:
-            ok &= SCENARIOS[name](workdir)
+            ok &= SCENARIOS[name](workdir, args.soak_seconds) if name == "soak" else SCENARIOS[name](workdir)
         except Exception as error:  # a scenario that crashed is a failed one
             import traceback
             traceback.print_exc()

@@ -2,7 +2,7 @@ public import LifelineProxy
 
 /// A stat's Prometheus name and labels as Envoy's default tag extraction makes them: the scope's variable part
 /// becomes a label (`envoy_listener_address`, `envoy_http_conn_manager_prefix`, `envoy_tcp_prefix`,
-/// `envoy_cluster_name`), a response class suffix `_rq_2xx` becomes `_rq_xx` with `envoy_response_code_class="2"`,
+/// `envoy_cluster_name`, `envoy_connection_limit_prefix`), a response class suffix `_rq_2xx` becomes `_rq_xx` with `envoy_response_code_class="2"`,
 /// and what is left, prefixed `envoy_`, with every character Prometheus does not allow as `_`, is the name.
 public struct PrometheusStatName: Sendable, Hashable {
     public var name: String
@@ -35,6 +35,12 @@ public struct PrometheusStatName: Sendable, Hashable {
         case .cluster(let name):
             scope = "cluster."
             labels.append(("envoy_cluster_name", name))
+        case .connectionLimit(let prefix):
+            scope = "connection_limit."
+            labels.append(("envoy_connection_limit_prefix", prefix))
+        case .proxyProtocol:
+            // Envoy has no tag for the filter's prefix: it stays in the name.
+            scope = sample.scope.prefix
         }
         self.name = Self.sanitized("envoy." + scope + leaf)
         self.labels = labels

@@ -27,14 +27,10 @@ extension FilterChainConfig {
             field.error("a filter chain needs filters ending in \(terminalFilters)")
             return nil
         }
-        let count = filtersField.tree.elements?.count ?? 0
-        if count == 0 {
+        if filtersField.tree.elements?.isEmpty ?? false {
             filtersField.error("a filter chain needs filters ending in \(terminalFilters)")
-        } else if count > 1 {
-            filtersField.error(
-                "Lifeline runs one network filter per chain, \(terminalFilters); found \(count)"
-            )
         }
+        checkOrder(filters, count: filtersField.tree.elements?.count ?? 0, at: filtersField)
         if matchField != nil && match == nil { return nil }
         if socketField != nil && socket == nil { return nil }
         return FilterChainConfig(
@@ -45,6 +41,29 @@ extension FilterChainConfig {
             filters: filters,
             origin: field.origin
         )
+    }
+}
+
+extension FilterChainConfig {
+    /// Envoy's rule for a chain's network filters: a terminal filter (tcp_proxy, http_connection_manager) is the last
+    /// and only the last; Lifeline runs `connection_limit` filters before it.
+    private static func checkOrder(_ filters: [NetworkFilterConfig], count: Int, at field: FieldValue) {
+        // A filter that failed to decode has already reported why; its place is unknown, so order is not judged.
+        guard filters.count == count, let last = filters.last else { return }
+        for filter in filters.dropLast() where filter.isTerminal {
+            field.sink.error(
+                filter.origin,
+                "terminal filter \(JSONText.quote(filter.name)) must be the last filter in a network filter chain "
+                    + "(as Envoy requires)"
+            )
+        }
+        if !last.isTerminal {
+            field.sink.error(
+                last.origin,
+                "non-terminal filter \(JSONText.quote(last.name)) is the last filter in a network filter chain; "
+                    + "end the chain with \(terminalFilters) (as Envoy requires)"
+            )
+        }
     }
 }
 
@@ -82,10 +101,14 @@ extension NetworkFilterConfig {
         case HttpConnectionManagerConfig.typeURL:
             guard let manager = HttpConnectionManagerConfig.decode(typedConfig), let name else { return nil }
             return NetworkFilterConfig(name: name, kind: .httpConnectionManager(manager), origin: field.origin)
+        case ConnectionLimitConfig.typeURL:
+            guard let limit = ConnectionLimitConfig.decode(typedConfig), let name else { return nil }
+            return NetworkFilterConfig(name: name, kind: .connectionLimit(limit), origin: field.origin)
         default:
             typeField.error(
                 "network filter \(JSONText.quote(type)) is not supported by Lifeline, "
-                    + "which runs \(TcpProxyConfig.typeURL) or \(HttpConnectionManagerConfig.typeURL)"
+                    + "which runs \(TcpProxyConfig.typeURL), \(HttpConnectionManagerConfig.typeURL) or "
+                    + ConnectionLimitConfig.typeURL
             )
             return nil
         }

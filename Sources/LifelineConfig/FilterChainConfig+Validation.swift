@@ -75,6 +75,7 @@ struct FilterChainMatchKey: Hashable, CustomStringConvertible {
     var serverName: String
     var transportProtocol: String
     var applicationProtocol: String
+    var directSourcePrefixRange: String
     var sourceType: FilterChainMatchConfig.SourceType
     var sourcePrefixRange: String
     var sourcePort: Int
@@ -91,6 +92,9 @@ struct FilterChainMatchKey: Hashable, CustomStringConvertible {
         if !applicationProtocol.isEmpty {
             parts.append("application_protocols \(JSONText.quote(applicationProtocol))")
         }
+        if !directSourcePrefixRange.isEmpty {
+            parts.append("direct_source_prefix_ranges \(directSourcePrefixRange)")
+        }
         if sourceType != .any { parts.append("source_type \(sourceType.protoName)") }
         if !sourcePrefixRange.isEmpty { parts.append("source_prefix_ranges \(sourcePrefixRange)") }
         if sourcePort != 0 { parts.append("source_ports \(sourcePort)") }
@@ -106,20 +110,23 @@ extension FilterChainMatchConfig {
         for prefix in or(prefixRanges.map(\.key), "") {
             for name in or(serverNames.map(Self.normalizedServerName), "") {
                 for protocolName in or(applicationProtocols, "") {
-                    for source in or(sourcePrefixRanges.map(\.key), "") {
-                        for port in or(sourcePorts, 0) {
-                            keys.append(
-                                FilterChainMatchKey(
-                                    destinationPort: destinationPort ?? 0,
-                                    prefixRange: prefix,
-                                    serverName: name,
-                                    transportProtocol: transportProtocol,
-                                    applicationProtocol: protocolName,
-                                    sourceType: sourceType,
-                                    sourcePrefixRange: source,
-                                    sourcePort: port
+                    for direct in or(directSourcePrefixRanges.map(\.key), "") {
+                        for source in or(sourcePrefixRanges.map(\.key), "") {
+                            for port in or(sourcePorts, 0) {
+                                keys.append(
+                                    FilterChainMatchKey(
+                                        destinationPort: destinationPort ?? 0,
+                                        prefixRange: prefix,
+                                        serverName: name,
+                                        transportProtocol: transportProtocol,
+                                        applicationProtocol: protocolName,
+                                        directSourcePrefixRange: direct,
+                                        sourceType: sourceType,
+                                        sourcePrefixRange: source,
+                                        sourcePort: port
+                                    )
                                 )
-                            )
+                            }
                         }
                     }
                 }

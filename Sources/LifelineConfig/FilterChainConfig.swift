@@ -43,6 +43,14 @@ public struct FilterChainConfig: Sendable {
         }
     }
 
+    /// The `connection_limit` filters before the one that ends the chain, in order.
+    public var connectionLimits: [ConnectionLimitConfig] {
+        filters.compactMap {
+            if case .connectionLimit(let limit) = $0.kind { return limit }
+            return nil
+        }
+    }
+
     /// The tcp_proxy that ends this chain.
     public var tcpProxy: TcpProxyConfig? {
         filters.last.flatMap {
@@ -60,6 +68,14 @@ public struct NetworkFilterConfig: Sendable {
         case tcpProxy(TcpProxyConfig)
         /// `type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`.
         case httpConnectionManager(HttpConnectionManagerConfig)
+        /// `type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit`.
+        case connectionLimit(ConnectionLimitConfig)
+    }
+
+    /// Whether the filter ends a chain (Envoy's terminal filters), so must be its last.
+    public var isTerminal: Bool {
+        if case .connectionLimit = kind { return false }
+        return true
     }
 
     /// `name`, e.g. `envoy.filters.network.tcp_proxy`; any non-empty name (it names the filter in stats and

@@ -1,5 +1,5 @@
 extension FilterChainMatchConfig {
-    static let envoyFields: Set<String> = ["direct_source_prefix_ranges"]
+    static let envoyFields: Set<String> = []
 
     static func decode(_ field: FieldValue) -> FilterChainMatchConfig? {
         guard var reader = field.object() else { return nil }
@@ -14,6 +14,8 @@ extension FilterChainMatchConfig {
         }
         match.sourcePrefixRanges = reader.field("source_prefix_ranges")?.list(CidrRangeConfig.decode) ?? []
         match.sourcePorts = reader.field("source_ports")?.list { $0.integer(in: 1...65535).map(Int.init) } ?? []
+        match.directSourcePrefixRanges =
+            reader.field("direct_source_prefix_ranges")?.list(CidrRangeConfig.decode) ?? []
         // Envoy rejects these: "filter chain contains unimplemented fields".
         for name in ["address_suffix", "suffix_len"] {
             reader.field(name)?.error("\(name) is not implemented by Envoy, which rejects a filter chain that sets it")

@@ -43,6 +43,8 @@ public struct FilterChainMatchConfig: Sendable, Hashable {
     public var sourcePrefixRanges: [CidrRangeConfig]
     /// `source_ports` (each 1–65535).
     public var sourcePorts: [Int]
+    /// `direct_source_prefix_ranges`: the socket's own peer, which a PROXY header does not change.
+    public var directSourcePrefixRanges: [CidrRangeConfig]
 
     public init(
         destinationPort: Int? = nil,
@@ -52,7 +54,8 @@ public struct FilterChainMatchConfig: Sendable, Hashable {
         applicationProtocols: [String] = [],
         sourceType: SourceType = .any,
         sourcePrefixRanges: [CidrRangeConfig] = [],
-        sourcePorts: [Int] = []
+        sourcePorts: [Int] = [],
+        directSourcePrefixRanges: [CidrRangeConfig] = []
     ) {
         self.destinationPort = destinationPort
         self.prefixRanges = prefixRanges
@@ -62,6 +65,7 @@ public struct FilterChainMatchConfig: Sendable, Hashable {
         self.sourceType = sourceType
         self.sourcePrefixRanges = sourcePrefixRanges
         self.sourcePorts = sourcePorts
+        self.directSourcePrefixRanges = directSourcePrefixRanges
     }
 
     /// Whether this match places no condition at all.

@@ -158,8 +158,8 @@ extension CommonHttpProtocolOptionsConfig {
 
 extension Http2ProtocolOptionsConfig {
     static let envoyFields: Set<String> = [
-        "hpack_table_size", "allow_connect", "allow_metadata", "max_outbound_frames", "max_outbound_control_frames",
-        "max_consecutive_inbound_frames_with_empty_payload", "max_inbound_priority_frames_per_stream",
+        "hpack_table_size", "allow_connect", "allow_metadata", "max_outbound_frames",
+        "max_inbound_priority_frames_per_stream",
         "max_inbound_window_update_frames_per_data_frame_sent", "stream_error_on_invalid_http_messaging",
         "override_stream_error_on_invalid_http_message", "custom_settings_parameters", "use_oghttp2_codec",
         "max_metadata_size", "enable_huffman_encoding",
@@ -175,6 +175,11 @@ extension Http2ProtocolOptionsConfig {
         options.initialConnectionWindowSize = reader.field("initial_connection_window_size")?.integer(in: window)
             .map(Int.init)
         options.keepalive = reader.field("connection_keepalive").flatMap(Http2KeepaliveConfig.decode)
+        options.maxOutboundControlFrames = reader.field("max_outbound_control_frames")?.integer(in: 1...4_294_967_295)
+            .map(Int.init)
+        options.maxConsecutiveInboundFramesWithEmptyPayload = reader.field(
+            "max_consecutive_inbound_frames_with_empty_payload"
+        )?.integer(in: 0...4_294_967_295).map(Int.init)
         reader.finish(envoyFields: envoyFields)
         return options
     }

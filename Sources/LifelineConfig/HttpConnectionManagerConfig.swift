@@ -112,6 +112,12 @@ public struct Http2ProtocolOptionsConfig: Sendable {
     public var initialConnectionWindowSize: Int?
     /// `connection_keepalive`.
     public var keepalive: Http2KeepaliveConfig?
+    /// `max_outbound_control_frames` (at least 1): control frames (PING and SETTINGS acknowledgements, RST_STREAM)
+    /// queued for a peer that does not read before the connection is closed as a flood.
+    public var maxOutboundControlFrames: Int?
+    /// `max_consecutive_inbound_frames_with_empty_payload`: empty DATA (or HEADERS, CONTINUATION) frames in a row
+    /// before the connection is closed as a flood.
+    public var maxConsecutiveInboundFramesWithEmptyPayload: Int?
     public var origin: ConfigOrigin
 
     public init(origin: ConfigOrigin) {

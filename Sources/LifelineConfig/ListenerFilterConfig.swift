@@ -5,6 +5,9 @@ public struct ListenerFilterConfig: Sendable {
         /// `envoy.filters.listener.tls_inspector`: reads SNI and ALPN from a TLS ClientHello and marks the connection
         /// `tls`, without consuming the bytes.
         case tlsInspector
+        /// `envoy.filters.listener.proxy_protocol`: reads a PROXY protocol header and makes the addresses it names
+        /// the connection's.
+        case proxyProtocol(ProxyProtocolConfig)
     }
 
     /// The canonical name of the TLS inspector.
@@ -45,7 +48,9 @@ extension ListenerFilterConfig {
         if nameField == nil { field.error("a listener filter needs a name") }
         guard let typedConfig else {
             if !discovered {
-                field.error("a listener filter needs a typed_config whose @type names it, e.g. \(tlsInspectorTypeURL)")
+                field.error(
+                    "a listener filter needs a typed_config whose @type names it, e.g. \(tlsInspectorTypeURL)"
+                )
             }
             return nil
         }
@@ -58,14 +63,21 @@ extension ListenerFilterConfig {
             return nil
         }
         guard let type = typeField.string() else { return nil }
-        guard type == tlsInspectorTypeURL else {
+        let kind: Kind
+        switch type {
+        case tlsInspectorTypeURL:
+            typed.finish(envoyFields: tlsInspectorEnvoyFields)
+            kind = .tlsInspector
+        case ProxyProtocolConfig.typeURL:
+            kind = .proxyProtocol(ProxyProtocolConfig.decode(&typed))
+        default:
             typeField.error(
-                "listener filter \(JSONText.quote(type)) is not supported by Lifeline, which runs \(tlsInspectorTypeURL)"
+                "listener filter \(JSONText.quote(type)) is not supported by Lifeline, which runs "
+                    + "\(tlsInspectorTypeURL) and \(ProxyProtocolConfig.typeURL)"
             )
             return nil
         }
-        typed.finish(envoyFields: tlsInspectorEnvoyFields)
         guard let name else { return nil }
-        return ListenerFilterConfig(name: name, kind: .tlsInspector, origin: field.origin)
+        return ListenerFilterConfig(name: name, kind: kind, origin: field.origin)
     }
 }

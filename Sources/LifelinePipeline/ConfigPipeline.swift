@@ -31,8 +31,49 @@ public enum ConfigPipeline {
                 errors += error.diagnostics
             }
         }
-        guard errors.isEmpty, var tree else { throw ConfigError(diagnostics: errors) }
+        guard errors.isEmpty, let tree else { throw ConfigError(diagnostics: errors) }
+        return try plan(tree: tree, filters: filters, warnings: warnings, gateway: gateway)
+    }
 
+    /// The same pipeline on texts instead of files: `configText` read as the bootstrap, `envoyFilterText` (if given)
+    /// as an EnvoyFilter file. Reads nothing from disk but what the config itself names (certificates); for drivers
+    /// that hold the config in memory, such as a fuzzer.
+    public static func plan(
+        configText: String,
+        envoyFilterText: String? = nil,
+        gateway: GatewayIdentity = GatewayIdentity()
+    ) throws(ConfigError) -> (GatewayPlan, warnings: [ConfigDiagnostic], notSelected: [String]) {
+        var errors: [ConfigDiagnostic] = []
+        var warnings: [ConfigDiagnostic] = []
+        var tree: ConfigTree?
+        do {
+            tree = try ConfigLoader.parseDocument(configText)
+        } catch {
+            errors += error.diagnostics
+        }
+        var filters: [EnvoyFilter] = []
+        if let envoyFilterText {
+            do {
+                let parsed = try EnvoyFilterLoader.parse(envoyFilterText)
+                filters = parsed.filters
+                warnings += parsed.warnings
+            } catch {
+                errors += error.diagnostics
+            }
+        }
+        guard errors.isEmpty, let tree else { throw ConfigError(diagnostics: errors) }
+        return try plan(tree: tree, filters: filters, warnings: warnings, gateway: gateway)
+    }
+
+    /// Patches, decodes, validates and plans a loaded bootstrap.
+    private static func plan(
+        tree: ConfigTree,
+        filters: [EnvoyFilter],
+        warnings: [ConfigDiagnostic],
+        gateway: GatewayIdentity
+    ) throws(ConfigError) -> (GatewayPlan, warnings: [ConfigDiagnostic], notSelected: [String]) {
+        var tree = tree
+        var warnings = warnings
         var notSelected: [String] = []
         do {
             if !filters.isEmpty {

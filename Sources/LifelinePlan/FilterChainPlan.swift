@@ -11,6 +11,9 @@ public struct FilterChainPlan: Sendable, Hashable {
     /// `transport_socket` `envoy.transport_sockets.tls`: TLS is terminated here. Nil: the bytes pass as they arrive
     /// (raw_buffer), which behind `tls_inspector` is SNI passthrough.
     public var tls: DownstreamTlsPlan?
+    /// The `connection_limit` filters before the terminal one, in config order: each must admit a connection before
+    /// the terminal filter sees it.
+    public var connectionLimits: [ConnectionLimitFilterPlan]
     /// The terminal network filter.
     public var filter: NetworkFilterPlan
     public var origin: ConfigOrigin
@@ -19,12 +22,14 @@ public struct FilterChainPlan: Sendable, Hashable {
         name: String,
         match: FilterChainMatchPlan = FilterChainMatchPlan(),
         tls: DownstreamTlsPlan? = nil,
+        connectionLimits: [ConnectionLimitFilterPlan] = [],
         filter: NetworkFilterPlan,
         origin: ConfigOrigin
     ) {
         self.name = name
         self.match = match
         self.tls = tls
+        self.connectionLimits = connectionLimits
         self.filter = filter
         self.origin = origin
     }
@@ -82,6 +87,8 @@ public struct FilterChainMatchPlan: Sendable, Hashable {
     public var sourcePrefixRanges: [CIDRRange]
     /// `source_ports`: the peer's port.
     public var sourcePorts: [Int]
+    /// `direct_source_prefix_ranges`: the socket's own peer (the load balancer, behind `proxy_protocol`).
+    public var directSourcePrefixRanges: [CIDRRange]
 
     public init(
         destinationPort: Int? = nil,
@@ -91,7 +98,8 @@ public struct FilterChainMatchPlan: Sendable, Hashable {
         applicationProtocols: [String] = [],
         sourceType: SourceType = .any,
         sourcePrefixRanges: [CIDRRange] = [],
-        sourcePorts: [Int] = []
+        sourcePorts: [Int] = [],
+        directSourcePrefixRanges: [CIDRRange] = []
     ) {
         self.destinationPort = destinationPort
         self.prefixRanges = prefixRanges
@@ -101,6 +109,7 @@ public struct FilterChainMatchPlan: Sendable, Hashable {
         self.sourceType = sourceType
         self.sourcePrefixRanges = sourcePrefixRanges
         self.sourcePorts = sourcePorts
+        self.directSourcePrefixRanges = directSourcePrefixRanges
     }
 }
 
@@ -141,9 +150,11 @@ public struct ConnectionFacts: Sendable, Hashable {
     /// The local address and port the connection was made to; `address` as 4 or 16 bytes.
     public var destinationAddress: [UInt8]
     public var destinationPort: Int
-    /// The peer's address (4 or 16 bytes) and port.
+    /// The peer's address (4 or 16 bytes) and port: the client a PROXY header named, else the socket's peer.
     public var sourceAddress: [UInt8]
     public var sourcePort: Int
+    /// The socket's own peer (4 or 16 bytes), whatever a PROXY header said: `direct_source_prefix_ranges` matches it.
+    public var directSourceAddress: [UInt8]
     /// `tls` or `raw_buffer` as `tls_inspector` detected it; `raw_buffer` without it.
     public var transportProtocol: String
     /// The SNI of the ClientHello, lower-cased; nil when there was none.
@@ -158,12 +169,14 @@ public struct ConnectionFacts: Sendable, Hashable {
         sourcePort: Int,
         transportProtocol: String = "raw_buffer",
         serverName: String? = nil,
-        applicationProtocols: [String] = []
+        applicationProtocols: [String] = [],
+        directSourceAddress: [UInt8]? = nil
     ) {
         self.destinationAddress = destinationAddress
         self.destinationPort = destinationPort
         self.sourceAddress = sourceAddress
         self.sourcePort = sourcePort
+        self.directSourceAddress = directSourceAddress ?? sourceAddress
         self.transportProtocol = transportProtocol
         self.serverName = serverName
         self.applicationProtocols = applicationProtocols
@@ -180,10 +193,37 @@ public struct ListenerFiltersPlan: Sendable, Hashable {
     /// `continue_on_listener_filters_timeout`: on timeout, choose a chain with what is known (raw_buffer, no SNI)
     /// instead of closing the connection.
     public var continueOnTimeout: Bool
+    /// `envoy.filters.listener.proxy_protocol` is configured: read a PROXY protocol header first and take the
+    /// addresses it names.
+    public var proxyProtocol: ProxyProtocolConfig?
+    /// Whether `proxy_protocol` is listed before `tls_inspector` (filters run in their listed order; with the
+    /// inspector first, it sees the PROXY header and takes the connection for `raw_buffer`, as in Envoy).
+    public var proxyProtocolFirst: Bool
 
-    public init(tlsInspector: Bool = false, timeout: Duration? = .seconds(15), continueOnTimeout: Bool = false) {
+    public init(
+        tlsInspector: Bool = false,
+        timeout: Duration? = .seconds(15),
+        continueOnTimeout: Bool = false,
+        proxyProtocol: ProxyProtocolConfig? = nil,
+        proxyProtocolFirst: Bool = true
+    ) {
         self.tlsInspector = tlsInspector
         self.timeout = timeout
         self.continueOnTimeout = continueOnTimeout
+        self.proxyProtocol = proxyProtocol
+        self.proxyProtocolFirst = proxyProtocolFirst
+    }
+
+    /// Whether any listener filter runs before a chain is chosen.
+    public var isEmpty: Bool { !tlsInspector && proxyProtocol == nil }
+
+    /// The names of the filters that run, in the order they run.
+    public var names: [String] {
+        var names: [String] = []
+        if tlsInspector { names.append(ListenerFilterConfig.tlsInspectorName) }
+        if proxyProtocol != nil {
+            names.insert(ProxyProtocolConfig.name, at: proxyProtocolFirst ? 0 : names.count)
+        }
+        return names
     }
 }

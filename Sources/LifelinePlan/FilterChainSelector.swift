@@ -4,7 +4,7 @@ import LifelineConfig
 /// without `filter_chain_matcher`). Pure: it reads only the plan and the ``ConnectionFacts``.
 ///
 /// The criteria are taken in Envoy's order: destination port, destination IP, server name, transport protocol,
-/// application protocols, source type, source IP, source port. At each step the chains that constrain the criterion
+/// application protocols, direct source IP, source type, source IP, source port. At each step the chains that constrain the criterion
 /// and match the connection win, most specific first (the longest prefix, an exact server name before the longest
 /// wildcard suffix), and the chains that do not constrain it are dropped; only when no constraining chain matches do
 /// the unconstrained ones go on. There is no going back: when a later step leaves nothing, the connection gets the
@@ -72,6 +72,7 @@ public struct FilterChainSelector: Sendable {
             { serverName($0, facts.serverName) },
             { exactOrAny($0, facts.transportProtocol) { chains[$0].match.transportProtocol } },
             { applicationProtocol($0, facts.applicationProtocols) },
+            { longestPrefix($0, facts.directSourceAddress) { chains[$0].match.directSourcePrefixRanges } },
             { sourceType($0, facts) },
             { longestPrefix($0, facts.sourceAddress) { chains[$0].match.sourcePrefixRanges } },
             { anyOf($0, facts.sourcePort) { chains[$0].match.sourcePorts } },

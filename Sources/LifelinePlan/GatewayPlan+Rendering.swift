@@ -50,19 +50,45 @@ extension ListenerPlan {
             ("tcp_proxy", (filterChains.first ?? defaultFilterChain)?.tcpProxy?.summary),
             (
                 "listener_filters",
-                listenerFilters.tlsInspector ? .array([.string(ListenerFilterConfig.tlsInspectorName)]) : nil
+                listenerFilters.isEmpty ? nil : .array(listenerFilters.names.map { .string($0) })
             ),
+            ("proxy_protocol", listenerFilters.proxyProtocol?.summary),
             (
                 "listener_filters_timeout",
-                listenerFilters.tlsInspector
-                    ? .string(listenerFilters.timeout.map(ProtoDuration.format) ?? "disabled") : nil
+                listenerFilters.isEmpty
+                    ? nil : .string(listenerFilters.timeout.map(ProtoDuration.format) ?? "disabled")
             ),
             (
                 "continue_on_listener_filters_timeout",
-                listenerFilters.tlsInspector ? .bool(listenerFilters.continueOnTimeout) : nil
+                listenerFilters.isEmpty ? nil : .bool(listenerFilters.continueOnTimeout)
             ),
             ("filter_chains", .array(filterChains.map(\.summary))),
             ("default_filter_chain", defaultFilterChain.map(\.summary)),
+        ])
+    }
+}
+
+extension ProxyProtocolConfig {
+    var summary: ConfigTree {
+        .object([
+            ("allow_requests_without_proxy_protocol", .bool(allowRequestsWithoutProxyProtocol)),
+            ("stats", .string(statPrefix.map { "proxy_proto.\($0)." } ?? "proxy_proto.")),
+            (
+                "disallowed_versions",
+                disallowedVersions.isEmpty ? nil : .array(disallowedVersions.map { .string($0.rawValue) })
+            ),
+            (
+                "rules",
+                rules.isEmpty
+                    ? nil
+                    : .array(
+                        rules.map { rule in
+                            let namespace = rule.metadataNamespace.isEmpty ? Self.name : rule.metadataNamespace
+                            let hex = String(rule.tlvType, radix: 16, uppercase: true)
+                            return .string("TLV 0x\(hex) kept as \(rule.key.map { "\(namespace).\($0)" } ?? "-")")
+                        }
+                    )
+            ),
         ])
     }
 }
@@ -84,8 +110,20 @@ extension FilterChainPlan {
             ("name", .string(name)),
             ("filter_chain_match", match.summary),
             ("transport_socket", tls.map { .object([("tls", $0.summary)]) } ?? .string("raw_buffer")),
+            ("connection_limit", connectionLimits.isEmpty ? nil : .array(connectionLimits.map(\.summary))),
             ("tcp_proxy", tcpProxy?.summary),
             ("http_connection_manager", httpConnectionManager?.summary),
+        ])
+    }
+}
+
+extension ConnectionLimitFilterPlan {
+    var summary: ConfigTree {
+        .object([
+            ("stat_prefix", .string(statPrefix)),
+            ("max_connections", .number(maxConnections)),
+            ("delay", .string(delay.map(ProtoDuration.format) ?? "none: closed at once")),
+            ("enabled", .bool(enabled)),
         ])
     }
 }
@@ -101,6 +139,7 @@ extension FilterChainMatchPlan {
             ("server_names", strings(serverNames)),
             ("transport_protocol", transportProtocol.map { .string($0) }),
             ("application_protocols", strings(applicationProtocols)),
+            ("direct_source_prefix_ranges", ranges(directSourcePrefixRanges)),
             ("source_type", sourceType == .any ? nil : .string(sourceType.protoName)),
             ("source_prefix_ranges", ranges(sourcePrefixRanges)),
             ("source_ports", sourcePorts.isEmpty ? nil : .array(sourcePorts.map { .number($0) })),

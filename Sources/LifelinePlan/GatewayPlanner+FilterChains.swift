@@ -5,10 +5,19 @@ extension GatewayPlanner {
     /// A listener's `listener_filters` and their timeout.
     static func planListenerFilters(_ listener: ListenerConfig) -> ListenerFiltersPlan {
         let timeout = listener.listenerFiltersTimeout ?? ListenerFilterConfig.defaultTimeout
+        var proxyProtocol: ProxyProtocolConfig?
+        var proxyProtocolFirst = true
+        for (index, filter) in listener.listenerFilters.enumerated() {
+            guard case .proxyProtocol(let config) = filter.kind, proxyProtocol == nil else { continue }
+            proxyProtocol = config
+            proxyProtocolFirst = !listener.listenerFilters[..<index].contains { $0.kind == .tlsInspector }
+        }
         return ListenerFiltersPlan(
             tlsInspector: listener.hasTlsInspector,
             timeout: timeout == .zero ? nil : timeout,
-            continueOnTimeout: listener.continueOnListenerFiltersTimeout
+            continueOnTimeout: listener.continueOnListenerFiltersTimeout,
+            proxyProtocol: proxyProtocol,
+            proxyProtocolFirst: proxyProtocolFirst
         )
     }
 
@@ -38,6 +47,7 @@ extension GatewayPlanner {
             name: chain.name.flatMap { $0.isEmpty ? nil : $0 } ?? chain.origin.path,
             match: planMatch(chain.match),
             tls: tls,
+            connectionLimits: chain.connectionLimits.map(ConnectionLimitFilterPlan.init),
             filter: filter,
             origin: chain.origin
         )
@@ -54,7 +64,8 @@ extension GatewayPlanner {
             applicationProtocols: match.applicationProtocols,
             sourceType: FilterChainMatchPlan.SourceType(rawValue: match.sourceType.rawValue) ?? .any,
             sourcePrefixRanges: match.sourcePrefixRanges.map(planRange),
-            sourcePorts: match.sourcePorts
+            sourcePorts: match.sourcePorts,
+            directSourcePrefixRanges: match.directSourcePrefixRanges.map(planRange)
         )
     }
 

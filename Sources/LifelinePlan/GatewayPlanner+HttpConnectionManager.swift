@@ -77,6 +77,10 @@ extension GatewayPlanner {
                     origin: $0.origin
                 )
             },
+            maxOutboundControlFrames: config.maxOutboundControlFrames
+                ?? Http2ProtocolOptionsPlan.defaultMaxOutboundControlFrames,
+            maxConsecutiveInboundFramesWithEmptyPayload: config.maxConsecutiveInboundFramesWithEmptyPayload
+                ?? Http2ProtocolOptionsPlan.defaultMaxConsecutiveInboundFramesWithEmptyPayload,
             origin: config.origin
         )
     }

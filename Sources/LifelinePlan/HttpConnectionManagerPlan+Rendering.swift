@@ -73,6 +73,11 @@ extension Http2ProtocolOptionsPlan {
             ("initial_stream_window_size", .number(initialStreamWindowSize)),
             ("initial_connection_window_size", .number(initialConnectionWindowSize)),
             ("connection_keepalive", keepalive?.summary ?? .string("none")),
+            ("max_outbound_control_frames", .number(maxOutboundControlFrames)),
+            (
+                "max_consecutive_inbound_frames_with_empty_payload",
+                .number(maxConsecutiveInboundFramesWithEmptyPayload)
+            ),
         ])
     }
 }

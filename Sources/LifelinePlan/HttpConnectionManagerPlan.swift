@@ -136,6 +136,10 @@ public struct Http2ProtocolOptionsPlan: Sendable, Hashable {
     public static let defaultInitialStreamWindowSize = 268_435_456
     /// Envoy's default `initial_connection_window_size`: 256 MiB.
     public static let defaultInitialConnectionWindowSize = 268_435_456
+    /// Envoy's default `max_outbound_control_frames`.
+    public static let defaultMaxOutboundControlFrames = 1000
+    /// Envoy's default `max_consecutive_inbound_frames_with_empty_payload`.
+    public static let defaultMaxConsecutiveInboundFramesWithEmptyPayload = 1
 
     /// `max_concurrent_streams`: advertised to the peer (downstream), respected per connection (upstream).
     public var maxConcurrentStreams: Int
@@ -145,6 +149,12 @@ public struct Http2ProtocolOptionsPlan: Sendable, Hashable {
     public var initialConnectionWindowSize: Int
     /// `connection_keepalive`: HTTP/2 PINGs; nil sends none.
     public var keepalive: Http2KeepalivePlan?
+    /// `max_outbound_control_frames`: control frames queued for a peer that does not read; one more ends the
+    /// connection with GOAWAY (`http2.outbound_control_flood`).
+    public var maxOutboundControlFrames: Int
+    /// `max_consecutive_inbound_frames_with_empty_payload`: one more empty DATA frame in a row ends the connection
+    /// with GOAWAY (`http2.inbound_empty_frames_flood`).
+    public var maxConsecutiveInboundFramesWithEmptyPayload: Int
     /// Where `http2_protocol_options` is written; nil when the config is silent.
     public var origin: ConfigOrigin?
 
@@ -153,12 +163,17 @@ public struct Http2ProtocolOptionsPlan: Sendable, Hashable {
         initialStreamWindowSize: Int = Http2ProtocolOptionsPlan.defaultInitialStreamWindowSize,
         initialConnectionWindowSize: Int = Http2ProtocolOptionsPlan.defaultInitialConnectionWindowSize,
         keepalive: Http2KeepalivePlan? = nil,
+        maxOutboundControlFrames: Int = Http2ProtocolOptionsPlan.defaultMaxOutboundControlFrames,
+        maxConsecutiveInboundFramesWithEmptyPayload: Int =
+            Http2ProtocolOptionsPlan.defaultMaxConsecutiveInboundFramesWithEmptyPayload,
         origin: ConfigOrigin? = nil
     ) {
         self.maxConcurrentStreams = maxConcurrentStreams
         self.initialStreamWindowSize = initialStreamWindowSize
         self.initialConnectionWindowSize = initialConnectionWindowSize
         self.keepalive = keepalive
+        self.maxOutboundControlFrames = maxOutboundControlFrames
+        self.maxConsecutiveInboundFramesWithEmptyPayload = maxConsecutiveInboundFramesWithEmptyPayload
         self.origin = origin
     }
 }

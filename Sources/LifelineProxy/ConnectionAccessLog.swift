@@ -12,7 +12,7 @@ enum ConnectionAccessLog {
         let startText = LogTimestamp.now()
         var bytesReceived = 0
         var bytesSent = 0
-        /// Envoy's response flags: `UF` when the upstream connect failed.
+        /// Envoy's response flags: `UF,URX` when the upstream connect failed, `UR` when the upstream reset.
         var flags: [String] = []
 
         func write(to logger: Logger, peer: String?, upstream: String?, reason: CloseReason) {

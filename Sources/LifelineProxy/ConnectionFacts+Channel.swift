@@ -2,9 +2,11 @@ import LifelinePlan
 import NIOCore
 
 extension ConnectionFacts {
-    /// What accept tells of a connection: its local and peer addresses; nil for a channel without IP addresses.
+    /// What is known of a connection before its chain is chosen: its local and peer addresses (a PROXY header's when
+    /// one was read, else the socket's), and the socket's own peer; nil for a channel without IP addresses. On the
+    /// event loop.
     init?(channel: any Channel) {
-        guard let local = channel.localAddress, let remote = channel.remoteAddress,
+        guard let local = channel.downstreamLocalAddress, let remote = channel.downstreamRemoteAddress,
             let localBytes = local.addressBytes, let remoteBytes = remote.addressBytes,
             let localPort = local.port, let remotePort = remote.port
         else { return nil }
@@ -12,7 +14,8 @@ extension ConnectionFacts {
             destinationAddress: localBytes,
             destinationPort: localPort,
             sourceAddress: remoteBytes,
-            sourcePort: remotePort
+            sourcePort: remotePort,
+            directSourceAddress: channel.remoteAddress?.addressBytes
         )
     }
 }

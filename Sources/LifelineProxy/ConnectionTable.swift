@@ -16,6 +16,10 @@ final class ConnectionTable {
         let id: UInt64
         let labels: ConnectionLabels
         let channel: any Channel
+        /// The peer and local addresses as the connection is known by them: a PROXY header's, read before the
+        /// connection was registered, or the socket's.
+        let peer: SocketAddress?
+        let local: SocketAddress?
         let started: NIODeadline
         let startUnixMilliseconds: Int64
         var bytesReceived = 0
@@ -25,6 +29,8 @@ final class ConnectionTable {
             self.id = id
             self.labels = labels
             self.channel = channel
+            peer = channel.downstreamRemoteAddress
+            local = channel.downstreamLocalAddress
             started = .now()
             startUnixMilliseconds = ConnectionTable.unixMilliseconds()
         }
@@ -63,8 +69,8 @@ final class ConnectionTable {
                 id: entry.id,
                 direction: entry.labels.direction,
                 kind: entry.labels.kind,
-                peer: channel.remoteAddress.map(TCPProxySession.text) ?? "-",
-                local: channel.localAddress.map(TCPProxySession.text) ?? "-",
+                peer: entry.peer.map(TCPProxySession.text) ?? "-",
+                local: entry.local.map(TCPProxySession.text) ?? "-",
                 listener: entry.labels.listener,
                 filterChain: entry.labels.filterChain,
                 cluster: entry.labels.cluster,

@@ -77,17 +77,24 @@ public final class Gateway: Sendable {
     /// Makes a chain's runtime from its plan, with the clusters of one generation of the plan.
     static func chainFactory(clusters: [String: UpstreamCluster], pools: HTTPUpstreamPools) -> FilterChainFactory {
         { plan, environment in
+            let terminal: any FilterChainRuntime
             switch plan.filter {
             case .tcpProxy(let proxy):
-                try await TCPProxyChain.make(plan: plan, proxy: proxy, clusters: clusters, environment: environment)
+                terminal = try await TCPProxyChain.make(
+                    plan: plan,
+                    proxy: proxy,
+                    clusters: clusters,
+                    environment: environment
+                )
             case .httpConnectionManager(let manager):
-                try await HTTPConnectionManagerChain.make(
+                terminal = try await HTTPConnectionManagerChain.make(
                     plan: plan,
                     connectionManager: manager,
                     pools: pools,
                     environment: environment
                 )
             }
+            return ConnectionLimitedChain.wrap(terminal, plan: plan, environment: environment)
         }
     }
 

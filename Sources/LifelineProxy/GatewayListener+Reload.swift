@@ -53,7 +53,7 @@ extension GatewayListener {
             throw error
         }
         return PreparedChains(
-            set: ListenerChainSet(plan: plan, runtimes: runtimes),
+            set: chainSet(plan: plan, runtimes: runtimes),
             made: made,
             carried: runtimes.count - made.count
         )

@@ -1,3 +1,4 @@
+import LifelineConfig
 public import LifelinePlan
 import LifelineRelay
 import LifelineSocket
@@ -76,6 +77,14 @@ public final class GatewayListener: Sendable {
         return serverChannels.withLockedValue { $0.first?.localAddress?.port }
     }
 
+    /// The chains accepted connections are given to, with the stats their listener filters count into.
+    func chainSet(plan: ListenerPlan, runtimes: [any FilterChainRuntime]) -> ListenerChainSet {
+        let proxyProtocolStats = plan.listenerFilters.proxyProtocol.map {
+            store.chainStats(of: stats, chain: .proxyProtocol($0.statPrefix))
+        }
+        return ListenerChainSet(plan: plan, runtimes: runtimes, proxyProtocolStats: proxyProtocolStats)
+    }
+
     /// What the listener's chains are given when they are made.
     func environment(group: any EventLoopGroup) -> FilterChainEnvironment {
         FilterChainEnvironment(
@@ -104,7 +113,7 @@ public final class GatewayListener: Sendable {
         for chain in ListenerChains(plan: plan).all {
             running.append(try await makeChain(chain, environment))
         }
-        current.withLockedValue { $0 = ListenerChainSet(plan: plan, runtimes: running) }
+        current.withLockedValue { $0 = chainSet(plan: plan, runtimes: running) }
         var address = plan.address
         if let port, address.port == 0 {
             address = IPEndpoint(host: address.host, port: port) ?? address
@@ -283,7 +292,7 @@ public final class GatewayListener: Sendable {
                     }
                     try chains.runtimes[index].initialize(channel)
                 }
-                guard let inspect = chains.inspection else {
+                guard let filters = chains.inspection else {
                     // Nothing to wait for: choose from what accept tells (the common case needs not even that).
                     if let index = selector.unconditional {
                         try chains.runtimes[index].initialize(channel)
@@ -292,36 +301,88 @@ public final class GatewayListener: Sendable {
                     }
                     return
                 }
-                let inspector = TLSInspectorHandler(
-                    plan: inspect,
-                    onInspected: { inspection in
-                        var facts = ConnectionFacts(channel: channel)
+                // One listener_filters_timeout for all the filters, from accept, as in Envoy.
+                let deadline = filters.timeout.map { NIODeadline.now() + TimeAmount($0) }
+                func remaining() -> TimeAmount? {
+                    deadline.map { max(.zero, $0 - .now()) }
+                }
+                func giveUp(_ error: any Error) {
+                    logger.debug("cannot start the connection's filter chain", metadata: ["error": "\(error)"])
+                    channel.close(promise: nil)
+                }
+                /// Chooses the chain from the addresses (a PROXY header's, once read) and what the inspector read.
+                func handWith(_ inspection: TLSInspection?) throws {
+                    var facts = ConnectionFacts(channel: channel)
+                    if let inspection {
                         facts?.transportProtocol = inspection.transportProtocol.rawValue
                         facts?.serverName = inspection.serverName
                         facts?.applicationProtocols = inspection.alpn
-                        do {
-                            try hand(facts)
-                        } catch {
-                            logger.debug("cannot start the connection's filter chain", metadata: ["error": "\(error)"])
-                            channel.close(promise: nil)
-                        }
-                    },
-                    onRejected: { rejection in
-                        switch rejection {
-                        case .clientHelloTooLarge: stats.increment(.clientHelloTooLarge)
-                        case .timeout: stats.increment(.listenerFiltersTimeout)
-                        case .connectionClosed: break
-                        }
-                        logger.debug(
-                            "tls_inspector closed the connection before a filter chain was chosen",
-                            metadata: [
-                                "connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
-                                "reason": "\(rejection.rawValue)",
-                            ]
-                        )
                     }
-                )
-                try channel.pipeline.syncOperations.addHandler(inspector)
+                    try hand(facts)
+                }
+                func addTLSInspector(then next: @escaping (TLSInspection) throws -> Void) throws {
+                    let inspector = TLSInspectorHandler(
+                        timeout: remaining(),
+                        continueOnTimeout: filters.continueOnTimeout,
+                        onInspected: { inspection in
+                            do { try next(inspection) } catch { giveUp(error) }
+                        },
+                        onRejected: { rejection in
+                            switch rejection {
+                            case .clientHelloTooLarge: stats.increment(.clientHelloTooLarge)
+                            case .timeout: stats.increment(.listenerFiltersTimeout)
+                            case .connectionClosed: break
+                            }
+                            logger.debug(
+                                "tls_inspector closed the connection before a filter chain was chosen",
+                                metadata: [
+                                    "connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                    "reason": "\(rejection.rawValue)",
+                                ]
+                            )
+                        }
+                    )
+                    try channel.pipeline.syncOperations.addHandler(inspector)
+                }
+                func addProxyProtocol(_ config: ProxyProtocolConfig, then next: @escaping () throws -> Void) throws {
+                    let reader = ProxyProtocolHandler(
+                        config: config,
+                        timeout: remaining(),
+                        continueOnTimeout: filters.continueOnTimeout,
+                        stats: chains.proxyProtocolStats ?? stats,
+                        onDecided: { header in
+                            if let header, logger.logLevel <= .debug {
+                                logger.debug(
+                                    "PROXY protocol header read",
+                                    metadata: header.logMetadata(rules: config.rules, directPeer: channel.remoteAddress)
+                                )
+                            }
+                            do { try next() } catch { giveUp(error) }
+                        },
+                        onRejected: { rejection in
+                            if rejection == .timeout { stats.increment(.listenerFiltersTimeout) }
+                            logger.debug(
+                                "proxy_protocol closed the connection before a filter chain was chosen",
+                                metadata: [
+                                    "connection.peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                    "reason": "\(rejection.reason)",
+                                ]
+                            )
+                        }
+                    )
+                    try channel.pipeline.syncOperations.addHandler(reader)
+                }
+                // Listener filters run in their listed order, each added when the one before it has decided.
+                switch (filters.proxyProtocol, filters.tlsInspector) {
+                case (let config?, true) where filters.proxyProtocolFirst:
+                    try addProxyProtocol(config) { try addTLSInspector(then: handWith) }
+                case (let config?, true):
+                    try addTLSInspector { inspection in try addProxyProtocol(config) { try handWith(inspection) } }
+                case (let config?, false):
+                    try addProxyProtocol(config) { try handWith(nil) }
+                case (nil, _):
+                    try addTLSInspector(then: handWith)
+                }
             }
         }
     }
@@ -335,6 +396,8 @@ enum GatewayListenerError: Error, CustomStringConvertible {
     case tls(listener: String, chain: String, reason: String)
     /// A reload asked a listener that never started for new chains.
     case notStarted(listener: String)
+    /// A listener was asked for its `http_connection_manager` chain and has none.
+    case noHTTPConnectionManager(listener: String)
 
     var description: String {
         switch self {
@@ -342,6 +405,7 @@ enum GatewayListenerError: Error, CustomStringConvertible {
         case .unknownCluster(let listener, let cluster): "listener \(listener): no cluster named \(cluster)"
         case .tls(let listener, let chain, let reason): "listener \(listener), filter chain \(chain): TLS: \(reason)"
         case .notStarted(let listener): "listener \(listener): not started"
+        case .noHTTPConnectionManager(let listener): "listener \(listener): no http_connection_manager filter chain"
         }
     }
 }

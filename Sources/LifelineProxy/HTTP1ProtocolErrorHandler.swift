@@ -4,7 +4,7 @@ import NIOHTTP1
 /// Answers a request HTTP/1.1's decoder could not read — 431 for headers over `max_request_headers_kb`, 400 for
 /// anything else (bad framing, conflicting `Content-Length` and `Transfer-Encoding`) — unless a response is already
 /// under way, then closes the connection once the answer is written. Counted as
-/// `downstream_cx_protocol_error`.
+/// `downstream_cx_protocol_error`, and the answer as `downstream_rq_total` and `downstream_rq_4xx`, as Envoy counts it.
 final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -33,6 +33,9 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler {
         }
         let status: HTTPResponseStatus =
             parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        // Envoy counts the answer as a request that got a 4xx, as it counts any local reply.
+        stats.increment(.downstreamRequestsTotal)
+        stats.increment(.downstreamRequests4xx)
         let headers = HTTPHeaders([("content-length", "0"), ("connection", "close")])
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),

@@ -20,6 +20,8 @@ final class HTTP2PingHandler: ChannelInboundHandler {
     private var pingTimer: Scheduled<Void>?
     private var timeoutTimer: Scheduled<Void>?
     private var lastStreamID: HTTP2StreamID = .rootStream
+    /// The GOAWAY `too_many_pings` was sent; the connection is closing.
+    private var sentTooManyPings = false
     private let pingData = HTTP2PingData(withInteger: UInt64.random(in: .min ... .max))
 
     init(keepalive: Http2KeepalivePlan?, policy: HTTP2PingStateMachine.Policy, stats: ProxyStats, logger: Logger) {
@@ -85,6 +87,9 @@ final class HTTP2PingHandler: ChannelInboundHandler {
         if !(error is NIOSSLError) {
             stats.increment(.downstreamProtocolError)
         }
+        if let flood = HTTP2Flood.stat(for: error) {
+            stats.increment(flood)
+        }
         // swift-nio-http2 writes the GOAWAY naming a connection error after it reports the error (and may report a
         // follow-on error first): close once the current read is processed, with everything written flushed.
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -140,6 +145,9 @@ final class HTTP2PingHandler: ChannelInboundHandler {
     }
 
     private func tooManyPings(context: ChannelHandlerContext) {
+        // The PINGs of a flood that arrive after the GOAWAY, while the close is under way, end nothing more.
+        guard !sentTooManyPings else { return }
+        sentTooManyPings = true
         stats.increment(.http2TooManyPings)
         logger.debug(
             "HTTP/2 client sent too many PINGs; GOAWAY",

@@ -6,8 +6,14 @@ import NIOHTTP1
 /// `[START_TIME] "METHOD PATH PROTOCOL" RESPONSE_CODE RESPONSE_FLAGS BYTES_RECEIVED BYTES_SENT DURATION "X-FORWARDED-FOR"
 /// "USER-AGENT" "X-REQUEST-ID" "AUTHORITY" "UPSTREAM_HOST"`, where `-` stands for what is not known.
 enum HTTPAccessLog {
-    /// Logs the line at `info`, its fields also as metadata (which `--log-format json` writes as fields).
-    static func write(stream: HTTPActiveStream, codec: HTTPStreamHandler.Codec, to logger: Logger) {
+    /// Logs the line at `info`, its fields also as metadata (which `--log-format json` writes as fields), with the
+    /// client's address as the connection knows it (a PROXY header's, else the socket's peer).
+    static func write(
+        stream: HTTPActiveStream,
+        codec: HTTPStreamHandler.Codec,
+        downstream: SocketAddress? = nil,
+        to logger: Logger
+    ) {
         guard logger.logLevel <= .info else { return }
         let head = stream.head
         logger.info(
@@ -23,6 +29,7 @@ enum HTTPAccessLog {
                 "bytes_sent": "\(stream.bytesSent)",
                 "upstream.host": "\(stream.upstreamHost.map(HTTPHeaderRules.addressText) ?? "-")",
                 "request_id": "\(head.headers.first(name: "x-request-id") ?? "-")",
+                "downstream.remote_address": "\(downstream.map(HTTPHeaderRules.addressText) ?? "-")",
             ]
         )
     }

@@ -165,6 +165,7 @@ final class HTTPActiveStream {
     /// The exchange failed (its connection closed, reset or errored) before the response ended.
     func upstreamFailed(reason: UpstreamFailure) {
         let reused = exchange?.reused ?? false
+        let http1 = exchange?.version == .http1_1
         let refused = reason == .refused
         let replayable = replay != nil
         relay?.detach()
@@ -181,7 +182,9 @@ final class HTTPActiveStream {
         case .localReply:
             handler?.sendLocalReply(reason == .connectFailure ? .connectFailure : .connectionTermination, for: self)
         case .resetDownstream:
-            flags.append(.upstreamConnectionTermination)
+            // After the response head: an HTTP/1.1 response cut inside its body is what Envoy's codec calls a
+            // protocol error (UPE); an HTTP/2 stream cut is a connection termination (UC), as in Envoy 1.40.
+            flags.append(http1 ? .upstreamProtocolError : .upstreamConnectionTermination)
             handler?.resetStream(self)
         case .none:
             break

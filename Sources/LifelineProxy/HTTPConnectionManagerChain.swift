@@ -35,6 +35,52 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         pools: HTTPUpstreamPools,
         environment: FilterChainEnvironment
     ) async throws -> HTTPConnectionManagerChain {
+        let connections = environment.connections
+        var registries: [ObjectIdentifier: NIOLoopBound<HTTPConnectionRegistry>] = [:]
+        for loop in environment.group.makeIterator() {
+            registries[ObjectIdentifier(loop)] = try await loop.submit {
+                NIOLoopBound(
+                    HTTPConnectionRegistry(eventLoop: loop, connections: connections.table(on: loop)),
+                    eventLoop: loop
+                )
+            }.get()
+        }
+        return try make(
+            plan: plan,
+            connectionManager: connectionManager,
+            pools: pools,
+            environment: environment,
+            registries: registries
+        )
+    }
+
+    /// Makes the chain with a registry on `loop` alone, from `loop`: for a caller that owns its channels and
+    /// cannot wait for a loop (``HTTPConnectionManagerPipeline``).
+    static func make(
+        plan: FilterChainPlan,
+        connectionManager: HttpConnectionManagerPlan,
+        pools: HTTPUpstreamPools,
+        environment: FilterChainEnvironment,
+        on loop: any EventLoop
+    ) throws -> HTTPConnectionManagerChain {
+        loop.preconditionInEventLoop()
+        let registry = HTTPConnectionRegistry(eventLoop: loop, connections: environment.connections.table(on: loop))
+        return try make(
+            plan: plan,
+            connectionManager: connectionManager,
+            pools: pools,
+            environment: environment,
+            registries: [ObjectIdentifier(loop): NIOLoopBound(registry, eventLoop: loop)]
+        )
+    }
+
+    private static func make(
+        plan: FilterChainPlan,
+        connectionManager: HttpConnectionManagerPlan,
+        pools: HTTPUpstreamPools,
+        environment: FilterChainEnvironment,
+        registries: [ObjectIdentifier: NIOLoopBound<HTTPConnectionRegistry>]
+    ) throws -> HTTPConnectionManagerChain {
         var logger = environment.logger
         logger[metadataKey: "filter_chain.name"] = "\(plan.name)"
         var tls: NIOSSLContext?
@@ -54,16 +100,6 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             logger: logger,
             scheme: plan.tls == nil ? "http" : "https"
         )
-        let connections = environment.connections
-        var registries: [ObjectIdentifier: NIOLoopBound<HTTPConnectionRegistry>] = [:]
-        for loop in environment.group.makeIterator() {
-            registries[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(
-                    HTTPConnectionRegistry(eventLoop: loop, connections: connections.table(on: loop)),
-                    eventLoop: loop
-                )
-            }.get()
-        }
         return HTTPConnectionManagerChain(plan: plan, manager: manager, tls: tls, registries: registries)
     }
 
@@ -148,7 +184,8 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
 
     /// `NIOHTTP2Handler` with an inline stream multiplexer, each stream translated to HTTP/1-style parts for an
     /// ``HTTPStreamHandler``; `http2_protocol_options` as its settings; the connection's idle timeout and max duration
-    /// by `NIOHTTP2ServerConnectionManagementHandler`; keepalive and PING policing by ``HTTP2PingHandler``.
+    /// by `NIOHTTP2ServerConnectionManagementHandler`; keepalive and PING policing by ``HTTP2PingHandler``; a client's
+    /// FIN closes the connection (``HTTP2HalfCloseHandler``).
     static func configureHTTP2(_ channel: any Channel, manager: HTTPConnectionManagerContext) throws {
         manager.stats.increment(.downstreamHTTP2Total)
         let options = manager.plan.http2
@@ -188,9 +225,9 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
         if channel.isActive {
             // The codec is chosen after the connection became active (ALPN, the preface): the management handler
             // starts its timers on channelActive, so it is told again.
-            try pipeline.addHandlers(ChannelActiveReplay(), management, ping)
+            try pipeline.addHandlers(ChannelActiveReplay(), management, ping, HTTP2HalfCloseHandler())
         } else {
-            try pipeline.addHandlers(management, ping)
+            try pipeline.addHandlers(management, ping, HTTP2HalfCloseHandler())
         }
     }
 
@@ -206,6 +243,10 @@ final class HTTPConnectionManagerChain: FilterChainRuntime {
             HTTP2Setting(parameter: .maxHeaderListSize, value: plan.maxRequestHeadersKb * 1024 * 2),
         ]
         configuration.targetWindowSize = min(options.initialConnectionWindowSize, Int(Int32.max))
+        // Envoy's flood limits: answers (PING and SETTINGS acknowledgements) queued for a client that does not read,
+        // and empty DATA frames in a row; past either the connection ends with GOAWAY, counted in HTTP2Flood's stats.
+        configuration.maximumBufferedControlFrames = options.maxOutboundControlFrames
+        configuration.maximumSequentialEmptyDataFrames = options.maxConsecutiveInboundFramesWithEmptyPayload
         // swift-nio-http2 allows 200 PING/SETTINGS/PRIORITY frames per 30 s by default, which gRPC's BDP pings
         // (one per burst of data) can exceed on a busy connection; abusive PINGs are policed by HTTP2PingHandler.
         configuration.controlFrameRateLimit.maximumCount = 10_000

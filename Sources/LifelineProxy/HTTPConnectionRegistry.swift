@@ -156,7 +156,7 @@ final class HTTPConnectionTracker: ChannelDuplexHandler {
             accessLog.bytesSent = entry.bytesSent
             accessLog.write(
                 to: manager.logger,
-                peer: context.channel.remoteAddress.map(TCPProxySession.text),
+                peer: entry.peer.map(TCPProxySession.text),
                 upstream: nil,
                 reason: reason
             )

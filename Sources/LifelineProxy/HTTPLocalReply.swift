@@ -25,6 +25,9 @@ enum HTTPResponseFlag: String, Sendable {
     case durationTimeout = "DT"
     /// `DPE`: the downstream request broke HTTP's rules.
     case downstreamProtocolError = "DPE"
+    /// `UPE`: the upstream's HTTP/1.1 response broke off inside its body (Envoy's codec reads the early end of the
+    /// connection as a protocol error).
+    case upstreamProtocolError = "UPE"
 }
 
 /// A response the gateway makes itself, as Envoy's `sendLocalReply`: a status and a plain-text body; for a gRPC
@@ -70,9 +73,16 @@ struct HTTPLocalReply: Equatable {
     // Envoy's texts, so that clients and tests that look for them find them.
     static let noRoute = HTTPLocalReply(status: .notFound, body: "", flag: .noRoute)
     static let noCluster = HTTPLocalReply(status: .serviceUnavailable, body: "", flag: .noCluster)
+    /// The endpoint refused (or reset) the connect: Envoy's `RemoteConnectionFailure`.
     static let connectFailure = HTTPLocalReply(
         status: .serviceUnavailable,
-        body: "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+        body: "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure",
+        flag: .upstreamConnectionFailure
+    )
+    /// No answer to the connect within the cluster's `connect_timeout`: Envoy's `ConnectionTimeout`.
+    static let connectTimeout = HTTPLocalReply(
+        status: .serviceUnavailable,
+        body: "upstream connect error or disconnect/reset before headers. reset reason: connection timeout",
         flag: .upstreamConnectionFailure
     )
     static let connectionTermination = HTTPLocalReply(
@@ -135,7 +145,8 @@ struct HTTPLocalReply: Equatable {
     /// The reply for a failure of the pool.
     static func forFailure(_ failure: HTTPUpstreamFailure) -> HTTPLocalReply {
         switch failure {
-        case .connectFailure, .connectTimeout: .connectFailure
+        case .connectFailure: .connectFailure
+        case .connectTimeout: .connectTimeout
         case .noHealthyUpstream: .noHealthyUpstream
         case .poolClosed, .overflow: .overflow
         }

@@ -176,8 +176,8 @@ extension HTTPStreamHandler {
         let connection = codec == .http2 ? (context.channel.parent ?? context.channel) : context.channel
         return HTTPHeaderRules.Downstream(
             scheme: manager.scheme,
-            remoteAddress: connection.remoteAddress,
-            localAddress: connection.localAddress,
+            remoteAddress: connection.downstreamRemoteAddress,
+            localAddress: connection.downstreamLocalAddress,
             protocolName: codec.rawValue
         )
     }

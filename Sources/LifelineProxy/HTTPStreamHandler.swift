@@ -276,7 +276,16 @@ final class HTTPStreamHandler: ChannelDuplexHandler {
         stream.finished = true
         stream.cancelTimers()
         manager.stats.decrement(.downstreamRequestsActive)
-        HTTPAccessLog.write(stream: stream, codec: codec, to: manager.accessLog)
+        // Looked up only for a line that is written.
+        let connection =
+            manager.accessLog.logLevel > .info
+            ? nil : codec == .http2 ? (context?.channel.parent ?? context?.channel) : context?.channel
+        HTTPAccessLog.write(
+            stream: stream,
+            codec: codec,
+            downstream: connection?.downstreamRemoteAddress,
+            to: manager.accessLog
+        )
         // HTTP/1.1: NIO's pipelining handler may already have handed over the next request while this one's end was
         // being written; then that one is current and the connection is busy.
         guard self.stream === stream else { return }

@@ -8,15 +8,18 @@ struct ListenerChainSet: Sendable {
     let selector: ListenerChains
     /// In the order of `selector.all`.
     let runtimes: [any FilterChainRuntime]
+    /// What `proxy_protocol` counts into (`proxy_proto.[<stat_prefix>.]` and the listener's scopes); nil without it.
+    let proxyProtocolStats: ProxyStats?
 
-    init(plan: ListenerPlan, runtimes: [any FilterChainRuntime]) {
+    init(plan: ListenerPlan, runtimes: [any FilterChainRuntime], proxyProtocolStats: ProxyStats? = nil) {
         self.plan = plan
         selector = ListenerChains(plan: plan)
         self.runtimes = runtimes
+        self.proxyProtocolStats = proxyProtocolStats
     }
 
-    /// The listener filters the accept path runs: `tls_inspector`, or nothing.
+    /// The listener filters the accept path runs (`proxy_protocol`, `tls_inspector`), or nil when there are none.
     var inspection: ListenerFiltersPlan? {
-        plan.listenerFilters.tlsInspector ? plan.listenerFilters : nil
+        plan.listenerFilters.isEmpty ? nil : plan.listenerFilters
     }
 }

@@ -34,6 +34,17 @@ public final class ProxyStats: Sendable {
         case downstreamGlobalOverflow = "downstream_global_cx_overflow"
         case listenerFiltersTimeout = "downstream_pre_cx_timeout"
         case clientHelloTooLarge = "tls_inspector.client_hello_too_large"
+        // proxy_protocol (shown under `proxy_proto.[<stat_prefix>.]`, its errors also at the root).
+        case proxyProtocolV1Found = "versions.v1.found"
+        case proxyProtocolV1Disallowed = "versions.v1.disallowed"
+        case proxyProtocolV1Error = "versions.v1.error"
+        case proxyProtocolV2Found = "versions.v2.found"
+        case proxyProtocolV2Disallowed = "versions.v2.disallowed"
+        case proxyProtocolV2Error = "versions.v2.error"
+        case proxyProtocolNotFoundAllowed = "not_found_allowed"
+        case proxyProtocolNotFoundDisallowed = "not_found_disallowed"
+        /// A connection the filter closed for a malformed header, or for none where one is required.
+        case proxyProtocolError = "downstream_cx_proxy_proto_error"
         case sslHandshake = "ssl.handshake"
         case sslNoCertificate = "ssl.no_certificate"
         case sslFailVerifyNoCertificate = "ssl.fail_verify_no_cert"
@@ -75,6 +86,11 @@ public final class ProxyStats: Sendable {
         case upstreamRequestRetry = "upstream_rq_retry"
         case http2KeepaliveTimeout = "http2.keepalive_timeout"
         case http2TooManyPings = "http2.too_many_pings"
+        // Downstream HTTP/2 connections ended for a flood (GOAWAY ENHANCE_YOUR_CALM); see HTTP2Flood.
+        case http2InboundEmptyFramesFlood = "http2.inbound_empty_frames_flood"
+        case http2OutboundControlFlood = "http2.outbound_control_flood"
+        case http2HeaderListSizeTooLarge = "http2.header_list_size_too_large"
+        case downstreamRequestsTooManyPrematureResets = "downstream_rq_too_many_premature_resets"
         case upstreamConnectionsHTTP1Total = "upstream_cx_http1_total"
         case upstreamConnectionsHTTP2Total = "upstream_cx_http2_total"
         case upstreamConnectionsMaxRequests = "upstream_cx_max_requests"
@@ -85,6 +101,12 @@ public final class ProxyStats: Sendable {
         case upstreamRequestsPendingActive = "upstream_rq_pending_active"
         case upstreamRequestsPendingOverflow = "upstream_rq_pending_overflow"
         case upstreamConnectionsCloseNotify = "upstream_cx_close_notify"
+        // connection_limit (shown under `connection_limit.<stat_prefix>.`).
+        /// A connection refused because its chain held `max_connections` already.
+        case connectionLimitLimited = "limited_connections"
+        /// Connections the filter saw that are open now, those refused but not yet closed included (as Envoy
+        /// counts them).
+        case connectionLimitActive = "active_connections"
     }
 
     /// What ``subscript(_:)`` reads: one listener's own counts, which its chains count into too, so it holds the
@@ -143,7 +165,7 @@ extension ProxyStats.Name {
     public var kind: StatSample.Kind {
         switch self {
         case .downstreamConnectionsActive, .downstreamRequestsActive, .upstreamConnectionsActive,
-            .upstreamRequestsActive, .upstreamRequestsPendingActive:
+            .upstreamRequestsActive, .upstreamRequestsPendingActive, .connectionLimitActive:
             .gauge
         default: .counter
         }

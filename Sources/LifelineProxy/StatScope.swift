@@ -15,6 +15,10 @@ public enum StatScope: Sendable, Hashable {
     case tcp(String)
     /// `cluster.<name>.`: upstream connections and requests.
     case cluster(String)
+    /// `connection_limit.<stat_prefix>.`: a `connection_limit` network filter.
+    case connectionLimit(String)
+    /// `proxy_proto.<stat_prefix>.`, or `proxy_proto.` without a prefix: the PROXY protocol listener filter.
+    case proxyProtocol(String?)
 
     /// The dotted prefix of every stat of the scope, ending in a dot (empty for ``root``).
     public var prefix: String {
@@ -25,6 +29,8 @@ public enum StatScope: Sendable, Hashable {
         case .listenerHTTP(let listener, let prefix): "listener.\(listener).http.\(prefix)."
         case .tcp(let prefix): "tcp.\(prefix)."
         case .cluster(let name): "cluster.\(name)."
+        case .connectionLimit(let prefix): "connection_limit.\(prefix)."
+        case .proxyProtocol(let prefix): prefix.map { "proxy_proto.\($0)." } ?? "proxy_proto."
         }
     }
 
@@ -37,6 +43,8 @@ public enum StatScope: Sendable, Hashable {
         case .listenerHTTP: Self.listenerHTTPNames
         case .tcp: Self.tcpNames
         case .cluster: Self.clusterNames
+        case .connectionLimit: [.connectionLimitLimited, .connectionLimitActive]
+        case .proxyProtocol: Self.proxyProtocolNames
         }
     }
 
@@ -49,7 +57,14 @@ public enum StatScope: Sendable, Hashable {
     }
 
     private static let rootNames: [ProxyStats.Name] = [
-        .clientHelloTooLarge, .http2KeepaliveTimeout, .http2TooManyPings,
+        .clientHelloTooLarge, .http2KeepaliveTimeout, .http2TooManyPings, .http2InboundEmptyFramesFlood,
+        .http2OutboundControlFlood, .http2HeaderListSizeTooLarge, .proxyProtocolError,
+    ]
+
+    private static let proxyProtocolNames: [ProxyStats.Name] = [
+        .proxyProtocolV1Found, .proxyProtocolV1Disallowed, .proxyProtocolV1Error, .proxyProtocolV2Found,
+        .proxyProtocolV2Disallowed, .proxyProtocolV2Error, .proxyProtocolNotFoundAllowed,
+        .proxyProtocolNotFoundDisallowed,
     ]
 
     /// Envoy's listener stats, plus Lifeline's breakdown of `downstream_cx_destroy` by cause (the listener owns the
@@ -74,7 +89,7 @@ public enum StatScope: Sendable, Hashable {
         .downstreamRequests3xx, .downstreamRequests4xx, .downstreamRequests5xx, .downstreamRequestsActive,
         .downstreamRequestTimeout, .downstreamRequestHeaderTimeout, .downstreamRequestIdleTimeout,
         .downstreamRequestMaxDurationReached, .downstreamRequestRxReset, .downstreamRequestTxReset, .noRoute,
-        .noCluster,
+        .noCluster, .downstreamRequestsTooManyPrematureResets,
     ]
 
     private static let listenerHTTPNames: [ProxyStats.Name] = [

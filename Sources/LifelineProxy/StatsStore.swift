@@ -41,6 +41,12 @@ public final class StatsStore: Sendable {
         ProxyStats(primary: storage(.cluster(name)))
     }
 
+    /// The counters of the `connection_limit` filters whose `stat_prefix` is `prefix`
+    /// (`connection_limit.<prefix>.`); filters that share a prefix share them, as in Envoy.
+    public func connectionLimitStats(_ prefix: String) -> ProxyStats {
+        ProxyStats(primary: storage(.connectionLimit(prefix)))
+    }
+
     /// `server.live`: 1 while the server serves; the caller says when.
     public func setLive(_ isLive: Bool) {
         live.store(isLive ? 1 : 0, ordering: .relaxed)

@@ -125,7 +125,7 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
             session?.sideBecameInactive(side, reason: reason)
             // NIO closes a channel outright, without an input-closed event, when its input ends after its output was
             // shut; so a clean end still lets the partner write what it has queued before it closes.
-            partner?.partnerClosed(cleanly: cleanly)
+            partner?.partnerClosed(cleanly: cleanly, upstreamReset: side == .upstream && reason == .remoteReset)
         }
         context.fireChannelInactive()
     }
@@ -183,8 +183,15 @@ final class TCPProxyGlueHandler: ChannelDuplexHandler {
         perform(state.partnerInputClosed())
     }
 
-    private func partnerClosed(cleanly: Bool) {
-        perform(state.partnerClosed(cleanly: cleanly))
+    /// `upstreamReset`: the partner is the upstream and its endpoint reset the connection. As Envoy 1.40 does, the
+    /// client then gets a reset too (SO_LINGER 0), not a FIN that would look like a clean end of the reply.
+    private func partnerClosed(cleanly: Bool, upstreamReset: Bool) {
+        let action = state.partnerClosed(cleanly: cleanly)
+        if upstreamReset, case .close = action, let provider = context?.channel as? any SocketOptionProvider {
+            // On the event loop this completes at once, before the close below.
+            _ = provider.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+        }
+        perform(action)
     }
 
     /// The partner just connected: hand it what arrived meanwhile, then resume reading.

@@ -16,6 +16,8 @@ final class TCPProxySession {
     private let listener: TCPProxyListenerContext
     private let registry: TCPProxySessionRegistry
     private let downstreamChannel: any Channel
+    /// The client as the connection knows it (a PROXY header's source, else the socket's peer), for log lines.
+    private let downstreamPeer: SocketAddress?
     private let eventLoop: any EventLoop
     /// The endpoint dialled, once it is picked (for log lines).
     private var upstreamAddress: SocketAddress?
@@ -28,6 +30,7 @@ final class TCPProxySession {
     /// Must be made on the downstream channel's event loop, which `registry` belongs to.
     init(downstreamChannel: any Channel, listener: TCPProxyListenerContext, registry: TCPProxySessionRegistry) {
         self.downstreamChannel = downstreamChannel
+        self.downstreamPeer = downstreamChannel.downstreamRemoteAddress
         self.eventLoop = downstreamChannel.eventLoop
         self.listener = listener
         self.registry = registry
@@ -42,7 +45,7 @@ final class TCPProxySession {
     /// The connection's log metadata, built only when a line is actually logged.
     private func metadata(_ extra: Logger.Metadata) -> Logger.Metadata {
         var metadata = extra
-        metadata["connection.peer"] = "\(downstreamChannel.remoteAddress.map(Self.text) ?? "?")"
+        metadata["connection.peer"] = "\(downstreamPeer.map(Self.text) ?? "?")"
         if let upstreamAddress {
             metadata["upstream.address"] = "\(Self.text(upstreamAddress))"
         }
@@ -72,6 +75,10 @@ final class TCPProxySession {
     }
 
     func sideBecameInactive(_ side: TCPProxyGlueHandler.Side, reason: CloseReason) {
+        if side == .upstream, reason == .remoteReset {
+            // Envoy 1.40's UR (upstream remote reset); the client is reset in turn by the glue.
+            accessLog.flags.append("UR")
+        }
         switch side == .downstream ? state.downstreamInactive() : state.upstreamInactive() {
         case .countThenFinish:
             countClose(side, reason: reason)
@@ -93,7 +100,7 @@ final class TCPProxySession {
             listener.stats.increment(reason.downstreamCounter)
             accessLog.write(
                 to: listener.logger,
-                peer: downstreamChannel.remoteAddress.map(Self.text),
+                peer: downstreamPeer.map(Self.text),
                 upstream: upstreamAddress.map(Self.text),
                 reason: reason
             )
@@ -192,7 +199,9 @@ final class TCPProxySession {
                 var timedOut = false
                 if case ChannelError.connectTimeout = error { timedOut = true }
                 listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
-                accessLog.flags.append("UF")
+                // Envoy's tcp_proxy also counts the attempt against `max_connect_attempts` (1 by default), which
+                // a failed connect then exhausts: UF,URX, as Envoy 1.40 logs it.
+                accessLog.flags.append(contentsOf: ["UF", "URX"])
                 if let upstreamAddress {
                     listener.cluster.hostStats(for: upstreamAddress)?.connectFailed()
                 }

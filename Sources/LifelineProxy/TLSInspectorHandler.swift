@@ -9,28 +9,22 @@ import NIOCore
 /// The inspection is reported twice, to suit either style of wiring: `onInspected` runs first (synchronously, on the
 /// event loop, so it may add handlers after this one), then the inspection goes down the pipeline as a user inbound
 /// event. A connection that does not get that far is closed and reported to `onRejected`.
-final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class TLSInspectorHandler: ChannelDuplexHandler, ListenerFilterHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum State {
-        case inspecting
-        case decided
-    }
-
     private let parser: ClientHelloParser
-    private let timeout: TimeAmount?
     private let continueOnTimeout: Bool
     private let onInspected: (TLSInspection) -> Void
     private let onRejected: (TLSInspectorRejection) -> Void
 
-    private var state = State.inspecting
-    private var held: ByteBuffer?
+    var isReading = true
+    var held: ByteBuffer?
     /// How many bytes must be held before the parser can say more.
     private var needed = 0
-    private var timer: Scheduled<Void>?
+    var timer: ListenerFilterTimer
 
     /// - Parameters:
     ///   - timeout: `listener_filters_timeout`; nil waits for ever.
@@ -43,7 +37,7 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         onRejected: @escaping (TLSInspectorRejection) -> Void = { _ in }
     ) {
         self.parser = parser
-        self.timeout = timeout
+        self.timer = ListenerFilterTimer(timeout: timeout)
         self.continueOnTimeout = continueOnTimeout
         self.onInspected = onInspected
         self.onRejected = onRejected
@@ -65,75 +59,27 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         )
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { start(context: context) }
-    }
+    // MARK: Deciding
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        start(context: context)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .inspecting = state else {
-            context.fireChannelRead(data)
-            return
-        }
-        var buffer = unwrapInboundIn(data)
-        if held == nil {
-            held = buffer
-        } else {
-            held!.writeBuffer(&buffer)
-        }
+    func heldBytesChanged(context: ChannelHandlerContext) {
         guard held!.readableBytes >= needed else { return }
         inspect(context: context)
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        guard case .inspecting = state else {
-            context.fireChannelReadComplete()
-            return
+    func timedOut(context: ChannelHandlerContext) {
+        if continueOnTimeout {
+            decide(TLSInspection(transportProtocol: .rawBuffer, timedOut: true), context: context)
+        } else {
+            reject(.timeout, context: context)
         }
-        // Without auto-read nobody else asks for the rest of the ClientHello.
-        context.read()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .inspecting = state, let event = event as? ChannelEvent, event == .inputClosed {
-            reject(.connectionClosed, context: context)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
+    func inputClosedWhileReading(context: ChannelHandlerContext) {
+        reject(.connectionClosed, context: context)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if case .inspecting = state {
-            state = .decided
-            timer?.cancel()
-            timer = nil
-            onRejected(.connectionClosed)
-        }
-        context.fireChannelInactive()
-    }
-
-    // MARK: Deciding
-
-    private func start(context: ChannelHandlerContext) {
-        guard case .inspecting = state, timer == nil, let timeout else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            timer = nil
-            guard case .inspecting = state else { return }
-            if continueOnTimeout {
-                decide(TLSInspection(transportProtocol: .rawBuffer, timedOut: true), context: context)
-            } else {
-                reject(.timeout, context: context)
-            }
-        }
+    func closedWhileReading() {
+        onRejected(.connectionClosed)
     }
 
     private func inspect(context: ChannelHandlerContext) {
@@ -152,9 +98,8 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func decide(_ inspection: TLSInspection, context: ChannelHandlerContext) {
-        state = .decided
-        timer?.cancel()
-        timer = nil
+        isReading = false
+        timer.cancel()
         onInspected(inspection)
         context.fireUserInboundEventTriggered(inspection)
         if let buffer = held {
@@ -166,9 +111,8 @@ final class TLSInspectorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func reject(_ rejection: TLSInspectorRejection, context: ChannelHandlerContext) {
-        state = .decided
-        timer?.cancel()
-        timer = nil
+        isReading = false
+        timer.cancel()
         held = nil
         onRejected(rejection)
         context.close(promise: nil)

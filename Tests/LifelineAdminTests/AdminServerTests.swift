@@ -147,9 +147,8 @@ import Testing
             let connection = try #require(RawHTTPConnection(port: port))
             connection.send("GET /echo?n=1 HTTP/1.1\r\nhost: x\r\n\r\n")
             #expect(await connection.readResponse()?.body == "n=1")
-            let start = ContinuousClock.now
+            // Within the connection's 5 s receive timeout, or it reads as not closed.
             #expect(await connection.isClosedByServer())
-            #expect(ContinuousClock.now - start < .seconds(2))
         }
     }
 
@@ -167,7 +166,8 @@ import Testing
                 if ContinuousClock.now - start > .seconds(3) { break }
             }
             #expect(await connection.isClosedByServer())
-            #expect(ContinuousClock.now - start < .seconds(3), "sent \(sent) bytes before the close")
+            // The idle timeout could close it only 5 s after the last byte (8 s or later): this is the request's.
+            #expect(ContinuousClock.now - start < .seconds(6), "sent \(sent) bytes before the close")
         }
     }
 

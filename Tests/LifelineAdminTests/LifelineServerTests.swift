@@ -50,6 +50,13 @@ import Testing
             listeners: [ServerHarness.tcpListener("tcp")]
         )
         let held = try #require(RawHTTPConnection(port: harness.port("tcp")))
+        // Connected is not yet accepted: drain only once the gateway holds the connection, or it has none to wait for.
+        var accepted = false
+        for _ in 0..<200 where !accepted {
+            accepted = await harness.admin("GET", "/connections")?.body.contains(":\(held.localPort) ") == true
+            if !accepted { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(accepted)
         let shutdown = Task { try await harness.shutdown() }
         // /ready reports the drain at once, while the connection is still open.
         var sawDraining = false

@@ -62,8 +62,9 @@ struct ConfigErrorTests {
             ),
             path: "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.@type",
             message: "network filter \"\(type)\" is not supported by Lifeline, which runs "
-                + "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy or "
-                + "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                + "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, "
+                + "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager "
+                + "or type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit",
             line: 11
         )
     }
@@ -275,9 +276,8 @@ struct ConfigErrorTests {
         )
         #expect(
             twoFilters.map(\.description) == [
-                "static_resources.listeners[0].filter_chains[0].filters: Lifeline runs one network filter per chain, "
-                    + "envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager; found 2 "
-                    + "(x.yaml:9:7)"
+                "static_resources.listeners[0].filter_chains[0].filters[0]: terminal filter \"envoy.tcp_proxy\" must be "
+                    + "the last filter in a network filter chain (as Envoy requires) (x.yaml:9:9)"
             ]
         )
     }

@@ -211,7 +211,6 @@ struct FilterChainDecodingTests {
     @Test(arguments: [
         "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
         "type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
-        "type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol",
     ])
     func otherListenerFiltersAreNamedAsNotSupported(_ type: String) {
         expectSingleError(
@@ -221,7 +220,7 @@ struct FilterChainDecodingTests {
             ),
             path: "static_resources.listeners[0].listener_filters[0].typed_config.@type",
             message: "listener filter \"\(type)\" is not supported by Lifeline, which runs "
-                + ListenerFilterConfig.tlsInspectorTypeURL
+                + "\(ListenerFilterConfig.tlsInspectorTypeURL) and \(ProxyProtocolConfig.typeURL)"
         )
     }
 
@@ -288,7 +287,10 @@ struct FilterChainDecodingTests {
             "suffix_len: 8", "suffix_len",
             "suffix_len is not implemented by Envoy, which rejects a filter chain that sets it"
         ),
-        ("direct_source_prefix_ranges: []", "direct_source_prefix_ranges", "Envoy field not supported by Lifeline"),
+        (
+            "direct_source_prefix_ranges: [{ address_prefix: foo }]", "direct_source_prefix_ranges[0].address_prefix",
+            "\"foo\" is not an IP address"
+        ),
         ("sni: a.com", "sni", "unknown field"),
     ])
     func matchFieldErrors(_ field: String, _ path: String, _ message: String) {

@@ -170,14 +170,14 @@ struct HttpConnectionManagerDecodingTests {
         expectSingleError(httpConfig(managerFields: fields), path: "\(managerPath).\(path)", message: message)
     }
 
-    @Test func aManagerAndATcpProxyNameBothFiltersWhenMisused() {
+    @Test func aTcpProxyBeforeTheManagerIsNotLast() {
         let diagnostics = decodeErrors(
             httpConfig().replacingFirst("    - filters:\n", with: "    - filters:\n      - \(tcpProxyFilter)\n")
         )
         #expect(
             diagnostics.map(\.message) == [
-                "Lifeline runs one network filter per chain, envoy.filters.network.tcp_proxy or "
-                    + "envoy.filters.network.http_connection_manager; found 2"
+                "terminal filter \"envoy.filters.network.tcp_proxy\" must be the last filter in a network filter chain "
+                    + "(as Envoy requires)"
             ]
         )
     }

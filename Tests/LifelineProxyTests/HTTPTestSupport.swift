@@ -220,6 +220,7 @@ struct HTTPGatewayHarness {
         manager: HttpConnectionManagerPlan,
         clusters: [String: [Int]],
         tls: DownstreamTlsPlan? = nil,
+        listenerFilters: ListenerFiltersPlan = ListenerFiltersPlan(),
         group: any EventLoopGroup,
         logger: Logger? = nil
     ) async throws -> HTTPGatewayHarness {
@@ -233,6 +234,7 @@ struct HTTPGatewayHarness {
         var (plan, _) = try GatewayPlanner.plan(bootstrap)
         plan.listeners[0].filterChains[0].filter = .httpConnectionManager(manager)
         plan.listeners[0].filterChains[0].tls = tls
+        plan.listeners[0].listenerFilters = listenerFilters
         for index in plan.clusters.indices where clusters[plan.clusters[index].name]?.isEmpty == true {
             plan.clusters[index].endpoints = []
         }
@@ -253,6 +255,7 @@ struct HTTPGatewayHarness {
 func withHTTPGateway<T>(
     _ manager: HttpConnectionManagerPlan,
     tls: DownstreamTlsPlan? = nil,
+    listenerFilters: ListenerFiltersPlan = ListenerFiltersPlan(),
     logger: Logger? = nil,
     _ body: (HTTPGatewayHarness, HTTPTestUpstream, any EventLoopGroup) async throws -> T
 ) async throws -> T {
@@ -263,6 +266,7 @@ func withHTTPGateway<T>(
         manager: manager,
         clusters: ["upstream": [upstream.port], "dead": [refusing.port], "empty": []],
         tls: tls,
+        listenerFilters: listenerFilters,
         group: group,
         logger: logger
     )
