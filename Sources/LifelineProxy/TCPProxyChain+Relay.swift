@@ -4,9 +4,10 @@
     import LifelineSocket
 
     extension TCPProxyChain {
-        /// Whether the relay can carry the chain's connections: bytes pass untouched both ways.
+        /// Whether the relay can carry the chain's connections: bytes pass untouched both ways, and no network
+        /// filter (`connection_limit`) runs before tcp_proxy.
         var isRelayEligible: Bool {
-            plan.tls == nil && context.cluster.isRelayEligible
+            plan.tls == nil && plan.connectionLimits.isEmpty && context.cluster.isRelayEligible
         }
 
         /// Relays an accepted socket (owned by `loop` from now on) to the cluster's next endpoint. Runs on `loop`'s

@@ -61,7 +61,8 @@
         func relayUpstreamConnectFailed(errorNumber: Int32, timedOut: Bool) {
             listener.cluster.stats.increment(timedOut ? .upstreamConnectTimeouts : .upstreamConnectFailures)
             listener.cluster.hostStats(for: upstreamAddress)?.connectFailed()
-            accessLog.flags.append("UF")
+            // As on NIO: the failed connect also exhausts `max_connect_attempts` (1), so UF,URX as Envoy 1.40 logs it.
+            accessLog.flags.append(contentsOf: ["UF", "URX"])
             debug(
                 "upstream connect failed; closing downstream",
                 ["error.number": "\(errorNumber)", "upstream.timed_out": "\(timedOut)"]
@@ -114,6 +115,11 @@
                     reason: reason
                 )
             case .upstream:
+                if reason == .remoteReset {
+                    // Envoy 1.40's UR; the relay closes the failed upstream first, so the line written when the
+                    // downstream closes has it.
+                    accessLog.flags.append("UR")
+                }
                 if let upstreamRow { table.remove(upstreamRow) }
                 upstreamRow = nil
                 listener.cluster.stats.decrement(.upstreamConnectionsActive)

@@ -231,7 +231,9 @@
 
         // MARK: Closing
 
-        /// `side`'s socket failed: both are closed now, the other as the relay's own close.
+        /// `side`'s socket failed: both are closed now, the failed one first (so its facts are reported before the
+        /// other's), the other as the relay's own close. An upstream that reset the connection has the client reset in
+        /// turn (SO_LINGER 0), as tcp_proxy does, rather than given a FIN that would look like a clean end.
         private func fail(_ side: RelaySide, errorNumber: Int32) {
             update(side) { socket in
                 guard socket.errorNumber == nil else { return }
@@ -240,7 +242,10 @@
                     socket.tcpInfo = try? TCPInfo.read(fd: socket.fd)
                 }
             }
-            close(idleTimedOut: false)
+            if side == .upstream, RelaySystemCalls.isReset(errorNumber), !downstream.closed {
+                RelaySystemCalls.resetOnClose(downstream.fd)
+            }
+            close(idleTimedOut: false, first: side)
         }
 
         /// tcp_proxy's `idle_timeout` passed.
@@ -250,8 +255,9 @@
             close(idleTimedOut: true)
         }
 
-        /// Closes both sockets (a connecting upstream with the downstream) and reports each side's facts.
-        func close(idleTimedOut: Bool = false) {
+        /// Closes both sockets (a connecting upstream with the downstream) and reports each side's facts, `first`'s
+        /// first.
+        func close(idleTimedOut: Bool = false, first: RelaySide = .downstream) {
             switch phase {
             case .closed:
                 return
@@ -266,7 +272,7 @@
                 )
                 observer.relayFinished()
             case .relaying:
-                for side in [RelaySide.downstream, .upstream] where !state(side).closed {
+                for side in [first, first == .downstream ? .upstream : .downstream] where !state(side).closed {
                     closeSide(side, idleTimedOut: idleTimedOut)
                 }
                 finishIfBothClosed()

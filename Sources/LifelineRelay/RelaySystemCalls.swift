@@ -111,6 +111,17 @@
             _ = Glibc.close(fd)
         }
 
+        /// SO_LINGER 0: the next `close` sends RST instead of FIN.
+        static func resetOnClose(_ fd: Int32) {
+            var value = linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, socklen_t(MemoryLayout<linger>.size))
+        }
+
+        /// Whether a read or write failed because the peer reset the connection.
+        static func isReset(_ errorNumber: Int32) -> Bool {
+            errorNumber == ECONNRESET || errorNumber == EPIPE
+        }
+
         static func setNonBlocking(_ fd: Int32) throws(SystemCallError) {
             let flags = fcntl(fd, F_GETFL)
             guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else {

@@ -39,5 +39,61 @@ extension LiveProxyTests {
                 #expect(reply == "ping")
             }
         }
+        @Test func aListenerWithProxyProtocolStaysOnNIOEvenWhenTheRelayIsChosen() async throws {
+            try await withGateway(
+                upstream: EchoHandler(),
+                listenerExtra: ProxyProtocolListenerTests.filter(),
+                engine: .relay
+            ) { harness, group in
+                #expect(!harness.listener.isRelayed)
+                let reply = try await ProxyProtocolListenerTests().exchange(
+                    ProxyProtocolSamples.nlb + Array("ping".utf8),
+                    port: harness.port,
+                    group: group
+                )
+                #expect(reply.0 == "ping")
+                #expect(harness.listener.stats[.proxyProtocolV2Found] == 1)
+            }
+        }
+
+        /// The relay does not run network filters before tcp_proxy, so a chain with `connection_limit` stays on NIO,
+        /// where the limit holds.
+        @Test func aChainWithConnectionLimitStaysOnNIOAndItsLimitHolds() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let upstream = try await TestUpstream.start(group: group) { EchoHandler() }
+            let harness = try await GatewayHarness.start(
+                yaml: ConnectionLimitFilterTests.config(max: 1, upstreamPort: upstream.port),
+                group: group,
+                engine: .relay
+            )
+            let result: Result<Void, any Error>
+            do {
+                #expect(!harness.listener.isRelayed)
+                let first = try await connectClient(port: harness.port, group: group)
+                try await first.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: "one"))
+                    var iterator = inbound.makeAsyncIterator()
+                    let echoed = try await iterator.next()
+                    #expect(echoed.map { String(buffer: $0) } == "one")
+                    let (second, ended) = try await withDeadline(seconds: 10) {
+                        let client = try await connectClient(port: harness.port, group: group)
+                        return try await client.executeThenClose { inbound, outbound in
+                            try? await outbound.write(ByteBuffer(string: "two"))
+                            return await readAll(inbound)
+                        }
+                    }
+                    #expect(second.readableBytes == 0)
+                    #expect(ended)
+                }
+                #expect(ConnectionLimitFilterTests.stat(harness.gateway, "limited_connections") == 1)
+                result = .success(())
+            } catch {
+                result = .failure(error)
+            }
+            await harness.gateway.stop()
+            await upstream.stop()
+            try await group.shutdownGracefully()
+            try result.get()
+        }
     }
 }

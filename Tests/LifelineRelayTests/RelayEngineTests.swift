@@ -127,7 +127,8 @@
             // Far more than the kernel's buffers hold: the client's sends stop once the relay stops reading.
             let chunk = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31) }
             var sent: [UInt8] = []
-            let deadline = ContinuousClock.now + .seconds(5)
+            // Generous for a loaded machine; on an idle one the client blocks within a few rounds of the kernel's buffers.
+            let deadline = ContinuousClock.now + .seconds(30)
             var blockedRounds = 0
             while blockedRounds < 20, ContinuousClock.now < deadline, sent.count < 64 * 1024 * 1024 {
                 let count = relayed.client.send(chunk)
@@ -152,8 +153,8 @@
 
         @Test("idle_timeout closes both sides after the quiet time, not before")
         func idleTimeout() async throws {
-            let start = ContinuousClock.now
-            let relayed = try await Self.connected(idleTimeout: .milliseconds(300))
+            // Long enough that a loaded machine sets the connection up and sends the first bytes well within it.
+            let relayed = try await Self.connected(idleTimeout: .seconds(1))
             defer { relayed.engine.shutdown() }
             relayed.client.send("ping")
             #expect(relayed.server.receiveText(count: 4) == "ping")
@@ -161,8 +162,7 @@
             #expect(relayed.client.readEnd().result == 0)
             #expect(relayed.server.readEnd().result == 0)
             let quiet = ContinuousClock.now - lastByte
-            #expect(quiet >= .milliseconds(250))
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(quiet >= .milliseconds(900))
             #expect(await relayed.observer.wait { $0.finished })
             let record = relayed.observer.snapshot
             #expect(record.idleTimedOut)
