@@ -1,10 +1,12 @@
 #ifdef __linux__
 
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include "CLifelineRelay.h"
 
@@ -45,5 +47,11 @@ int lifeline_relay_epoll_wait(int epfd, lifeline_relay_event *out, int max, int 
 int lifeline_relay_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 int lifeline_relay_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+int lifeline_relay_pipe(int fds[2]) { return pipe2(fds, O_NONBLOCK | O_CLOEXEC); }
+
+long lifeline_relay_splice(int from, int to, unsigned long length) {
+    return splice(from, NULL, to, NULL, length, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+}
 
 #endif

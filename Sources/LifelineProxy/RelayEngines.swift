@@ -1,4 +1,5 @@
 #if os(Linux)
+    import Glibc
     import LifelineRelay
     import Synchronization
 
@@ -8,11 +9,17 @@
     enum RelayEngines {
         private static let engine = Mutex<RelayEngine?>(nil)
 
+        /// Whether bulk directions splice: yes unless `LIFELINE_RELAY_SPLICE=off` (for comparing the two ways).
+        static var splices: Bool {
+            guard let value = getenv("LIFELINE_RELAY_SPLICE") else { return true }
+            return String(cString: value) != "off"
+        }
+
         /// The engine, started with `loopCount` loops if it is not running yet; nil if it cannot start.
         static func shared(loopCount: Int) -> RelayEngine? {
             engine.withLock { engine in
                 if let engine { return engine }
-                engine = try? RelayEngine(loopCount: loopCount)
+                engine = try? RelayEngine(loopCount: loopCount, splices: splices)
                 return engine
             }
         }

@@ -131,10 +131,7 @@
             while state(source).readable, !state(source).sawEndOfInput {
                 let kept = pending(toward: target).count
                 guard kept < readLimit else {
-                    if !state(source).readingPaused {
-                        update(source) { $0.readingPaused = true }
-                        observer.relayPausedReading(source)
-                    }
+                    pauseReading(source)
                     return
                 }
                 update(source) { $0.readingPaused = false }
@@ -144,6 +141,13 @@
                     return
                 }
                 reads += 1
+                if let pipe = pipe(toward: target) {
+                    switch splice(from: source, through: pipe, room: readLimit - kept) {
+                    case .moved: continue
+                    case .stop: return
+                    case .pipeFull: break  // Read on into memory, behind what the pipe holds.
+                    }
+                }
                 let buffer = loop.scratch
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, readLimit - kept)])
                 switch RelaySystemCalls.read(state(source).fd, into: slice) {
@@ -153,6 +157,10 @@
                 case .moved(let count):
                     lastActivity = loop.now
                     observer.relayRead(source, count: count)
+                    if count == RelayEventLoop.scratchBytes {
+                        // A full scratch buffer: more is waiting, so this direction is bulk from now on.
+                        updatePending(toward: target) { $0.bulk = true }
+                    }
                     guard forward(UnsafeRawBufferPointer(rebasing: slice[..<count]), to: target) else { return }
                 case .wouldBlock:
                     update(source) { $0.readable = false }
@@ -161,6 +169,77 @@
                     return
                 }
             }
+        }
+
+        /// Reading from `source` stops until its partner takes what is held for it (counted once per pause).
+        private func pauseReading(_ source: RelaySide) {
+            guard !state(source).readingPaused else { return }
+            update(source) { $0.readingPaused = true }
+            observer.relayPausedReading(source)
+        }
+
+        /// The pipe a bulk direction toward `target` splices through now, lent by the loop when the direction needs
+        /// one: when the loop splices, the direction is bulk, nothing newer is kept in memory (order holds: the pipe's
+        /// bytes go out before the memory's) and the pipe has room. Nil to read and write as usual.
+        private func pipe(toward target: RelaySide) -> RelayPipe? {
+            let pending = pending(toward: target)
+            guard loop.splices, pending.bulk, !pending.hasBufferedBytes, pending.piped < RelayPipe.capacity else {
+                return nil
+            }
+            if let pipe = pending.pipe { return pipe }
+            guard let pipe = loop.lendPipe() else { return nil }
+            updatePending(toward: target) { $0.pipe = pipe }
+            return pipe
+        }
+
+        /// What one splice into the pipe came to.
+        private enum SpliceOutcome {
+            /// Bytes moved (or the source ended); go on.
+            case moved
+            /// The source has nothing more, the target must take what is held first, or the connection closed.
+            case stop
+            /// The pipe holds bytes and took no more: more may be read into memory, behind them.
+            case pipeFull
+        }
+
+        /// One splice of at most `room` bytes from `source` into `pipe`, then on into the target as far as it takes
+        /// them.
+        private func splice(from source: RelaySide, through pipe: RelayPipe, room: Int) -> SpliceOutcome {
+            let target = source.other
+            let piped = pending(toward: target).piped
+            let count = min(room, RelayPipe.capacity - piped)
+            switch RelaySystemCalls.splice(from: state(source).fd, to: pipe.writeEnd, count: count) {
+            case .moved(0):
+                update(source) { $0.sawEndOfInput = true }
+                passOnEndOfInput(from: source)
+                return .moved
+            case .moved(let moved):
+                lastActivity = loop.now
+                observer.relayRead(source, count: moved)
+                updatePending(toward: target) { $0.piped += moved }
+                return flushPending(toward: target) ? .moved : .stop
+            case .wouldBlock:
+                guard piped > 0 else {
+                    // Nothing to read: the pipe goes back to the loop until the source has more.
+                    update(source) { $0.readable = false }
+                    returnPipe(toward: target)
+                    return .stop
+                }
+                // The pipe has no free slot for the socket's next buffer, or the source is empty; a read tells
+                // which.
+                return .pipeFull
+            case .failed(let error):
+                fail(source, errorNumber: error)
+                return .stop
+            }
+        }
+
+        /// Gives the direction's pipe back to the loop if it is empty.
+        private func returnPipe(toward target: RelaySide) {
+            let pending = pending(toward: target)
+            guard let pipe = pending.pipe, pending.piped == 0 else { return }
+            updatePending(toward: target) { $0.pipe = nil }
+            loop.takeBack(pipe, holding: 0)
         }
 
         /// Writes `bytes` to `target` as far as it takes them and keeps the rest; false when the write failed (the
@@ -193,21 +272,28 @@
             return true
         }
 
-        /// Writes kept bytes to `target` as far as it takes them; false when the write failed (the connection is
-        /// then closed).
+        /// Writes kept bytes (in memory or in the pipe) to `target` as far as it takes them; false when the write
+        /// failed (the connection is then closed).
         private func flushPending(toward target: RelaySide) -> Bool {
             while !pending(toward: target).isEmpty, state(target).writable {
                 let fd = state(target).fd
-                let result =
-                    target == .upstream
-                    ? towardUpstream.withUnsafeBytes { RelaySystemCalls.write(fd, from: $0) }
-                    : towardDownstream.withUnsafeBytes { RelaySystemCalls.write(fd, from: $0) }
+                let pending = pending(toward: target)
+                let result: RelaySystemCalls.Transfer
+                // The pipe's bytes are older than any kept in memory.
+                let fromPipe = pending.piped > 0
+                if fromPipe, let pipe = pending.pipe {
+                    result = RelaySystemCalls.splice(from: pipe.readEnd, to: fd, count: pending.piped)
+                } else {
+                    result =
+                        target == .upstream
+                        ? towardUpstream.withUnsafeBytes { RelaySystemCalls.write(fd, from: $0) }
+                        : towardDownstream.withUnsafeBytes { RelaySystemCalls.write(fd, from: $0) }
+                }
                 switch result {
                 case .moved(let count):
                     lastActivity = loop.now
-                    switch target {
-                    case .upstream: towardUpstream.consume(count)
-                    case .downstream: towardDownstream.consume(count)
+                    updatePending(toward: target) {
+                        if fromPipe { $0.piped -= count } else { $0.consume(count) }
                     }
                 case .wouldBlock:
                     update(target) { $0.writable = false }
@@ -215,6 +301,10 @@
                     fail(target, errorNumber: error)
                     return false
                 }
+            }
+            if !state(target.other).readable {
+                // Drained and its source quiet: an idle connection holds no pipe.
+                returnPipe(toward: target)
             }
             return true
         }
@@ -292,8 +382,12 @@
             guard case .relaying = phase, downstream.closed, upstream.closed else { return }
             phase = .closed
             loop.forget(self)
-            towardUpstream.removeAll()
-            towardDownstream.removeAll()
+            for side in [RelaySide.upstream, .downstream] {
+                let piped = pending(toward: side).piped
+                var pipe: RelayPipe?
+                updatePending(toward: side) { pipe = $0.removeAll() }
+                if let pipe { loop.takeBack(pipe, holding: piped) }
+            }
             observer.relayFinished()
         }
 
@@ -312,6 +406,13 @@
 
         private func pending(toward side: RelaySide) -> RelayPendingBytes {
             side == .upstream ? towardUpstream : towardDownstream
+        }
+
+        private func updatePending(toward side: RelaySide, _ body: (inout RelayPendingBytes) -> Void) {
+            switch side {
+            case .upstream: body(&towardUpstream)
+            case .downstream: body(&towardDownstream)
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 
     /// The L4 relay: a fixed set of ``RelayEventLoop`` threads (one per core) that move the bytes of tcp_proxy
     /// connections whose bytes pass untouched (no TLS terminated or originated here) between their two sockets with
-    /// plain `read`/`write`, with no channel pipeline on either side.
+    /// plain `read`/`write` (or, for bulk, `splice(2)` through a pipe), with no channel pipeline on either side.
     ///
     /// ## Hand-over
     ///
@@ -20,13 +20,14 @@
         public let loops: [RelayEventLoop]
         private let nextIndex = Atomic<Int>(0)
 
-        /// Starts `loopCount` loops (at least one).
-        public init(loopCount: Int) throws(SystemCallError) {
+        /// Starts `loopCount` loops (at least one). `splices`: bulk directions move their bytes by `splice(2)`
+        /// through a pipe (no copy through user space) instead of `read`/`send`.
+        public init(loopCount: Int, splices: Bool = true) throws(SystemCallError) {
             var loops: [RelayEventLoop] = []
             for index in 0..<max(1, loopCount) {
                 let loop: RelayEventLoop
                 do {
-                    loop = try RelayEventLoop()
+                    loop = try RelayEventLoop(splices: splices)
                 } catch {
                     for started in loops { started.stop() }
                     throw error

@@ -15,9 +15,13 @@
         static let readsPerTurn = 16
         /// How long accepting pauses after accept failed for want of resources.
         public static let acceptBackoffMilliseconds: Int64 = 100
-        private static let scratchBytes = 64 * 1024
+        static let scratchBytes = 64 * 1024
+        /// Pipes kept for reuse per loop; more are closed when given back.
+        private static let sparePipes = 64
         private static let wakeupToken: UInt64 = 0
 
+        /// Whether bulk directions move their bytes by `splice(2)` through a pipe rather than `read`/`send`.
+        let splices: Bool
         private let queue: Int32
         private let wakeup: Int32
         private let commands = Mutex<[@Sendable () -> Void]>([])
@@ -33,8 +37,12 @@
         private var sweepInterval: Int64 = 1000
         private var nextSweep: Int64 = .max
         private var running = true
+        private var spare: [RelayPipe] = []
+        /// How many times a bulk direction was lent a pipe to splice through. Read on the loop's thread.
+        public private(set) var pipesLent = 0
 
-        init() throws(SystemCallError) {
+        init(splices: Bool = true) throws(SystemCallError) {
+            self.splices = splices
             queue = try RelaySystemCalls.makeEventQueue()
             do {
                 wakeup = try RelaySystemCalls.makeWakeup()
@@ -171,6 +179,24 @@
             }
         }
 
+        /// A pipe for a direction to splice through: a spare one, or a new one; nil when none can be made (the
+        /// direction then reads and writes as usual).
+        func lendPipe() -> RelayPipe? {
+            guard let pipe = spare.popLast() ?? RelaySystemCalls.makePipe() else { return nil }
+            pipesLent += 1
+            return pipe
+        }
+
+        /// Takes back a lent pipe: kept for reuse if it is empty and there is room, else closed.
+        func takeBack(_ pipe: RelayPipe, holding bytes: Int) {
+            if bytes == 0, spare.count < Self.sparePipes {
+                spare.append(pipe)
+            } else {
+                RelaySystemCalls.close(pipe.readEnd)
+                RelaySystemCalls.close(pipe.writeEnd)
+            }
+        }
+
         func forget(_ connection: RelayConnection) {
             connections[connection.token] = nil
         }
@@ -214,6 +240,11 @@
                 RelaySystemCalls.close(listener.fd)
             }
             listeners.removeAll()
+            for pipe in spare {
+                RelaySystemCalls.close(pipe.readEnd)
+                RelaySystemCalls.close(pipe.writeEnd)
+            }
+            spare.removeAll()
             RelaySystemCalls.close(wakeup)
             RelaySystemCalls.close(queue)
             scratch.deallocate()

@@ -102,6 +102,21 @@
             return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? .wouldBlock : .failed(errno)
         }
 
+        /// A nonblocking pipe for `splice`; nil when none can be made (out of descriptors).
+        static func makePipe() -> RelayPipe? {
+            var ends: [Int32] = [-1, -1]
+            guard lifeline_relay_pipe(&ends) == 0 else { return nil }
+            return RelayPipe(readEnd: ends[0], writeEnd: ends[1])
+        }
+
+        /// Moves up to `count` bytes from `source` to `target` inside the kernel, one of them a pipe. Would-block
+        /// when the socket has nothing to read or no room, or the pipe is empty or full.
+        static func splice(from source: Int32, to target: Int32, count: Int) -> Transfer {
+            let moved = lifeline_relay_splice(source, target, UInt(count))
+            if moved >= 0 { return .moved(moved) }
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? .wouldBlock : .failed(errno)
+        }
+
         /// `shutdown(SHUT_WR)`: the peer reads FIN after the bytes already written.
         static func shutdownOutput(_ fd: Int32) {
             _ = Glibc.shutdown(fd, Int32(SHUT_WR))

@@ -1,7 +1,7 @@
 #ifndef C_LIFELINE_RELAY_H
 #define C_LIFELINE_RELAY_H
 
-// epoll, eventfd and accept4 as plain functions and constants: Swift's Glibc module exports none of them, and the
+// epoll, eventfd, accept4, pipe2 and splice as plain functions and constants: Swift's Glibc module exports none of them, and the
 // kernel's `struct epoll_event` is packed on x86_64, which Swift cannot lay out. Only the relay's system-call file
 // uses this module.
 
@@ -34,6 +34,10 @@ int lifeline_relay_epoll_wait(int epfd, lifeline_relay_event *out, int max, int 
 int lifeline_relay_eventfd(void);
 /// `accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)`.
 int lifeline_relay_accept(int fd);
+/// `pipe2(fds, O_NONBLOCK | O_CLOEXEC)`.
+int lifeline_relay_pipe(int fds[2]);
+/// `splice(from, NULL, to, NULL, length, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)`.
+long lifeline_relay_splice(int from, int to, unsigned long length);
 
 #endif
 
