@@ -66,12 +66,12 @@ final class AcceptBackoffHandler: ChannelDuplexHandler {
         }
         refusedInBurst += 1
         guard resume == nil else { return }
-        let options = context.channel.syncOptions
-        try? options?.setOption(.autoRead, value: false)
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        let channel = NIOLoopBound(context.channel, eventLoop: context.eventLoop)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         resume = context.eventLoop.scheduleTask(in: Self.delay) {
             loopBound.value.resume = nil
-            try? options?.setOption(.autoRead, value: true)
+            try? channel.value.syncOptions?.setOption(.autoRead, value: true)
         }
     }
 
