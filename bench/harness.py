@@ -29,6 +29,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.dont_write_bytecode = True  # no __pycache__ in the work tree
+from testkit import netns as lab  # noqa: E402  (the namespace lab: its addresses, ports and the Lab itself)
+from testkit.hub import Hub, idle_pairs, reaped_after  # noqa: E402
+
+REAP_KEEPALIVE = (1, 1, 3)  # T s idle, I s between probes, N probes: the lab's keepalive
+REAP_THEORY = REAP_KEEPALIVE[0] + REAP_KEEPALIVE[1] * REAP_KEEPALIVE[2]  # s after the last traffic
+REAP_TOLERANCE = 1.0  # s
+REAP_LB_TIMEOUT = 4  # s, the simulated NLBs' established-flow timeout
 HOST = "127.0.0.1"
 PEERS = ["lifeline", "haproxy", "nginx"]
 WORKLOADS = ["bulk", "requests", "idle", "startup", "reap"]
@@ -894,8 +903,7 @@ class Harness:
         if os.geteuid() != 0:
             self.skip("reap", "needs root (network namespaces, iptables); run bench/run as root")
             return
-        lab = lab_module()
-        names = lab.NSS + ["ll-probe"]
+        names = lab.NAMESPACES + [lab.PROBE]
         taken = [ns for ns in names if os.path.exists(f"/run/netns/{ns}")]
         if taken:
             self.fail_workload("reap", case, f"the lab's network namespaces exist already ({', '.join(taken)}): is lab/run "
@@ -904,26 +912,28 @@ class Harness:
         # From here on, bench/run's trap removes these namespaces if the harness cannot (it is killed).
         marker = self.tmp / "netns"
         marker.write_text("".join(f"{ns}\n" for ns in names))
-        site = Site(host=lab.GW_IP, upstream_host=lab.UP_IP, keepalive=(lab.T, lab.I, lab.N), netns="ll-gw",
+        site = Site(host=lab.GW_IP, upstream_host=lab.UP_IP, keepalive=REAP_KEEPALIVE, netns="ll-gw",
                     port=lab.GW_PORT, tag="-lab")
         peers = {name: Peer(name, self, site) for name in self.peers}
         hub = listener = None
+        # Every command of the lab's set-up and of each run is noted, for BENCHMARKS.md.
+        namespaces = lab.Lab(lb_timeout=REAP_LB_TIMEOUT, note=self.procs.note)
         backlog_path = Path("/proc/sys/net/core/netdev_max_backlog")
         backlog_before = backlog_path.read_text().strip() if backlog_path.exists() else None
         try:
             try:
-                lab.pick_iptables()
-                lab.SH_NOTE = self.procs.note  # every command of the lab's set-up and of each run, for BENCHMARKS.md
+                namespaces.pick_iptables()
                 # All N connections' SYNs, and later their keepalive probes, leave within ~0.1 s; the default per-CPU
                 # receive backlog (1000) would drop some on the veths, which measures the lab, not the proxies.
                 if backlog_before is not None and int(backlog_before) < REAP_BACKLOG:
-                    lab.sh(["sysctl", "-qw", f"net.core.netdev_max_backlog={REAP_BACKLOG}"])
-                lab.lab_up()
+                    namespaces.sh(["sysctl", "-qw", f"net.core.netdev_max_backlog={REAP_BACKLOG}"])
+                namespaces.up()
                 # nginx's upstream keepalive (proxy_socket_keepalive on) has the kernel's timings: set ll-gw's to the
                 # same 1/1/3, or ll-lb2 forgets nginx's idle upstream flows (Lifeline and HAProxy set their own).
-                lab.sh(["sysctl", "-qw", f"net.ipv4.tcp_keepalive_time={lab.T}", f"net.ipv4.tcp_keepalive_intvl={lab.I}",
-                        f"net.ipv4.tcp_keepalive_probes={lab.N}"], ns="ll-gw")
-                hub = lab.Hub()
+                t, i, n = REAP_KEEPALIVE
+                namespaces.sh(["sysctl", "-qw", f"net.ipv4.tcp_keepalive_time={t}", f"net.ipv4.tcp_keepalive_intvl={i}",
+                               f"net.ipv4.tcp_keepalive_probes={n}"], ns="ll-gw")
+                hub = Hub()
                 listener = hub.listen("ll-up", lab.UP_IP, lab.UP_PORT)
                 for name, peer in peers.items():
                     peer.command(lab.UP_PORT)
@@ -933,26 +943,23 @@ class Harness:
                 return
             for run in range(self.runs):
                 for name in peers:
-                    lab.flush_conntrack()
+                    namespaces.flush_conntrack()
                     self.measure("reap", case, name, run, lambda: self.with_peer(
-                        name, lab.UP_PORT, lambda _port, pids: self.reap(lab, hub, name, pids), peers))
+                        name, lab.UP_PORT, lambda _port, pids: self.reap(namespaces, hub, name, pids), peers))
         finally:
             if hub is not None:
-                hub.stop_flag = True
-                hub.join(2)
-                hub.close_all()
+                hub.stop()
             if listener is not None:
                 listener.close()
-            lab.lab_down()
+            namespaces.down()
             if backlog_before is not None and int(backlog_before) < REAP_BACKLOG:
-                lab.sh(["sysctl", "-qw", f"net.core.netdev_max_backlog={backlog_before}"], check=False)
-            lab.SH_NOTE = None
+                namespaces.sh(["sysctl", "-qw", f"net.core.netdev_max_backlog={backlog_before}"], check=False)
             marker.unlink()
 
-    def reap(self, lab, hub, peer_name: str, pids: list[int]) -> dict:
+    def reap(self, namespaces, hub, peer_name: str, pids: list[int]) -> dict:
         """One run: N connections through the proxy, one line each way, then the client blackholed at ll-lb; waits
         until the proxy has closed every upstream leg (it reaped the dead client) and its fd count is back."""
-        n, theory = self.reap_conns, lab.RESET
+        n, theory = self.reap_conns, REAP_THEORY
         try:
             time.sleep(0.2)
             fds0 = fd_count(pids)
@@ -960,12 +967,12 @@ class Harness:
                             f"connections {lab.CLIENT_IP} -> {lab.GW_IP}:{lab.GW_PORT} -> the proxy -> {lab.UP_IP}:"
                             f"{lab.UP_PORT}, one line each way on each, then the blackhole at ll-lb:")
             t0 = time.monotonic()
-            pairs = lab.idle_pairs(hub, n)
+            pairs = idle_pairs(hub, n, "ll-client", lab.GW_IP, lab.GW_PORT)
             setup = time.monotonic() - t0
             t_first, t_last = min(c.last_rx for c, _ in pairs), max(c.last_rx for c, _ in pairs)
             time.sleep(0.05)
             cpu0 = cpu_seconds(pids)
-            lab.blackhole("ll-lb", lab.CLIENT_IP)
+            namespaces.blackhole("ll-lb", lab.CLIENT_IP)
             cpu = fds_back = None
             deadline = t_last + theory + 6
             while time.monotonic() < deadline:
@@ -975,7 +982,7 @@ class Harness:
                     fds_back = time.monotonic() - t_last
                     break
                 time.sleep(0.02)
-            ended = [x for x in lab.reaped_after(pairs) if x is not None]
+            ended = [x for x in reaped_after(pairs) if x is not None]
             if cpu is None:
                 worst = f" (the slowest so far after {max(ended):.2f} s)" if ended else ""
                 raise ReapMissed(f"{len(ended)} of {n} dead clients reaped within theory + 6 s = {theory + 6} s of "
@@ -987,10 +994,10 @@ class Harness:
             return {"worst_s": max(ended), "median_s": statistics.median(ended), "best_s": min(ended), "cpu_s": cpu,
                     "reaped": len(ended), "theory_s": theory, "fds_back_s": fds_back, "setup_s": setup,
                     "traffic_spread_s": t_last - t_first}
-        except (RuntimeError, OSError) as error:  # lab.py's: a connection, the hub or an iptables/conntrack command
+        except (RuntimeError, OSError) as error:  # testkit's: a connection, the hub or an iptables/conntrack command
             raise BenchError(f"namespace lab: {error}")
         finally:
-            lab.unblackhole("ll-lb", lab.CLIENT_IP)
+            namespaces.unblackhole("ll-lb", lab.CLIENT_IP)
             hub.close_all()
 
     # -- all ----------------------------------------------------------------------------------------------------------
@@ -1018,15 +1025,6 @@ class Harness:
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Machine and versions
-
-
-def lab_module():
-    """lab/lab.py, the keepalive network lab, as a module: its namespaces, simulated NLBs and socket hub."""
-    sys.path.insert(0, str(ROOT / "lab"))
-    sys.dont_write_bytecode = True  # no lab/__pycache__ in the work tree
-    import lab
-
-    return lab
 
 
 def first_line(cmd: list[str]) -> str:
@@ -1079,9 +1077,8 @@ def versions(lifeline: Path) -> dict:
 def reap_settings(args: argparse.Namespace) -> dict:
     if "reap" not in args.workloads:
         return {}
-    lab = lab_module()
-    return {"reap_conns": args.reap, "reap_keepalive": [lab.T, lab.I, lab.N], "reap_theory_s": lab.RESET,
-            "reap_tolerance_s": lab.TOL, "reap_lb_timeout_s": lab.LB_TIMEOUT}
+    return {"reap_conns": args.reap, "reap_keepalive": list(REAP_KEEPALIVE), "reap_theory_s": REAP_THEORY,
+            "reap_tolerance_s": REAP_TOLERANCE, "reap_lb_timeout_s": REAP_LB_TIMEOUT}
 
 
 def main() -> int:

@@ -15,14 +15,12 @@ Every server picks its behaviour from the request: an HTTP/1.1 path or a gRPC me
 import ctypes
 import json
 import os
-import resource
-import signal
 import socket
 import struct
 import subprocess
 import threading
+import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
@@ -37,6 +35,9 @@ import h2.exceptions  # noqa: E402
 LOOPBACK = "127.0.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+from testkit import admin  # noqa: E402
+from testkit.processes import Process, cpu_seconds, fd_count, rss_kib  # noqa: E402,F401  (cpu_seconds: soak.py's)
 LIFELINE = os.environ.get("LIFELINE", os.path.join(ROOT, ".build", "release", "lifeline"))
 
 
@@ -514,63 +515,6 @@ def grpc_call(port, method, streaming=False, count=1, host=LOOPBACK, timeout=8.0
 
 
 # ------------------------------------------------------------------------------------------------ gateways
-class Process:
-    """A gateway process with its log in `workdir`; stopped (SIGTERM, then SIGKILL) by `stop()`, which returns the log."""
-
-    def __init__(self, name, command, logpath, nofile=None):
-        self.name, self.logpath = name, logpath
-        self.log = open(logpath, "w")
-
-        def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=limit)
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def wait_listening(self, port, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited {self.proc.returncode}: {self.text()[-1500:]}")
-            try:
-                self.ready()
-                socket.create_connection((LOOPBACK, port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"{self.name} did not listen on {port}")
-
-    def ready(self):
-        """Raises OSError until the process serves what `wait_listening` should also wait for."""
-
-    def cpu_seconds(self):
-        """User + system CPU time the process has used so far."""
-        return cpu_seconds(self.pid)
-
-    def resident_kb(self):
-        return resident_kb(self.pid)
-
-    def text(self):
-        with open(self.logpath, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.text()
-
-
 def config_file(workdir, name, config):
     path = os.path.join(workdir, f"{name}.yaml")
     with open(path, "w") as f:
@@ -607,36 +551,15 @@ class Usage(dict):
                 f"downstream_cx_active {self['downstream_cx_active']}, upstream_cx_active {self['upstream_cx_active']}")
 
 
-def _admin(port, path):
-    with urllib.request.urlopen(f"http://{LOOPBACK}:{port}{path}", timeout=5) as answer:
-        return answer.read().decode()
-
-
 def usage(pid, admin_port):
-    fds = len(os.listdir(f"/proc/{pid}/fd"))
-    rss = resident_kb(pid)
-    rows = len(json.loads(_admin(admin_port, "/connections?format=json")))
-    gauges = {"downstream_cx_active": 0, "upstream_cx_active": 0}
-    for line in _admin(admin_port, "/stats").splitlines():
-        name, _, value = line.partition(": ")
-        # A listener's downstream_cx_active and its connection manager's (http.<prefix>.) count the same connections
-        # twice; the listener scopes and the clusters' are the ones summed.
-        for gauge in gauges:
-            if (name.startswith("listener.") or name.startswith("cluster.")) and name.endswith("." + gauge):
-                gauges[gauge] += int(value)
-    return Usage(fds=fds, rss_kib=rss, rows=rows, **gauges)
-
-
-def resident_kb(pid):
-    """The process's resident set size in KiB (VmRSS)."""
-    with open(f"/proc/{pid}/status") as f:
-        return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fds = fd_count(pid)
+    rows = len(json.loads(admin.get(admin_port, "/connections?format=json")))
+    values = admin.stats(admin_port)
+    # A listener's downstream_cx_active and its connection manager's (http.<prefix>.) count the same connections
+    # twice; the listener scopes and the clusters' are the ones summed.
+    return Usage(fds=fds, rss_kib=rss_kib(pid), rows=rows,
+                 downstream_cx_active=admin.total(values, "downstream_cx_active", "listener"),
+                 upstream_cx_active=admin.total(values, "upstream_cx_active", "cluster"))
 
 
 def settle(pid, admin_port, baseline, within=5.0):
@@ -649,7 +572,7 @@ def settle(pid, admin_port, baseline, within=5.0):
         if (now["rows"] == baseline["rows"] and now["downstream_cx_active"] == baseline["downstream_cx_active"]
                 and now["upstream_cx_active"] == baseline["upstream_cx_active"]):
             time.sleep(0.1)
-            now["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+            now["fds"] = fd_count(pid)
             if now["fds"] <= baseline["fds"]:
                 return now, time.monotonic() - start
         if time.monotonic() - start > within:
