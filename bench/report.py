@@ -13,9 +13,14 @@ import sys
 import textwrap
 from pathlib import Path
 
-PEERS = ["lifeline", "haproxy", "nginx"]
-NAMES = {"lifeline": "Lifeline", "haproxy": "HAProxy", "nginx": "nginx", "direct": "direct"}
-COLORS = {"lifeline": "#e4572e", "haproxy": "#2f6db5", "nginx": "#3a9a4a", "direct": "#9a9a9a"}
+NAMES = {"lifeline": "Lifeline", "lifeline-relay": "Lifeline (relay)", "envoy": "Envoy", "haproxy": "HAProxy",
+         "nginx": "nginx", "direct": "direct"}
+COLORS = {"lifeline": "#e4572e", "lifeline-relay": "#f2a541", "envoy": "#7b4fa0", "haproxy": "#2f6db5",
+          "nginx": "#3a9a4a", "direct": "#9a9a9a"}
+REFERENCES = ("envoy", "haproxy", "nginx")  # the peers Lifeline's targets compare with ("the best peer")
+OURS = ("lifeline", "lifeline-relay")
+STARTUP_MS = 50.0
+IDLE_KIB = 3.0
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -43,42 +48,82 @@ def stat(result: dict, workload: str, case: str, metric: str, peer: str) -> Stat
 
 
 def rows(result: dict) -> list[dict]:
-    """Every table row: which samples it aggregates, its unit, which way is better, its target."""
+    """Every table row: which samples it aggregates, its unit, which way is better, its target.
+
+    Targets: "best" (≥ 1.00× the best of Envoy, HAProxy and nginx, or ≤ it when lower is better), "envoy" (the same
+    against Envoy), "bulk" (best, and ≥ 0.75× direct), "idle" (≤ 3.0 KiB per connection), "startup" (< 50 ms),
+    "reap" (every run's slowest connection within theory + 1 s)."""
     settings = result["settings"]
     skipped = result.get("skipped", {})
+    workloads = settings["workloads"]
     out = []
 
-    def row(workload, case, metric, label, unit, better, target=None, direct=False, info=False, ratios=True, limit=None):
+    def row(workload, case, metric, label, unit, better, target=None, direct=False, info=False, limit=None):
         out.append(dict(workload=workload, case=case, metric=metric, label=label, unit=unit, better=better,
-                        target=target, direct=direct, info=info, ratios=ratios, limit=limit,
-                        skipped=skipped.get(workload)))
+                        target=target, direct=direct, info=info, limit=limit, skipped=skipped.get(workload)))
 
-    if "bulk" in settings["workloads"]:
+    if "bulk" in workloads:
         for case in ("1 stream", "8 streams"):
-            row("bulk", case, "gbps", f"Bulk, {case} (iperf3)", "Gbit/s", "higher", target="bulk", direct=True)
+            row("bulk", case, "gbps", f"L4 bulk, {case} (iperf3)", "Gbit/s", "higher", target="bulk", direct=True)
         for case in ("1 stream", "8 streams"):
             row("bulk", case, "cpu_cores", f"  proxy CPU during bulk, {case}", "cores", "info", info=True)
-    if "requests" in settings["workloads"]:
+    if "requests" in workloads:
         for case in ("c=50", "c=200"):
-            row("requests", case, "rps", f"Small requests, {case} (wrk)", "req/s", "higher", target="rps", direct=True)
-            row("requests", case, "p99_ms", f"  p99 latency, {case}", "ms", "lower", target="p99", direct=True)
+            row("requests", case, "rps", f"L4 small requests, {case} (wrk via tcp_proxy)", "req/s", "higher",
+                target="best", direct=True)
+            row("requests", case, "p99_ms", f"  p99 latency, {case}", "ms", "lower", target="best", direct=True)
         for case in ("c=50", "c=200"):
             row("requests", case, "cpu_cores", f"  proxy CPU during requests, {case}", "cores", "info", info=True)
-    if "idle" in settings["workloads"]:
+    if "http1" in workloads:
+        for case in ("c=50", "c=200"):
+            row("http1", case, "rps", f"HTTP/1.1, {case} (wrk via the HTTP layer)", "req/s", "higher", target="best",
+                direct=True)
+            row("http1", case, "p99_ms", f"  p99 latency, {case}", "ms", "lower", info=True, direct=True)
+            row("http1", case, "cpu_cores", f"  proxy CPU, {case}", "cores", "info", info=True)
+    if "http2" in workloads:
+        conns, streams = settings.get("h2_shape", [4, 100])
+        for case in ("h2c", "h2 over TLS"):
+            row("http2", case, "rps", f"HTTP/2, {case} (h2load -c {conns} -m {streams})", "req/s", "higher",
+                target="envoy")
+            row("http2", case, "cpu_cores", f"  proxy CPU, {case}", "cores", "info", info=True)
+            row("http2", case, "client_cores", f"  h2load CPU, {case}", "cores", "info", info=True)
+    if "grpc" in workloads:
+        conns, streams = settings.get("h2_shape", [4, 100])
+        row("grpc", "unary, h2c", "rps", f"gRPC unary (h2load -c {conns} -m {streams}, gRPC framing)", "req/s", "higher",
+            target="envoy", direct=True)
+        row("grpc", "unary, h2c", "cpu_cores", "  proxy CPU, gRPC unary", "cores", "info", info=True)
+    if "tls" in workloads:
+        for label in ("ECDSA P-256", "RSA 2048"):
+            case = f"handshakes, {label}"
+            row("tls", case, "rps", f"TLS full handshakes/s, {label} (openssl s_time -new)", "conn/s", "higher",
+                target="envoy")
+            row("tls", case, "cpu_cores", f"  proxy CPU, {label}", "cores", "info", info=True)
+            row("tls", case, "client_cores", f"  openssl s_time CPU, {label}", "cores", "info", info=True)
+        row("tls", "bulk", "gbps", "TLS-terminated bulk (wrk -c4, 64 MiB GET, ECDSA P-256)", "Gbit/s", "higher",
+            target="envoy")
+        row("tls", "bulk", "cpu_cores", "  proxy CPU, TLS bulk", "cores", "info", info=True)
+    if "idle" in workloads:
         for size in settings["idle_sizes"]:
             case = f"{size} conns"
-            row("idle", case, "rss_kib_per_conn", f"Idle, {size:,} conns: proxy RSS", "KiB/conn", "lower", target="idle")
-            row("idle", case, "sock_held_mib", "  kernel TCP socket memory while held (sockstat, machine)", "MiB", "info", info=True, ratios=False)
-    if "startup" in settings["workloads"]:
+            row("idle", case, "rss_kib_per_conn", f"L4 idle, {size:,} conns: proxy RSS", "KiB/conn", "lower",
+                target="idle")
+            row("idle", case, "sock_held_mib", "  kernel TCP socket memory while held (sockstat, machine)", "MiB",
+                "info", info=True)
+    if "h2idle" in workloads:
+        size = settings.get("h2idle", 2000)
+        row("h2idle", f"{size} conns", "rss_kib_per_conn", f"HTTP/2 idle, {size:,} conns: proxy RSS", "KiB/conn",
+            "lower", target="envoy")
+    if "startup" in workloads:
         row("startup", "exec to accept", "accept_ms", "Start-up: exec to accepting", "ms", "lower", target="startup")
         row("startup", "exec to accept", "first_byte_ms", "  exec to first proxied byte", "ms", "lower", info=True)
-    if "reap" in settings["workloads"]:
+    if "reap" in workloads:
         n, limit = settings["reap_conns"], settings["reap_theory_s"] + settings["reap_tolerance_s"]
         case = f"{n} conns"
-        row("reap", case, "worst_s", f"Dead-peer reaping, {n:,} conns blackholed: worst time to close after last traffic",
-            "s", "lower", target="reap", limit=limit)
+        row("reap", case, "worst_s", f"Dead-peer reaping, {n:,} conns blackholed: worst time to close after last "
+            f"traffic", "s", "lower", target="reap", limit=limit)
         row("reap", case, "median_s", "  median time to close after last traffic", "s", "lower", info=True)
-        row("reap", case, "cpu_s", "  proxy CPU while reaping (blackhole to all closed)", "core-s", "info", info=True)
+        row("reap", case, "cpu_s", "  proxy CPU while reaping (blackhole to all closed)", "core-s", "lower",
+            target="best")
     return out
 
 
@@ -90,7 +135,7 @@ def reap_target(settings: dict) -> str:
 def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "–"
-    if unit == "req/s" or abs(value) >= 1000:
+    if unit in ("req/s", "conn/s") or abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 100:
         return f"{value:.0f}"
@@ -112,8 +157,8 @@ def cell(st: Stat, unit: str) -> str:
     return text
 
 
-def ratio(a: Stat, b: Stat) -> float | None:
-    if a.median is None or b.median is None or b.median == 0:
+def ratio(a: Stat | None, b: Stat | None) -> float | None:
+    if a is None or b is None or a.median is None or b.median is None or b.median == 0:
         return None
     return a.median / b.median
 
@@ -122,80 +167,114 @@ def rtext(r: float | None) -> str:
     return "–" if r is None else f"{r:.2f}×"
 
 
-def reap_verdict(r: dict, life: Stat | None, result: dict) -> tuple[str, str]:
+def best_peer(r: dict, stats: dict[str, Stat]) -> str | None:
+    """The best of Envoy, HAProxy and nginx on this row (by median, in the row's better direction)."""
+    have = [p for p in REFERENCES if p in stats and stats[p].median is not None]
+    if not have:
+        return None
+    pick = min if r["better"] == "lower" else max
+    return pick(have, key=lambda p: stats[p].median)
+
+
+def reap_verdict(r: dict, ours: Stat | None, peer: str, result: dict) -> str:
     """Every connection of every run must be closed in time: each run's slowest counts, and a run that failed because
     connections were still open at its deadline (`missed`) misses it; a run that failed otherwise (set-up) does not
     count either way."""
-    target = reap_target(result["settings"])
-    if r["skipped"]:
-        return target, f"n/a (skipped: {r['skipped']})"
-    if life is None:
-        return target, "n/a (Lifeline has no data)"
+    if ours is None:
+        return "n/a (no data)"
     missed = sum(1 for s in result["samples"] if s["workload"] == r["workload"] and s["case"] == r["case"]
-                 and s["peer"] == "lifeline" and not s["ok"] and s.get("missed"))
-    late = sum(v > r["limit"] for v in life.values) + missed
-    n = len(life.values) + missed
+                 and s["peer"] == peer and not s["ok"] and s.get("missed"))
+    late = sum(v > r["limit"] for v in ours.values) + missed
+    n = len(ours.values) + missed
     runs = f"{n} run{'s' if n != 1 else ''}"
-    slowest = f"; slowest {life.max:.2f} s" if life.values else ""
-    other = f"; {life.failed - missed} run(s) failed" if life.failed > missed else ""
+    slowest = f"; slowest {ours.max:.2f} s" if ours.values else ""
+    other = f"; {ours.failed - missed} run(s) failed" if ours.failed > missed else ""
     if late:
-        return target, f"NOT met ({late} of {runs} late{slowest}{other})"
-    if not life.values:
-        return target, f"n/a (Lifeline has no data{other})"
-    return target, f"met (slowest of {runs}: {life.max:.2f} s{other})"
+        return f"NOT met ({late} of {runs} late{slowest}{other})"
+    if not ours.values:
+        return f"n/a (no data{other})"
+    return f"met (slowest of {runs}: {ours.max:.2f} s{other})"
+
+
+def target_text(r: dict, result: dict) -> str:
+    kind, lower = r["target"], r["better"] == "lower"
+    return {"best": "≤ best peer" if lower else "≥ 1.00× best peer", "envoy": "≤ Envoy" if lower else "≥ 1.00× Envoy",
+            "bulk": "≥ 1.00× best peer and ≥ 0.75× direct", "idle": f"≤ {IDLE_KIB:g} KiB/conn",
+            "startup": f"< {STARTUP_MS:g} ms", "reap": reap_target(result["settings"]) if kind == "reap" else ""}.get(kind, "")
+
+
+def judge(r: dict, stats: dict[str, Stat], peer: str, result: dict) -> str:
+    """met / NOT met (with the ratio) for `peer` (Lifeline, or its relay engine) on this row."""
+    kind, lower = r["target"], r["better"] == "lower"
+    ours = stats.get(peer)
+    if r["skipped"]:
+        return f"n/a (skipped: {r['skipped']})"
+    if kind == "reap":
+        return reap_verdict(r, ours, peer, result)
+    if ours is None or ours.median is None:
+        return "n/a (no data)"
+
+    def against(ref: str | None, name: str) -> tuple[bool | None, str]:
+        q = ratio(ours, stats.get(ref)) if ref else None
+        if q is None:
+            return None, f"no {name} data"
+        return (q <= 1.0 if lower else q >= 1.0), f"{q:.2f}× {NAMES.get(ref, name) if name == 'best peer' else name}"
+
+    if kind == "idle":
+        return f"{'met' if ours.median <= IDLE_KIB else 'NOT met'} ({ours.median:.2f})"
+    if kind == "startup":
+        return f"{'met' if ours.median < STARTUP_MS else 'NOT met'} ({ours.median:.1f} ms)"
+    if kind == "envoy":
+        ok, text = against("envoy", "Envoy")
+    else:
+        ok, text = against(best_peer(r, stats), "best peer")
+    if kind == "bulk":
+        ok_d, text_d = against("direct", "direct") if "direct" in stats else (None, "no direct data")
+        q = ratio(ours, stats.get("direct"))
+        ok_d = None if q is None else q >= 0.75
+        if ok is None or ok_d is None:
+            return f"n/a ({text}, {text_d})"
+        return f"{'met' if ok and ok_d else 'NOT met'} ({text} {'ok' if ok else 'short'}, {text_d} {'ok' if ok_d else 'short'})"
+    if ok is None:
+        return f"n/a ({text})"
+    return f"{'met' if ok else 'NOT met'} ({text})"
 
 
 def verdict(r: dict, stats: dict[str, Stat], result: dict) -> tuple[str, str]:
-    """(target, met / not met …) for Lifeline on this row."""
-    kind = r["target"]
-    if kind is None:
+    """(target, met / not met …) for Lifeline on this row, and for its relay engine where it ran."""
+    if r["target"] is None:
         return "", ""
-    life, hap = stats.get("lifeline"), stats.get("haproxy")
-    if kind == "reap":
-        return reap_verdict(r, life, result)
-    if life is None or life.median is None:
-        target = {"bulk": "≥ 1.00× HAProxy and ≥ 0.75× direct", "rps": "≥ 1.00× HAProxy", "p99": "≤ HAProxy",
-                  "idle": "≤ 3.0 KiB/conn", "startup": "< 100 ms"}[kind]
-        return target, "n/a (Lifeline has no data)"
-    if kind == "bulk":
-        vs_h, vs_d = ratio(life, hap) if hap else None, ratio(life, stats.get("direct")) if stats.get("direct") else None
-        if vs_h is None or vs_d is None:
-            return "≥ 1.00× HAProxy and ≥ 0.75× direct", "n/a (no HAProxy or direct data)"
-        ok_h, ok_d = vs_h >= 1.0, vs_d >= 0.75
-        parts = f"{vs_h:.2f}× HAProxy {'ok' if ok_h else 'short'}, {vs_d:.2f}× direct {'ok' if ok_d else 'short'}"
-        return "≥ 1.00× HAProxy and ≥ 0.75× direct", f"{'met' if ok_h and ok_d else 'NOT met'} ({parts})"
-    if kind == "rps":
-        vs_h = ratio(life, hap) if hap else None
-        if vs_h is None:
-            return "≥ 1.00× HAProxy", "n/a (no HAProxy data)"
-        return "≥ 1.00× HAProxy", f"{'met' if vs_h >= 1.0 else 'NOT met'} ({vs_h:.2f}×)"
-    if kind == "p99":
-        vs_h = ratio(life, hap) if hap else None
-        if vs_h is None:
-            return "≤ HAProxy", "n/a (no HAProxy data)"
-        return "≤ HAProxy", f"{'met' if vs_h <= 1.0 else 'NOT met'} ({vs_h:.2f}×)"
-    if kind == "idle":
-        return "≤ 3.0 KiB/conn", f"{'met' if life.median <= 3.0 else 'NOT met'} ({life.median:.2f})"
-    if kind == "startup":
-        return "< 100 ms", f"{'met' if life.median < 100 else 'NOT met'} ({life.median:.1f} ms)"
-    return "", ""
+    text = judge(r, stats, "lifeline", result) if "lifeline" in stats else ""
+    if "lifeline-relay" in stats and stats["lifeline-relay"].values:
+        text += ("; " if text else "") + "relay: " + judge(r, stats, "lifeline-relay", result)
+    return target_text(r, result), text
+
+
+def row_peers(result: dict, workload: str) -> list[str]:
+    """The peers that took part in a workload (samples, failed ones too), in the settings' order."""
+    seen = {s["peer"] for s in result["samples"] if s["workload"] == workload}
+    return [p for p in result["settings"]["peers"] if p in seen]
 
 
 def table(result: dict) -> tuple[list[str], list[list[str]]]:
     peers = result["settings"]["peers"]
+    ours = [p for p in OURS if p in peers]
     header = ["Workload", "Unit"] + [NAMES[p] for p in peers] + ["direct"]
-    header += [f"{NAMES[p]} / HAProxy" for p in peers if p != "haproxy"] + ["Target (Lifeline)", "Met?"]
+    header += [f"{NAMES[p]} / best peer" for p in ours] + (["Lifeline / Envoy"] if "lifeline" in ours else [])
+    header += ["Target (Lifeline)", "Met?"]
     body = []
     for r in rows(result):
-        targets = peers + (["direct"] if r["direct"] else [])
+        present = row_peers(result, r["workload"])
+        targets = present + (["direct"] if r["direct"] else [])
         stats = {p: stat(result, r["workload"], r["case"], r["metric"], p) for p in targets}
         line = [r["label"] + (" (lower is better)" if r["better"] == "lower" and not r["info"] else ""), r["unit"]]
-        line += ["skipped" if r["skipped"] else cell(stats[p], r["unit"]) for p in peers]
+        line += ["skipped" if r["skipped"] else (cell(stats[p], r["unit"]) if p in stats else "") for p in peers]
         line.append(cell(stats["direct"], r["unit"]) if r["direct"] else "")
-        for p in peers:
-            if p == "haproxy":
-                continue
-            line.append(rtext(ratio(stats[p], stats["haproxy"])) if "haproxy" in stats and r["ratios"] and not r["skipped"] else "")
+        best = best_peer(r, stats)
+        for p in ours:
+            line.append(rtext(ratio(stats.get(p), stats.get(best))) if best and p in stats and not r["skipped"] else "")
+        if "lifeline" in ours:
+            line.append(rtext(ratio(stats.get("lifeline"), stats.get("envoy"))) if "envoy" in stats and not r["skipped"] else "")
         line += list(verdict(r, stats, result))
         body.append(line)
     return header, body
@@ -367,37 +446,60 @@ def plot(result: dict, path: str) -> None:
     import matplotlib.ticker
 
     settings = result["settings"]
+    workloads = settings["workloads"]
     peers = settings["peers"]
+    best, envoy = "target: Lifeline ≥ 1.00× the best peer", "target: Lifeline ≥ 1.00× Envoy"
+    # (title, y label, workload, cases, metric(s), with direct, dashed target line, subtitle, compared with)
     panels = []
-    if "bulk" in settings["workloads"]:
-        panels.append(("Bulk throughput (iperf3)", "Gbit/s, higher is better", "bulk", ["1 stream", "8 streams"], "gbps", True, None))
-    subtitles = {
-        "gbps": "target: Lifeline ≥ 1.00× HAProxy and ≥ 0.75× direct (dashed)",
-        "rps": "target: Lifeline ≥ 1.00× HAProxy",
-        "p99_ms": "target: Lifeline ≤ HAProxy",
-        "rss_kib_per_conn": "target: Lifeline ≤ 3.0 KiB per connection (dashed)",
-        ("accept_ms", "first_byte_ms"): "target: Lifeline < 100 ms to accept (dashed)",
-    }
+    if "bulk" in workloads:
+        panels.append(("L4 bulk (iperf3)", "Gbit/s, higher is better", "bulk", ["1 stream", "8 streams"], "gbps", True,
+                       None, best + " and ≥ 0.75× direct (dashed)", "best"))
+    if "requests" in workloads:
+        panels.append(("L4 small requests (wrk, tcp_proxy)", "requests/s, higher is better", "requests",
+                       ["c=50", "c=200"], "rps", True, None, best, "best"))
+        panels.append(("L4 small requests: p99 latency", "ms, lower is better", "requests", ["c=50", "c=200"], "p99_ms",
+                       True, None, "target: Lifeline ≤ the best peer", "best"))
+    if "http1" in workloads:
+        panels.append(("HTTP/1.1 (wrk, HTTP layer)", "requests/s, higher is better", "http1", ["c=50", "c=200"], "rps",
+                       True, None, best, "best"))
+    if "http2" in workloads:
+        panels.append(("HTTP/2 (h2load)", "requests/s, higher is better", "http2", ["h2c", "h2 over TLS"], "rps", False,
+                       None, envoy, "envoy"))
+    if "grpc" in workloads:
+        panels.append(("gRPC unary (h2load)", "requests/s, higher is better", "grpc", ["unary, h2c"], "rps", True, None,
+                       envoy, "envoy"))
+    if "tls" in workloads:
+        panels.append(("TLS full handshakes (openssl s_time -new)", "connections/s, higher is better", "tls",
+                       ["handshakes, ECDSA P-256", "handshakes, RSA 2048"], "rps", False, None, envoy, "envoy"))
+        panels.append(("TLS-terminated bulk (wrk, 64 MiB GET)", "Gbit/s, higher is better", "tls", ["bulk"], "gbps",
+                       False, None, envoy, "envoy"))
+    if "idle" in workloads:
+        cases = [f"{n} conns" for n in settings["idle_sizes"]]
+        panels.append(("L4 idle connections: proxy RSS", "KiB per proxied connection, lower is better", "idle", cases,
+                       "rss_kib_per_conn", False, IDLE_KIB, f"target: Lifeline ≤ {IDLE_KIB:g} KiB per connection (dashed)",
+                       "best"))
+    if "h2idle" in workloads:
+        panels.append(("Idle HTTP/2 connections: proxy RSS", "KiB per connection, lower is better", "h2idle",
+                       [f"{settings.get('h2idle', 2000)} conns"], "rss_kib_per_conn", False, None,
+                       "target: Lifeline ≤ Envoy", "envoy"))
+    if "startup" in workloads:
+        panels.append(("Start-up", "ms from exec, lower is better", "startup", ["exec to accept"],
+                       ("accept_ms", "first_byte_ms"), False, STARTUP_MS,
+                       f"target: Lifeline < {STARTUP_MS:g} ms to accept (dashed)", "best"))
+    if "reap" in workloads:
+        theory, limit = settings["reap_theory_s"], settings["reap_theory_s"] + settings["reap_tolerance_s"]
+        panels.append((f"Dead-peer reaping: {settings['reap_conns']:,} conns blackholed",
+                       "s after the connection's last traffic, lower is better", "reap",
+                       [f"{settings['reap_conns']} conns"], ("worst_s", "median_s"), False, limit,
+                       f"target: Lifeline's slowest ≤ theory + 1 s = {limit:g} s (dashed); theory {theory:g} s (dotted)",
+                       "best"))
     group_labels = {"accept_ms": "to accept", "first_byte_ms": "to first proxied byte",
                     "worst_s": "slowest connection", "median_s": "median connection"}
-    if "requests" in settings["workloads"]:
-        panels.append(("Small requests (wrk)", "requests/s, higher is better", "requests", ["c=50", "c=200"], "rps", True, None))
-        panels.append(("Small requests: p99 latency", "ms, lower is better", "requests", ["c=50", "c=200"], "p99_ms", True, None))
-    if "idle" in settings["workloads"]:
-        cases = [f"{n} conns" for n in settings["idle_sizes"]]
-        panels.append(("Idle connections: proxy RSS", "KiB per proxied connection, lower is better", "idle", cases, "rss_kib_per_conn", False, 3.0))
-    if "startup" in settings["workloads"]:
-        panels.append(("Start-up", "ms from exec, lower is better", "startup", ["exec to accept"], ("accept_ms", "first_byte_ms"), False, 100.0))
-    if "reap" in settings["workloads"]:
-        theory, limit = settings["reap_theory_s"], settings["reap_theory_s"] + settings["reap_tolerance_s"]
-        subtitles[("worst_s", "median_s")] = f"target: Lifeline's slowest ≤ theory + 1 s = {limit:g} s (dashed); theory {theory:g} s (dotted)"
-        panels.append((f"Dead-peer reaping: {settings['reap_conns']:,} conns blackholed", "s after the connection's last traffic, lower is better",
-                       "reap", [f"{settings['reap_conns']} conns"], ("worst_s", "median_s"), False, limit))
 
     cols = 3
     nrows = (len(panels) + cols - 1) // cols
-    fig, axes = plt.subplots(nrows, cols, figsize=(16, 5.2 * nrows), squeeze=False)
-    title = "Lifeline vs HAProxy vs nginx (stream): median, error bars min–max"
+    fig, axes = plt.subplots(nrows, cols, figsize=(18, 5.2 * nrows), squeeze=False)
+    title = "Lifeline vs " + " vs ".join(NAMES[p] for p in peers if p != "lifeline") + ": median, error bars min–max"
     title += f" — {settings['runs']} run(s), {settings['threads']} threads each"
     if settings["smoke"]:
         title += " — SMOKE RUN (tiny sizes, numbers mean nothing)"
@@ -405,12 +507,9 @@ def plot(result: dict, path: str) -> None:
         title += "\n" + "\n".join(textwrap.wrap(settings["note"], 140))
     fig.suptitle(title, fontsize=13)
 
-    for ax, (name, ylabel, workload, cases, metric, with_direct, target) in zip(axes.flat, panels):
-        if metric in subtitles:
-            ax.set_title(name, fontsize=12, fontweight="bold", pad=18)
-            ax.text(0.5, 1.012, subtitles[metric], transform=ax.transAxes, ha="center", va="bottom", fontsize=9, color="#aa0000")
-        else:
-            ax.set_title(name, fontsize=12, fontweight="bold")
+    for ax, (name, ylabel, workload, cases, metric, with_direct, target, subtitle, versus) in zip(axes.flat, panels):
+        ax.set_title(name, fontsize=12, fontweight="bold", pad=18)
+        ax.text(0.5, 1.012, subtitle, transform=ax.transAxes, ha="center", va="bottom", fontsize=9, color="#aa0000")
         if workload in result.get("skipped", {}):
             ax.text(0.5, 0.5, "skipped:\n" + textwrap.fill(result["skipped"][workload], 40), ha="center", va="center",
                     fontsize=11, color="#666666", transform=ax.transAxes)
@@ -421,8 +520,8 @@ def plot(result: dict, path: str) -> None:
             groups = [(group_labels[m], cases[0], m) for m in metric]
         else:
             groups = [(case, case, metric) for case in cases]
-        targets = peers + (["direct"] if with_direct else [])
-        width = 0.8 / len(targets)
+        targets = row_peers(result, workload) + (["direct"] if with_direct else [])
+        width = 0.8 / max(1, len(targets))
         top = 0.0
         for i, peer in enumerate(targets):
             xs, meds, lo, hi, labels = [], [], [], [], []
@@ -457,15 +556,15 @@ def plot(result: dict, path: str) -> None:
             top = max(top, target)
         if workload == "reap":
             ax.axhline(settings["reap_theory_s"], color="#555555", linestyle=":", linewidth=1)
-            cpu = [(NAMES[p], stat(result, workload, cases[0], "cpu_s", p).median) for p in peers]
+            cpu = [(NAMES[p], stat(result, workload, cases[0], "cpu_s", p).median) for p in targets]
             ax.set_xlabel("proxy CPU while reaping, median: " + " · ".join(f"{n} {fmt(c)}" for n, c in cpu) + " core-s", fontsize=9)
         ax.set_xticks(range(len(groups)))
         ticks = []
         for label, case, m in groups:
-            r = None
-            if "lifeline" in peers and "haproxy" in peers:
-                r = ratio(stat(result, workload, case, m, "lifeline"), stat(result, workload, case, m, "haproxy"))
-            ticks.append(label + (f"\nLifeline = {r:.2f}× HAProxy" if r is not None else ""))
+            stats = {p: stat(result, workload, case, m, p) for p in targets}
+            ref = "envoy" if versus == "envoy" else best_peer({"better": "lower" if m != "rps" and m != "gbps" else "higher"}, stats)
+            r = ratio(stats.get("lifeline"), stats.get(ref)) if ref else None
+            ticks.append(label + (f"\nLifeline = {r:.2f}× {NAMES[ref]}" if r is not None else ""))
         ax.set_xticklabels(ticks, fontsize=10)
         ax.set_ylabel(ylabel)
         ax.set_ylim(0, top * 1.15 if top > 0 else 1)
@@ -475,7 +574,7 @@ def plot(result: dict, path: str) -> None:
         ax.axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color=COLORS[p]) for p in peers + ["direct"]]
     fig.legend(handles, [NAMES[p] + (" (no proxy)" if p == "direct" else "") for p in peers + ["direct"]],
-               loc="lower center", ncol=4, fontsize=11, frameon=False)
+               loc="lower center", ncol=6, fontsize=11, frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     fig.savefig(path, dpi=100)
     plt.close(fig)
