@@ -270,7 +270,7 @@ def table(result: dict) -> tuple[list[str], list[list[str]]]:
         line = [r["label"] + (" (lower is better)" if r["better"] == "lower" and not r["info"] else ""), r["unit"]]
         line += ["skipped" if r["skipped"] else (cell(stats[p], r["unit"]) if p in stats else "") for p in peers]
         line.append(cell(stats["direct"], r["unit"]) if r["direct"] else "")
-        best = best_peer(r, stats)
+        best = best_peer(r, stats) if not r["info"] else None  # an information row has no "best"
         for p in ours:
             line.append(rtext(ratio(stats.get(p), stats.get(best))) if best and p in stats and not r["skipped"] else "")
         if "lifeline" in ours:
