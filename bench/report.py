@@ -304,66 +304,87 @@ def markdown_table(result: dict) -> str:
 
 METHOD = """\
 - **Peers** are each started afresh for every single measurement (so no run inherits another's state) and stopped
-  with SIGTERM after it; the order alternates: Lifeline, HAProxy, nginx, (direct), Lifeline, HAProxy, nginx, …
-  All of them get the same number of threads: Lifeline `--event-loops N`, HAProxy `nbthread N`, nginx
-  `worker_processes N`. Downstream TCP keepalive is on everywhere with 15 s / 15 s / 3 (Lifeline's default;
-  HAProxy `option clitcpka` + `clitcpka-idle/intvl/cnt`; nginx `so_keepalive=15s:15s:3`), upstream keepalive on
-  too (Lifeline's default 15 s / 15 s / 3, HAProxy `srvtcpka` with the same timings, nginx `proxy_socket_keepalive on`
-  with the kernel's timings). No access logs; timeouts of an hour; every buffer size at its default (Lifeline
-  1 MiB per connection and direction as its high-water mark, HAProxy `tune.bufsize` 16 KiB, nginx
-  `proxy_buffer_size` 16 KiB); no splicing. Lifeline and nginx have one `SO_REUSEPORT` listening socket per event
-  loop / worker; HAProxy 2.6 shares one socket among its threads (its default). Lifeline also sets
-  `TCP_USER_TIMEOUT` 60 s (its default), which the others do not; it costs nothing here. The reaping workload uses
-  1 s / 1 s / 3 on both legs instead (below).
-- **Bulk**: an `iperf3 -s` on 127.0.0.1 is the upstream; `iperf3 -c` sends through the proxy with `-P 1` and `-P 8`
-  (the first second omitted when a run lasts 5 s or more); the number is iperf3's received rate. *direct* is the
-  same client straight to the server: the loopback limit on this machine. "proxy CPU" is the proxy's user + system
-  CPU time over the run divided by its wall time (summed over nginx's processes), in cores. On loopback the client,
-  the proxy and the server share the same cores, and a proxy adds a second receive and send (two more copies) of
-  every byte, so on a 2-core machine no proxy gets near *direct*: the "≥ 0.75× direct" target needs cores to spare.
-- **Small requests**: a separate nginx (`return 200`, one worker, keepalive for the whole run) is the upstream;
-  `wrk -t2 -c50` and `-c200` with `--latency` send HTTP/1.1 keepalive requests through the proxy; requests/s and the
-  99th percentile latency as wrk reports them. *direct* is wrk straight to that nginx.
-- **Idle connections**: the upstream is `bench/idle_upstream.py` (one Python process, epoll, echoes and holds every
-  connection). Client processes (`bench/idle_client.py`, at most 2,000 connections each, as the fd limit is 20,000 per
-  process) open the connections through the proxy, send one byte on each and wait for its echo (so every connection is
-  proxied end to end), then hold them idle. The proxy's VmRSS (from `/proc/PID/status`, summed over the master and
-  workers for nginx) is read before the clients start (after one warm-up echo) and 2 s after every connection is up;
-  the difference divided by the number of connections is the row. Beside it, the kernel's TCP socket memory while
-  the connections are held (`/proc/net/sockstat` "TCP … mem" pages × 4096, for the whole machine: client, proxy and
-  upstream sockets, and anything else running). Idle sockets with empty queues hold next to no buffer memory, so this
-  stays small; its before/after delta per connection is in results.json (`sock_kib_per_conn`) but is within the
-  machine's noise. The kernel's per-socket structures (slab) are in neither number. KiB are 1024 bytes.
+  with SIGTERM after it; the order alternates: Lifeline, Envoy, HAProxy, nginx, (direct), Lifeline, … Each takes part
+  in the workloads it serves: Lifeline and Envoy in all; HAProxy and nginx in the L4 ones (tcp_proxy: bulk, small
+  requests, idle, start-up, reaping), HTTP/1.1 and TLS. All of them get the same number of threads: Lifeline
+  `--event-loops N`, Envoy `--concurrency N`, HAProxy `nbthread N`, nginx `worker_processes N`. **Lifeline and
+  Envoy run the same Envoy v3 bootstrap** (below): keepalive on the listener as the literal socket options
+  (`SO_KEEPALIVE`, `TCP_KEEPIDLE/INTVL/CNT` at `STATE_LISTENING`, which every accepted socket inherits; Envoy's
+  Listener has no `tcp_keepalive`), upstream keepalive as the cluster's `upstream_connection_options.tcp_keepalive`,
+  no access log, Envoy's defaults everywhere else; Envoy runs with `--disable-hot-restart --log-level critical`, and
+  both have an admin endpoint on loopback, whose `/stats` the harness reads after every run: a run in which the
+  listener counted no connection fails. Downstream TCP keepalive is on everywhere with 15 s / 15 s / 3 (HAProxy
+  `option clitcpka` + `clitcpka-idle/intvl/cnt`; nginx `so_keepalive=15s:15s:3`), upstream keepalive too (HAProxy
+  `srvtcpka`, nginx `proxy_socket_keepalive on` with the kernel's timings). Timeouts of an hour; buffers at their
+  defaults; no splicing. Lifeline, Envoy and nginx have one `SO_REUSEPORT` listening socket per event loop / worker;
+  HAProxy shares one socket among its threads (its default). The reaping workload uses 1 s / 1 s / 3 instead.
+- **HTTP peers**: HAProxy `mode http` (keep-alive to the server, its default), nginx `proxy_pass` to an `upstream`
+  block with `keepalive 512`, `proxy_http_version 1.1`, `proxy_set_header Connection ""` and `proxy_buffering off`;
+  Lifeline and Envoy the `http_connection_manager` (codec `AUTO`: HTTP/1.1, or HTTP/2 by ALPN or the h2c preface)
+  routing `/` to the cluster, whose pooled connections are HTTP/1.1 keep-alive (h2c for gRPC). TLS: the certificates
+  are made for the run with openssl (ECDSA P-256 and RSA 2048, self-signed); Lifeline and Envoy terminate TLS on the
+  filter chain (`DownstreamTlsContext`, ALPN h2 and http/1.1), HAProxy with `bind … ssl crt`, nginx `listen … ssl`.
+- **L4 bulk**: an `iperf3 -s` on 127.0.0.1 is the upstream; `iperf3 -c` sends through the proxy with `-P 1` and
+  `-P 8` (the first second omitted when a run lasts 5 s or more); the number is iperf3's received rate. *direct* is
+  the same client straight to the server. "proxy CPU" is the proxy's user + system CPU time over the run divided by
+  its wall time (summed over nginx's processes), in cores. On loopback the client, the proxy and the server share the
+  same cores, and a proxy adds a second receive and send (two more copies) of every byte, so on a 2-core machine no
+  proxy gets near *direct*: the "≥ 0.75× direct" target needs cores to spare.
+- **L4 small requests / HTTP/1.1**: one nginx (`return 200`, one worker, keep-alive for the whole run) is the
+  upstream; `wrk -t2 -c50` and `-c200` with `--latency` send HTTP/1.1 keep-alive requests through the proxy's
+  tcp_proxy (L4), or through its HTTP layer (HTTP/1.1); requests/s and the 99th percentile latency as wrk reports
+  them. *direct* is wrk straight to that nginx: the upstream's own limit on this machine.
+- **HTTP/2**: `h2load -c 4 -m 100 -t 2 -D S` (four connections, 100 concurrent streams on each), h2c by prior
+  knowledge and h2 over TLS (ECDSA P-256, ALPN h2), through the connection manager to the same nginx over HTTP/1.1;
+  every request must get a 2xx. **gRPC unary**: the same h2load shape posting one length-prefixed 16-byte message
+  (`-d`, `content-type: application/grpc`, `te: trailers`) to an h2c upstream (nginx, `listen … http2`: every POST
+  answered 200, `application/grpc`, one 16-byte message and the trailer `grpc-status: 0`); before the first run one
+  real grpcio call through each proxy must return that message with status OK. *direct* is h2load straight to it.
+  The h2load client's CPU is in the table.
+- **TLS handshakes**: 8 `openssl s_time -new` processes at once for the run's duration, each connecting, completing
+  a full handshake with a new session and closing, over and over (wrk and h2load resume sessions: Envoy counted
+  4,176 of 4,226 wrk handshakes as resumed, so they measure resumption). Connections per second = the processes'
+  total ÷ the duration; Lifeline's and Envoy's `ssl.handshake` counters confirm the count and Envoy's
+  `ssl.session_reused` stays 0. The client's CPU is in the table: an ECDSA P-256 handshake costs the client
+  (verifying) more than the server (signing), so on 2 shared cores that case is bounded by the client as much as by
+  the proxy. **TLS bulk**: `wrk -c4` fetching a 64 MiB file (nginx `sendfile`) over TLS through each proxy; the
+  number is wrk's bytes read per second.
+- **Idle connections (L4)**: the upstream is `bench/idle_upstream.py` (one Python process, epoll, echoes and holds
+  every connection). Client processes (`bench/idle_client.py`, at most 2,000 connections each, as the fd limit is
+  20,000 per process) open the connections through the proxy, send one byte on each and wait for its echo, then hold
+  them idle. The proxy's VmRSS (summed over nginx's processes) is read before the clients start (after one warm-up
+  echo) and 2 s after every connection is up; the difference divided by the number of connections is the row.
+  Beside it, the kernel's TCP socket memory while held (`/proc/net/sockstat`, for the whole machine). KiB are 1024
+  bytes. **Idle HTTP/2**: the same with `bench/h2_idle_client.py`: each connection sends the preface and SETTINGS,
+  one GET / read to its end (through the proxy to nginx), acknowledges the proxy's SETTINGS, and is then held.
 - **Start-up**: the configs are written and checked first; the clock starts right before `exec` and stops when a
-  `connect()` to the listener, retried in a tight loop, succeeds (the listening socket is up), and then once more
-  when one byte has gone through the proxy to the echo upstream and back. It runs before the idle workload, whose
-  closed connections leave the machine with tens of thousands of TIME_WAIT sockets to that upstream.
-- **Dead-peer reaping at scale** (as root) runs in the network namespaces of `lab/lab.py`: `ll-client` 198.18.1.2 —
-  `ll-lb` (an NLB simulated with conntrack: established-flow timeout 4 s, `nf_conntrack_tcp_loose=0`, any packet of
-  a forgotten flow answered with a TCP RST) — `ll-gw` 198.18.2.2 (the proxy, started with `ip netns exec ll-gw`,
-  listening on 198.18.2.2:10000) — `ll-lb2` (the same NLB simulation) — `ll-up` 198.18.4.2:9000 (the upstream: a
-  listener of the harness itself). Every proxy has downstream and upstream TCP keepalive 1 s / 1 s / 3 (Lifeline
-  `tcp_keepalive` on the listener and the cluster's `upstream_connection_options`; HAProxy `clitcpka-*` and
-  `srvtcpka-*`; nginx `so_keepalive=1s:1s:3` and `proxy_socket_keepalive on`, whose kernel timings are set to the same
-  1 s / 1 s / 3 in `ll-gw` by sysctl), so probes keep both NLBs' flows fresh and a dead client is reset by the
-  kernel 1 + 1 × 3 = **4 s after its connection's last traffic: the theory**. Each run: conntrack flushed, the proxy
-  started, N connections (2,000; 200 in the smoke run) opened from `ll-client` through it (the harness's sockets,
-  created inside the namespaces with `setns`), one line sent each way on every one, then every packet from and to
-  the client dropped at `ll-lb` at once (`iptables -I FORWARD 1 -s/-d 198.18.1.2 -j DROP`: the clients vanish without
-  a FIN or RST). A connection is reaped when the proxy closes its upstream leg (the upstream listener sees EOF or an
-  error); its time is from its own last traffic (the client's receipt of the reply) to that moment. Rows: the
-  slowest connection of a run, the median connection, and the proxy's CPU time (user + system, read from each of
-  its processes' CPU-time clock, to the nanosecond, and summed over nginx's processes) from the blackhole until every
-  connection was closed, in core-seconds. A run fails if any connection is still open theory + 6 s after the last
-  traffic. The proxy's fd count must come back to what it was before the connections (noted under Observations if
-  not). Between runs the blackhole is removed and the harness closes its sockets; the proxy is stopped with SIGTERM.
-  As the connections' last traffic falls within ~0.1 s, their SYNs and later their probes leave together: more than
-  the kernel's default per-CPU receive backlog (`net.core.netdev_max_backlog`, 1000) takes, so the veths would drop
-  some — a late SYN, or a probe the kernel does not count ("local congestion") and retries 0.5 s later, which
-  measures the lab rather than the proxy. The workload therefore raises it to 20,000 for its duration (and puts the
-  old value back after it).
-- Ratios are of medians. *Met?* compares Lifeline's median with the target, except for reaping, where every run's
-  slowest connection must be within theory + 1 s; nothing is rounded in its favour."""
+  `connect()` to the listener, retried in a tight loop, succeeds, and then once more when one byte has gone through
+  the proxy to the echo upstream and back. It runs before the idle workloads, whose closed connections leave the
+  machine with tens of thousands of TIME_WAIT sockets to that upstream.
+- **Dead-peer reaping at scale** (as root) runs in the network namespaces of `testkit/netns.py` (the lab's):
+  `ll-client` 198.18.1.2 — `ll-lb` (an NLB simulated with conntrack: established-flow timeout 4 s,
+  `nf_conntrack_tcp_loose=0`, any packet of a forgotten flow answered with a TCP RST) — `ll-gw` 198.18.2.2 (the
+  proxy, started with `ip netns exec ll-gw`, listening on 198.18.2.2:10000, its admin endpoint on ll-gw's loopback)
+  — `ll-lb2` (the same NLB simulation) — `ll-up` 198.18.4.2:9000 (a listener of the harness itself). Every proxy has
+  downstream and upstream TCP keepalive 1 s / 1 s / 3 (nginx's upstream keepalive has the kernel's timings, set to the
+  same in `ll-gw` by sysctl), so probes keep both NLBs' flows fresh and a dead client is reset by the kernel
+  1 + 1 × 3 = **4 s after its connection's last traffic: the theory**. Each run: conntrack flushed, the proxy
+  started, N connections (2,000; 200 in the smoke run) opened from `ll-client` through it, one line sent each way on
+  every one, then every packet from and to the client dropped at `ll-lb` at once (the clients vanish without a FIN
+  or RST). A connection is reaped when the proxy closes its upstream leg (the upstream listener sees EOF or an
+  error); its time is from its own last traffic to that moment. Rows: the slowest connection of a run, the median,
+  and the proxy's CPU time from the blackhole until every connection was closed (core-seconds, read from each
+  process's CPU-time clock). Lifeline's and Envoy's `/stats` give their own count of closed connections
+  (`downstream_cx_destroy`), the active ones left (`downstream_cx_active`, which must be 0) and Lifeline's
+  `downstream_cx_keepalive_timeout` (in results.json). A run fails if any connection is still open theory + 6 s
+  after the last traffic. The workload raises `net.core.netdev_max_backlog` to 20,000 while it runs (the burst of
+  SYNs and probes would overflow the default 1000 on the veths) and puts the old value back after it.
+- **Targets**: Lifeline against the best of Envoy, HAProxy and nginx (by median, in the row's better direction) for
+  L4 bulk (and ≥ 0.75× direct), L4 small requests (req/s, and p99 ≤ the lowest p99), HTTP/1.1 and reaping CPU;
+  against Envoy for HTTP/2, gRPC, TLS handshakes, TLS bulk and idle HTTP/2 memory; ≤ 3.0 KiB per idle L4 connection;
+  < 50 ms to accept after exec; every run's slowest reaped connection within theory + 1 s. Ratios are of medians;
+  nothing is rounded in Lifeline's favour. With `--peers …,lifeline-relay`, Lifeline with `--l4-engine relay` runs
+  the L4 workloads as a peer of its own, judged by the same targets."""
 
 
 def markdown(result: dict, png: str, md: str) -> str:
@@ -376,10 +397,11 @@ def markdown(result: dict, png: str, md: str) -> str:
     if settings["note"]:
         out += [f"> **Note:** {settings['note']}", ""]
     out += [
-        f"Lifeline against HAProxy and nginx (stream), measured in the same run by `bench/run` "
-        f"({info['started']} – {info['finished']}): {settings['runs']} run(s) of every measurement per peer, peers "
-        f"alternating, {settings['threads']} threads / workers / event loops each, {settings['duration_s']:g} s per "
-        f"bulk and small-request run. Cells are *median (min–max)*.",
+        f"Lifeline against {', '.join(NAMES[p] for p in settings['peers'] if p != 'lifeline')}, measured in the same "
+        f"run by `bench/run` ({info['started']} – {info['finished']}): {settings['runs']} run(s) of every measurement "
+        f"per peer, peers alternating, {settings['threads']} threads / workers / event loops each, "
+        f"{settings['duration_s']:g} s per load run. Cells are *median (min–max)*; an empty cell is a peer that does "
+        f"not take part in that workload.",
         "",
         f"Reproduce: `{settings['command_line']}` (full: `bench/run`; CI: `bench/run --smoke`; options: `bench/run --help`).",
         "",
@@ -420,7 +442,7 @@ def markdown(result: dict, png: str, md: str) -> str:
     out += [f"- {name}: `{value}`" for name, value in versions.items()]
     out += ["", "## Method", "", METHOD, "", "## Commands run", "",
             "In the order first run. Ports were picked free at start and the temp dir is gone; the configs are below. "
-            "The three upstreams ran for the whole session; each proxy was started before and stopped (SIGTERM) after "
+            "The upstreams ran for the whole session; each proxy was started before and stopped (SIGTERM) after "
             "every single measurement; the client commands ran once per measurement. For reaping, the namespace lab "
             "was set up once (the `ip`, `iptables`, `sysctl` lines), then every run flushed conntrack, started the "
             "proxy, blackholed the client and removed the blackhole again; the namespaces were deleted at the end.", ""]
@@ -549,7 +571,7 @@ def plot(result: dict, path: str) -> None:
                 d = stat(result, workload, case, m, "direct")
                 if d.median is not None:
                     ax.hlines(0.75 * d.median, g - 0.45, g + 0.45, colors="#aa0000", linestyles="--", linewidth=1)
-        if metric == "rps":
+        if metric == "rps" and top >= 10000:
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v / 1000:.0f}k"))
         if target:
             ax.axhline(target, color="#aa0000", linestyle="--", linewidth=1)

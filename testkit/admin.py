@@ -1,5 +1,4 @@
-"""The admin endpoints' counters and gauges: Lifeline's and Envoy's `/stats` (`name: value` lines, Envoy's names),
-and HAProxy's stats socket (`show info`).
+"""The admin endpoints' counters and gauges: Lifeline's and Envoy's `/stats` (`name: value` lines, Envoy's names).
 
 A gateway running in a network namespace has its admin endpoint on that namespace's loopback: pass `ns` and the
 request's socket is made inside it.
@@ -69,19 +68,3 @@ def total(values: dict[str, int], stat: str, scope: str = "listener") -> int:
                if k.startswith(prefix) and k.endswith(suffix) and ".worker_" not in k
                and not k.startswith(("listener.admin.", "http.admin.")))
 
-
-def haproxy_info(socket_path: str, timeout: float = 5.0) -> dict[str, str]:
-    """HAProxy's `show info` from its stats socket (`stats socket PATH` in the global section)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(socket_path)
-        sock.sendall(b"show info\n")
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    info = {}
-    for line in data.decode(errors="replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            info[key.strip()] = value.strip()
-    return info
