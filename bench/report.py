@@ -218,7 +218,7 @@ def judge(r: dict, stats: dict[str, Stat], peer: str, result: dict) -> str:
         q = ratio(ours, stats.get(ref)) if ref else None
         if q is None:
             return None, f"no {name} data"
-        return (q <= 1.0 if lower else q >= 1.0), f"{q:.2f}× {NAMES.get(ref, name) if name == 'best peer' else name}"
+        return (q <= 1.0 if lower else q >= 1.0), f"{q:.2f}× {NAMES[ref]}"
 
     if kind == "idle":
         return f"{'met' if ours.median <= IDLE_KIB else 'NOT met'} ({ours.median:.2f})"
@@ -229,12 +229,12 @@ def judge(r: dict, stats: dict[str, Stat], peer: str, result: dict) -> str:
     else:
         ok, text = against(best_peer(r, stats), "best peer")
     if kind == "bulk":
-        ok_d, text_d = against("direct", "direct") if "direct" in stats else (None, "no direct data")
         q = ratio(ours, stats.get("direct"))
-        ok_d = None if q is None else q >= 0.75
-        if ok is None or ok_d is None:
-            return f"n/a ({text}, {text_d})"
-        return f"{'met' if ok and ok_d else 'NOT met'} ({text} {'ok' if ok else 'short'}, {text_d} {'ok' if ok_d else 'short'})"
+        if ok is None or q is None:
+            return f"n/a ({text}{'' if q is not None else ', no direct data'})"
+        ok_d = q >= 0.75
+        return (f"{'met' if ok and ok_d else 'NOT met'} ({text} {'ok' if ok else 'short'}, {q:.2f}× direct "
+                f"{'ok' if ok_d else 'short'})")
     if ok is None:
         return f"n/a ({text})"
     return f"{'met' if ok else 'NOT met'} ({text})"

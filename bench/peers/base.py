@@ -51,7 +51,8 @@ class Peer:
         cmd, path, check = self.write(route, f"{self.name}{self.site.tag}-{route.key}")
         out = subprocess.run(self.prefix + check, capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
-            raise BenchError(f"{' '.join(check[:2])} rejected the generated config {path.name}:\n{out.stdout}{out.stderr}")
+            raise BenchError(f"{self.label}'s check ({' '.join(check[:3])} …) rejected the generated config "
+                             f"{path.name}:\n{out.stdout}{out.stderr}")
         self.configs[route.key] = (self.prefix + cmd, path)
         return self.prefix + cmd
 
