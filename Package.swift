@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "LifelineEnvoyFilter", targets: ["LifelineEnvoyFilter"]),
         .library(name: "LifelineSocket", targets: ["LifelineSocket"]),
         .library(name: "LifelinePlan", targets: ["LifelinePlan"]),
+        .library(name: "LifelineRelay", targets: ["LifelineRelay"]),
         .library(name: "LifelineProxy", targets: ["LifelineProxy"]),
         .library(name: "LifelinePipeline", targets: ["LifelinePipeline"]),
         .library(name: "LifelineAdmin", targets: ["LifelineAdmin"]),
@@ -57,6 +58,14 @@ let package = Package(
             name: "LifelineSocket",
             swiftSettings: upcoming
         ),
+        // epoll, eventfd and accept4 for the relay (Glibc exports none of them).
+        .target(name: "CLifelineRelay"),
+        // The L4 relay engine for tcp_proxy chains whose bytes pass untouched: its own epoll loops, no NIO.
+        .target(
+            name: "LifelineRelay",
+            dependencies: ["CLifelineRelay", "LifelineSocket"],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "LifelinePlan",
             dependencies: [
@@ -72,6 +81,7 @@ let package = Package(
             dependencies: [
                 "LifelineConfig",
                 "LifelinePlan",
+                "LifelineRelay",
                 "LifelineSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -171,6 +181,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: rawSocketTests
+        ),
+        .testTarget(
+            name: "LifelineRelayTests",
+            dependencies: ["LifelineRelay", "LifelineSocket"],
             swiftSettings: rawSocketTests
         ),
         .testTarget(name: "LifelineSocketTests", dependencies: ["LifelineSocket"], swiftSettings: upcoming),

@@ -40,16 +40,52 @@ final class AcceptedSocketCheck: Sendable {
     /// Runs on the accepted channel's event loop, before any byte is proxied.
     func apply(to channel: any Channel, listener: String, logger: Logger) {
         guard !expected.isEmpty, let options = channel.syncOptions else { return }
+        check(
+            listener: listener,
+            logger: logger,
+            read: { option in try? options.getOption(Self.channelOption(option)) },
+            write: { option, value in try? options.setOption(Self.channelOption(option), value: Int(value)) }
+        )
+    }
+
+    /// The same for a socket accepted without NIO (the relay's), on the thread that owns it.
+    func apply(toDescriptor fd: Int32, listener: String, logger: Logger) {
+        guard !expected.isEmpty else { return }
+        let calls = PosixSocketSystemCalls()
+        check(
+            listener: listener,
+            logger: logger,
+            read: { option in
+                (try? calls.getIntOption(fd, level: option.level, name: option.name)).map(Int.init)
+            },
+            write: { option, value in
+                try? calls.setOption(fd, level: option.level, name: option.name, value: .int(value))
+            }
+        )
+    }
+
+    private func check(
+        listener: String,
+        logger: Logger,
+        read: (LifelineSocket.SocketOption) -> Int?,
+        write: (LifelineSocket.SocketOption, Int32) -> Void
+    ) {
+        func reapply() {
+            for option in expected {
+                guard case .int(let value) = option.value else { continue }
+                write(option, value)
+            }
+        }
         switch Verdict(rawValue: verdict.load(ordering: .relaxed)) {
         case .inherited:
             return
         case .reapply:
-            reapply(options)
+            reapply()
         case .unchecked, nil:
             var missing: [String] = []
             for option in expected {
                 guard case .int(let value) = option.value else { continue }
-                let actual = try? options.getOption(Self.channelOption(option))
+                let actual = read(option)
                 if actual != Int(value) {
                     missing.append(
                         "\(option.displayName)=\(value) (accepted socket has \(actual.map(String.init) ?? "?"))"
@@ -65,15 +101,8 @@ final class AcceptedSocketCheck: Sendable {
                     "accepted sockets do not inherit listener options; applying them per connection",
                     metadata: ["listener.name": "\(listener)", "options": "\(missing.joined(separator: ", "))"]
                 )
-                reapply(options)
+                reapply()
             }
-        }
-    }
-
-    private func reapply(_ options: any NIOSynchronousChannelOptions) {
-        for option in expected {
-            guard case .int(let value) = option.value else { continue }
-            try? options.setOption(Self.channelOption(option), value: Int(value))
         }
     }
 

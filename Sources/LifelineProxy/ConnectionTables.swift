@@ -1,3 +1,4 @@
+import LifelineRelay
 import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
@@ -16,6 +17,10 @@ final class ConnectionTables: Sendable {
 
     private let ids = IDs()
     private let tables = NIOLockedValueBox<[ObjectIdentifier: NIOLoopBound<ConnectionTable>]>([:])
+    #if os(Linux)
+        /// The tables of the relay loops connections were relayed on.
+        private let relayTables = NIOLockedValueBox<[ObjectIdentifier: RelayConnectionTable]>([:])
+    #endif
 
     init() {}
 
@@ -30,6 +35,18 @@ final class ConnectionTables: Sendable {
         }
     }
 
+    #if os(Linux)
+        /// The table of relay loop `loop`, made on first use.
+        func table(on loop: RelayEventLoop) -> RelayConnectionTable {
+            relayTables.withLockedValue { tables in
+                if let table = tables[ObjectIdentifier(loop)] { return table }
+                let table = RelayConnectionTable(loop: loop, ids: ids)
+                tables[ObjectIdentifier(loop)] = table
+                return table
+            }
+        }
+    #endif
+
     /// Every registered connection, read on its own loop, ordered by id (oldest first).
     func snapshot() async -> [ConnectionSnapshot] {
         let all = tables.withLockedValue { Array($0.values) }
@@ -39,6 +56,13 @@ final class ConnectionTables: Sendable {
                 snapshots += part
             }
         }
+        #if os(Linux)
+            for table in relayTables.withLockedValue({ Array($0.values) }) {
+                snapshots += await withCheckedContinuation { (done: CheckedContinuation<[ConnectionSnapshot], Never>) in
+                    table.loop.execute { done.resume(returning: table.snapshot()) }
+                }
+            }
+        #endif
         return snapshots.sorted { $0.id < $1.id }
     }
 }

@@ -78,6 +78,7 @@ extension Gateway {
                         store: store,
                         connections: connectionTables,
                         budget: connectionBudget,
+                        engine: l4Engine,
                         makeChain: makeChain
                     )
                     try await added.start(group: group)
@@ -105,6 +106,7 @@ extension Gateway {
                     store: store,
                     connections: connectionTables,
                     budget: connectionBudget,
+                    engine: l4Engine,
                     makeChain: makeChain
                 )
                 listeners.append(replacement)

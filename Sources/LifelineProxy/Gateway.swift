@@ -29,6 +29,8 @@ public final class Gateway: Sendable {
     /// The cap on downstream connections of all listeners together; kept across reloads, which change its limit.
     public let connectionBudget: DownstreamConnectionBudget
     let logger: Logger
+    /// What carries tcp_proxy chains whose bytes pass untouched; kept across reloads.
+    public let l4Engine: L4Engine
 
     /// The plan running now.
     public var plan: GatewayPlan { state.withLockedValue { $0.plan } }
@@ -37,7 +39,14 @@ public final class Gateway: Sendable {
     public var clusters: [String: UpstreamCluster] { state.withLockedValue { $0.clusters } }
 
     /// Resolves the clusters; binds nothing yet.
-    public init(plan: GatewayPlan, logger: Logger, store: StatsStore = StatsStore()) throws {
+    /// - Parameter l4Engine: what carries tcp_proxy chains whose bytes pass untouched (see ``L4Engine``).
+    public init(
+        plan: GatewayPlan,
+        logger: Logger,
+        store: StatsStore = StatsStore(),
+        l4Engine: L4Engine = .selected
+    ) throws {
+        self.l4Engine = l4Engine
         self.logger = logger
         self.store = store
         let connectionBudget = DownstreamConnectionBudget(maxConnections: plan.maxDownstreamConnections.maxConnections)
@@ -58,6 +67,7 @@ public final class Gateway: Sendable {
                 store: store,
                 connections: connectionTables,
                 budget: connectionBudget,
+                engine: l4Engine,
                 makeChain: makeChain
             )
         }

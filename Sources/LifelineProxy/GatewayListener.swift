@@ -1,5 +1,6 @@
 import LifelineConfig
 public import LifelinePlan
+import LifelineRelay
 import LifelineSocket
 import Logging
 import NIOConcurrencyHelpers
@@ -21,8 +22,12 @@ public final class GatewayListener: Sendable {
     let store: StatsStore
     private let makeChain: FilterChainFactory
     let logger: Logger
-    private let acceptedCheck: AcceptedSocketCheck
+    let acceptedCheck: AcceptedSocketCheck
     private let serverChannels = NIOLockedValueBox<[any Channel]>([])
+    #if os(Linux)
+        /// The listening sockets relay loops accept on, when the listener's connections go to the relay.
+        let relaySockets = NIOLockedValueBox<[(loop: RelayEventLoop, fd: Int32)]>([])
+    #endif
     /// What accepted connections are given to; read once per accept, swapped whole by a reload.
     let current: NIOLockedValueBox<ListenerChainSet>
     /// Chains a reload replaced whose connections may still run; they drain and are forgotten once empty.
@@ -32,6 +37,8 @@ public final class GatewayListener: Sendable {
     let connections: ConnectionTables
     /// The gateway's one budget of downstream connections, shared by all its listeners.
     let budget: DownstreamConnectionBudget
+    /// Which engine carries the listener's connections where the relay can (see ``L4Engine``).
+    let engine: L4Engine
 
     /// - Parameter makeChain: makes the runtime of each of the listener's chains at start.
     init(
@@ -40,8 +47,10 @@ public final class GatewayListener: Sendable {
         store: StatsStore,
         connections: ConnectionTables,
         budget: DownstreamConnectionBudget,
+        engine: L4Engine = .selected,
         makeChain: @escaping FilterChainFactory
     ) {
+        self.engine = engine
         self.store = store
         self.connections = connections
         self.budget = budget
@@ -62,7 +71,10 @@ public final class GatewayListener: Sendable {
 
     /// The port the listener is bound to (differs from the plan's when the plan asked for port 0).
     public var localPort: Int? {
-        serverChannels.withLockedValue { $0.first?.localAddress?.port }
+        #if os(Linux)
+            if let relayPort { return relayPort }
+        #endif
+        return serverChannels.withLockedValue { $0.first?.localAddress?.port }
     }
 
     /// The chains accepted connections are given to, with the stats their listener filters count into.
@@ -118,6 +130,14 @@ public final class GatewayListener: Sendable {
     /// On failure the sockets already made are closed (the chains are left as they are).
     func bind(group: any EventLoopGroup, address: IPEndpoint) async throws {
         self.group.withLockedValue { $0 = group }
+        #if os(Linux)
+            do {
+                if try bindRelay(address: address, group: group) { return }
+            } catch {
+                await stopAccepting()
+                throw error
+            }
+        #endif
         let plan = self.plan
         let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
         var address = address
@@ -171,6 +191,9 @@ public final class GatewayListener: Sendable {
         for channel in channels {
             try? await channel.close()
         }
+        #if os(Linux)
+            await stopRelayAccepting()
+        #endif
     }
 
     /// Every chain runtime whose connections may still be open: the current ones and those a reload replaced.

@@ -10,6 +10,10 @@ final class TCPProxyListenerContext: Sendable {
     let idleTimeout: Duration?
     let stats: ProxyStats
     let logger: Logger
+    #if os(Linux)
+        /// The connections the relay carries for the chain (see ``L4Engine``).
+        let relayed = TCPProxyRelayConnections()
+    #endif
     /// Sessions whose downstream or upstream channel is still open.
     private let sessions = Atomic<Int>(0)
 
@@ -41,6 +45,9 @@ final class TCPProxyListenerContext: Sendable {
         for registry in registries {
             try? await registry.eventLoop.submit { registry.value.closeAll() }.get()
         }
+        #if os(Linux)
+            relayed.closeAll()
+        #endif
         let deadline = ContinuousClock.now + grace
         while sessions.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))

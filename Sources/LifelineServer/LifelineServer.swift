@@ -44,7 +44,7 @@ public final class LifelineServer: Sendable {
         let state = ServerState()
         let gateway: Gateway
         do {
-            gateway = try Gateway(plan: plan, logger: logger)
+            gateway = try Gateway(plan: plan, logger: logger, l4Engine: configuration.l4Engine)
         } catch {
             try? group.syncShutdownGracefully()
             throw error

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var version: String
     /// The options the process was started with, for `/server_info`.
     public var commandLineOptions: [String: String]
+    /// `--l4-engine`: what carries tcp_proxy chains whose bytes pass untouched (NIO, or the epoll relay).
+    public var l4Engine: L4Engine
 
     public init(
         eventLoops: Int,
@@ -32,8 +34,10 @@ public struct ServerConfiguration: Sendable {
         allowRemoteAdmin: Bool = false,
         watchInterval: Duration? = .seconds(1),
         version: String = "dev",
-        commandLineOptions: [String: String] = [:]
+        commandLineOptions: [String: String] = [:],
+        l4Engine: L4Engine = .selected
     ) {
+        self.l4Engine = l4Engine
         self.eventLoops = eventLoops
         self.drainTime = drainTime
         self.drainStrategy = drainStrategy

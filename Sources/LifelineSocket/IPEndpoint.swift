@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+    public import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+    public import Darwin
 #endif
 
 /// The address family of an ``IPEndpoint``.
@@ -42,7 +42,7 @@ public struct IPEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Calls `body` with this endpoint as a `sockaddr`.
-    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    public func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         switch family {
         case .inet:
             var sin = sockaddr_in()

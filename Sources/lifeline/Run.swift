@@ -53,6 +53,15 @@ struct Run: AsyncParsableCommand {
     )
     var watchIntervalSeconds: Double = 1
 
+    @Option(
+        name: .customLong("l4-engine"),
+        help: """
+            nio, or relay: what carries tcp_proxy chains whose bytes pass untouched (no TLS terminated or originated, \
+            no listener filter); default: LIFELINE_L4_ENGINE, else nio.
+            """
+    )
+    var l4Engine: String = L4Engine.selected.rawValue
+
     func validate() throws {
         guard eventLoops > 0 else { throw ValidationError("--event-loops must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -63,6 +72,7 @@ struct Run: AsyncParsableCommand {
         }
         guard drainTimeSeconds >= 0 else { throw ValidationError("--drain-time-s must not be negative") }
         guard watchIntervalSeconds >= 0 else { throw ValidationError("--watch-interval-s must not be negative") }
+        guard L4Engine(rawValue: l4Engine) != nil else { throw ValidationError("--l4-engine must be nio or relay") }
         guard DrainStrategy(rawValue: drainStrategy) != nil else {
             throw ValidationError("--drain-strategy must be gradual or immediate")
         }
@@ -106,7 +116,9 @@ struct Run: AsyncParsableCommand {
                 "drain_time": "\(drainTimeSeconds)s",
                 "drain_strategy": drainStrategy,
                 "watch_interval": "\(watchIntervalSeconds)s",
-            ]
+                "l4_engine": l4Engine,
+            ],
+            l4Engine: L4Engine(rawValue: l4Engine) ?? .nio
         )
         do {
             let server = try LifelineServer(

@@ -154,7 +154,7 @@ import Testing
 
     /// A client that dribbles its request a byte at a time (never idle long) is still cut off.
     @Test func aSlowRequestIsClosedAfterTheRequestTimeout() async throws {
-        let limits = AdminServerLimits(idleTimeout: .seconds(5), requestTimeout: .milliseconds(500))
+        let limits = AdminServerLimits(idleTimeout: .seconds(60), requestTimeout: .milliseconds(500))
         try await withServer(limits: limits) { port in
             let connection = try #require(RawHTTPConnection(port: port))
             let start = ContinuousClock.now
@@ -166,8 +166,9 @@ import Testing
                 if ContinuousClock.now - start > .seconds(3) { break }
             }
             #expect(await connection.isClosedByServer())
-            // The idle timeout could close it only 5 s after the last byte (8 s or later): this is the request's.
-            #expect(ContinuousClock.now - start < .seconds(6), "sent \(sent) bytes before the close")
+            // The idle timeout could close it only 60 s after the last byte: a close well before is the request's
+            // timeout (the bound is loose so that a loaded machine does not fail it).
+            #expect(ContinuousClock.now - start < .seconds(30), "sent \(sent) bytes before the close")
         }
     }
 

@@ -8,12 +8,13 @@ import Testing
 extension LiveProxyTests {
     /// A dead or unresponsive upstream closes the downstream, is counted, and leaves nothing behind.
     @Suite struct TCPProxyFailureTests {
-        @Test func refusedUpstreamClosesTheDownstream() async throws {
+        @Test(arguments: L4Engine.allCases) func refusedUpstreamClosesTheDownstream(engine: L4Engine) async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let refusing = RefusingPort()
             let harness = try await GatewayHarness.start(
                 yaml: GatewayHarness.config(upstreamPorts: [refusing.port]),
-                group: group
+                group: group,
+                engine: engine
             )
             let client = try await connectClient(port: harness.port, group: group)
             let (bytes, _) = try await withDeadline(seconds: 10) {
@@ -31,13 +32,16 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
-        @Test func upstreamThatNeverAnswersTheHandshakeTimesOut() async throws {
+        @Test(arguments: L4Engine.allCases) func upstreamThatNeverAnswersTheHandshakeTimesOut(engine: L4Engine)
+            async throws
+        {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let raw = RawListener()
             raw.fillAcceptQueue()
             let harness = try await GatewayHarness.start(
                 yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "0.3s"),
-                group: group
+                group: group,
+                engine: engine
             )
             let client = try await connectClient(port: harness.port, group: group)
             let (bytes, _) = try await withDeadline(seconds: 10) {
@@ -51,11 +55,14 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
-        @Test func silentUpstreamIsClosedByIdleTimeoutOnBothSides() async throws {
+        @Test(arguments: L4Engine.allCases) func silentUpstreamIsClosedByIdleTimeoutOnBothSides(engine: L4Engine)
+            async throws
+        {
             let upstreamClosed = Counter()
             try await withGateway(
                 upstream: CloseCountingSilentHandler(closed: upstreamClosed),
-                tcpProxyExtra: "          idle_timeout: 0.3s"
+                tcpProxyExtra: "          idle_timeout: 0.3s",
+                engine: engine
             ) { harness, group in
                 let client = try await connectClient(port: harness.port, group: group)
                 let (bytes, _) = try await withDeadline(seconds: 10) {
@@ -74,8 +81,14 @@ extension LiveProxyTests {
             }
         }
 
-        @Test func trafficKeepsAConnectionPastItsIdleTimeoutAndQuietThenClosesIt() async throws {
-            try await withGateway(upstream: EchoHandler(), tcpProxyExtra: "          idle_timeout: 0.4s") {
+        @Test(arguments: L4Engine.allCases) func trafficKeepsAConnectionPastItsIdleTimeoutAndQuietThenClosesIt(
+            engine: L4Engine
+        ) async throws {
+            try await withGateway(
+                upstream: EchoHandler(),
+                tcpProxyExtra: "          idle_timeout: 0.4s",
+                engine: engine
+            ) {
                 harness,
                 group in
                 let client = try await connectClient(port: harness.port, group: group)
@@ -104,8 +117,9 @@ extension LiveProxyTests {
             }
         }
 
-        @Test func idleTimeoutOfZeroNeverFires() async throws {
-            try await withGateway(upstream: EchoHandler(), tcpProxyExtra: "          idle_timeout: 0s") {
+        @Test(arguments: L4Engine.allCases) func idleTimeoutOfZeroNeverFires(engine: L4Engine) async throws {
+            try await withGateway(upstream: EchoHandler(), tcpProxyExtra: "          idle_timeout: 0s", engine: engine)
+            {
                 harness,
                 group in
                 #expect(harness.listener.plan.filterChains.first?.tcpProxy?.idleTimeout == nil)
@@ -121,8 +135,10 @@ extension LiveProxyTests {
             }
         }
 
-        @Test func aClientResetIsCountedAsSuchAndTheUpstreamIsClosedLocally() async throws {
-            try await withGateway(upstream: EchoHandler()) { harness, group in
+        @Test(arguments: L4Engine.allCases) func aClientResetIsCountedAsSuchAndTheUpstreamIsClosedLocally(
+            engine: L4Engine
+        ) async throws {
+            try await withGateway(upstream: EchoHandler(), engine: engine) { harness, group in
                 let client = connectLoopback(port: harness.port)
                 #expect(client >= 0)
                 #expect(await eventually { harness.cluster.stats[.upstreamConnectionsActive] == 1 })
@@ -136,13 +152,16 @@ extension LiveProxyTests {
             }
         }
 
-        @Test func stopClosesOpenConnectionsAndPendingConnects() async throws {
+        @Test(arguments: L4Engine.allCases) func stopClosesOpenConnectionsAndPendingConnects(engine: L4Engine)
+            async throws
+        {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let raw = RawListener()
             raw.fillAcceptQueue()
             let harness = try await GatewayHarness.start(
                 yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "30s"),
-                group: group
+                group: group,
+                engine: engine
             )
             let client = try await connectClient(port: harness.port, group: group)
             #expect(await eventually { harness.listener.activeConnections == 1 })

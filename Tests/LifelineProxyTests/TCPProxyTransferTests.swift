@@ -7,7 +7,7 @@ import Testing
 extension LiveProxyTests {
     /// Bytes through a real gateway on loopback: exact, in order, half-closes passed through, and bounded buffering.
     @Suite struct TCPProxyTransferTests {
-        @Test func hundredMegabytesEachWayArriveByteExact() async throws {
+        @Test(arguments: L4Engine.allCases) func hundredMegabytesEachWayArriveByteExact(engine: L4Engine) async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let upstreamReceived = Counter()
             let upstreamMismatches = Counter()
@@ -16,7 +16,8 @@ extension LiveProxyTests {
             }
             let harness = try await GatewayHarness.start(
                 yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-                group: group
+                group: group,
+                engine: engine
             )
             let total = 100 * 1024 * 1024
             let client = try await connectClient(port: harness.port, group: group)
@@ -65,8 +66,10 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
-        @Test func downstreamHalfCloseReachesUpstreamWhichStillAnswers() async throws {
-            try await withGateway(upstream: AnswerAfterEndOfInputHandler()) { harness, group in
+        @Test(arguments: L4Engine.allCases) func downstreamHalfCloseReachesUpstreamWhichStillAnswers(engine: L4Engine)
+            async throws
+        {
+            try await withGateway(upstream: AnswerAfterEndOfInputHandler(), engine: engine) { harness, group in
                 let client = try await connectClient(port: harness.port, group: group)
                 let (answer, ended) = try await withDeadline(seconds: 30) {
                     try await client.executeThenClose { inbound, outbound in
@@ -85,13 +88,16 @@ extension LiveProxyTests {
             }
         }
 
-        @Test func upstreamHalfCloseReachesClientWhichStillSends() async throws {
+        @Test(arguments: L4Engine.allCases) func upstreamHalfCloseReachesClientWhichStillSends(engine: L4Engine)
+            async throws
+        {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let log = Box<[String]>([])
             let upstream = try await TestUpstream.start(group: group) { GreetThenHalfCloseHandler(log: log) }
             let harness = try await GatewayHarness.start(
                 yaml: GatewayHarness.config(upstreamPorts: [upstream.port]),
-                group: group
+                group: group,
+                engine: engine
             )
             let client = try await connectClient(port: harness.port, group: group)
             let greeting = try await withDeadline(seconds: 30) {
@@ -118,7 +124,9 @@ extension LiveProxyTests {
         /// the gateway's queue for the upstream. The upstream then ends its own output (it has nothing to say), which
         /// closes the downstream — both of its directions have ended — before the upstream has read the upload. Every
         /// byte still reaches the upstream, and only then its end.
-        @Test func anUploadEndedWhileStillQueuedForASlowUpstreamArrivesWholeBeforeItsEnd() async throws {
+        @Test(arguments: L4Engine.allCases) func anUploadEndedWhileStillQueuedForASlowUpstreamArrivesWholeBeforeItsEnd(
+            engine: L4Engine
+        ) async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let upstreamChannel = Box<(any Channel)?>(nil)
             let received = Counter()
@@ -141,7 +149,8 @@ extension LiveProxyTests {
                     upstreamPorts: [upstream.port],
                     clusterExtra: "    per_connection_buffer_limit_bytes: 67108864"
                 ),
-                group: group
+                group: group,
+                engine: engine
             )
             let total = 16 * 1024 * 1024
             let client = connectLoopback(port: harness.port)
@@ -183,13 +192,16 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
-        @Test func bytesSentBeforeTheUpstreamConnectsAreHeldNotLost() async throws {
+        @Test(arguments: L4Engine.allCases) func bytesSentBeforeTheUpstreamConnectsAreHeldNotLost(engine: L4Engine)
+            async throws
+        {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let raw = RawListener()
             raw.fillAcceptQueue()
             let harness = try await GatewayHarness.start(
                 yaml: GatewayHarness.config(upstreamPorts: [raw.port], connectTimeout: "10s"),
-                group: group
+                group: group,
+                engine: engine
             )
             let client = try await connectClient(port: harness.port, group: group)
             // The gateway's SYN to the upstream is being dropped: the upstream connect is still pending while the client
@@ -217,7 +229,9 @@ extension LiveProxyTests {
             try await group.shutdownGracefully()
         }
 
-        @Test func aClientThatStopsReadingDoesNotMakeTheGatewayBufferWithoutBound() async throws {
+        @Test(arguments: L4Engine.allCases) func aClientThatStopsReadingDoesNotMakeTheGatewayBufferWithoutBound(
+            engine: L4Engine
+        ) async throws {
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let total = 256 * 1024 * 1024
             let written = Counter()
@@ -228,7 +242,8 @@ extension LiveProxyTests {
                     listenerExtra: "    per_connection_buffer_limit_bytes: 262144",
                     clusterExtra: "    per_connection_buffer_limit_bytes: 262144"
                 ),
-                group: group
+                group: group,
+                engine: engine
             )
             // A raw client socket with a small receive buffer that reads nothing for now.
             let client = connectLoopback(port: harness.port, receiveBuffer: 65536)

@@ -197,13 +197,15 @@ struct GatewayHarness {
         """
     }
 
-    static func start(yaml: String, group: any EventLoopGroup) async throws -> GatewayHarness {
+    static func start(yaml: String, group: any EventLoopGroup, engine: L4Engine = .selected) async throws
+        -> GatewayHarness
+    {
         let tree = try ConfigLoader.parseDocument(yaml, file: "test.yaml")
         let (bootstrap, _) = try Bootstrap.decode(tree)
         let (plan, _) = try GatewayPlanner.plan(bootstrap)
         var logger = Logger(label: "lifeline-test")
         logger.logLevel = .critical
-        let gateway = try Gateway(plan: plan, logger: logger)
+        let gateway = try Gateway(plan: plan, logger: logger, l4Engine: engine)
         try await gateway.start(group: group)
         return GatewayHarness(gateway: gateway, listener: gateway.listeners[0])
     }
@@ -221,6 +223,7 @@ func withGateway<T>(
     listenerExtra: String = "",
     tcpProxyExtra: String = "",
     connectTimeout: String = "2s",
+    engine: L4Engine = .selected,
     _ body: (GatewayHarness, any EventLoopGroup) async throws -> T
 ) async throws -> T {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -232,7 +235,8 @@ func withGateway<T>(
             tcpProxyExtra: tcpProxyExtra,
             connectTimeout: connectTimeout
         ),
-        group: group
+        group: group,
+        engine: engine
     )
     let result: Swift.Result<T, any Error>
     do {
