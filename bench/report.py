@@ -304,9 +304,9 @@ def markdown_table(result: dict) -> str:
 
 METHOD = """\
 - **Peers** are each started afresh for every single measurement (so no run inherits another's state) and stopped
-  with SIGTERM after it; the order alternates: Lifeline, Envoy, HAProxy, nginx, (direct), Lifeline, … Each takes part
-  in the workloads it serves: Lifeline and Envoy in all; HAProxy and nginx in the L4 ones (tcp_proxy: bulk, small
-  requests, idle, start-up, reaping), HTTP/1.1 and TLS. All of them get the same number of threads: Lifeline
+  with SIGTERM after it; the order alternates: Lifeline, Lifeline (relay), Envoy, HAProxy, nginx, (direct), Lifeline, …
+  Each takes part in the workloads it serves: Lifeline and Envoy in all; Lifeline (relay) in the L4 ones (tcp_proxy:
+  bulk, small requests, idle, start-up, reaping); HAProxy and nginx in the L4 ones, HTTP/1.1 and TLS. All of them get the same number of threads: Lifeline
   `--event-loops N`, Envoy `--concurrency N`, HAProxy `nbthread N`, nginx `worker_processes N`. **Lifeline and
   Envoy run the same Envoy v3 bootstrap** (below): keepalive on the listener as the literal socket options
   (`SO_KEEPALIVE`, `TCP_KEEPIDLE/INTVL/CNT` at `STATE_LISTENING`, which every accepted socket inherits; Envoy's
@@ -383,8 +383,9 @@ METHOD = """\
   L4 bulk (and ≥ 0.75× direct), L4 small requests (req/s, and p99 ≤ the lowest p99), HTTP/1.1 and reaping CPU;
   against Envoy for HTTP/2, gRPC, TLS handshakes, TLS bulk and idle HTTP/2 memory; ≤ 3.0 KiB per idle L4 connection;
   < 50 ms to accept after exec; every run's slowest reaped connection within theory + 1 s. Ratios are of medians;
-  nothing is rounded in Lifeline's favour. With `--peers …,lifeline-relay`, Lifeline with `--l4-engine relay` runs
-  the L4 workloads as a peer of its own, judged by the same targets."""
+  nothing is rounded in Lifeline's favour. *Lifeline* runs with `--l4-engine nio`; *Lifeline (relay)*, the same
+  binary and config with `--l4-engine relay` (tcp_proxy carried by the epoll relay), runs the L4 workloads as a peer
+  of its own, judged by the same targets (after "relay:" in *Met?*)."""
 
 
 def markdown(result: dict, png: str, md: str) -> str:

@@ -6,5 +6,5 @@ from bench.peers.lifeline_relay import LifelineRelay
 from bench.peers.nginx import Nginx
 
 PEERS = {cls.name: cls for cls in (Lifeline, LifelineRelay, Envoy, HAProxy, Nginx)}
-DEFAULT = ["lifeline", "envoy", "haproxy", "nginx"]  # lifeline-relay on request (--peers)
+DEFAULT = ["lifeline", "lifeline-relay", "envoy", "haproxy", "nginx"]  # lifeline-relay: in the L4 workloads only
 REFERENCES = ("envoy", "haproxy", "nginx")  # the peers Lifeline's targets compare with

@@ -13,7 +13,8 @@ class Lifeline(Peer):
     label = "Lifeline"
     workloads = frozenset({"bulk", "requests", "idle", "startup", "reap", "http1", "http2", "grpc", "tls", "h2idle"})
     has_admin = True
-    extra: tuple[str, ...] = ()  # more options for `lifeline run`
+    # The engine carrying tcp_proxy, named so that LIFELINE_L4_ENGINE in the environment cannot change what is measured.
+    extra: tuple[str, ...] = ("--l4-engine", "nio")
 
     def write(self, route: Route, stem: str) -> tuple[list[str], Path, list[str]]:
         h = self.h
