@@ -60,12 +60,14 @@ class Cert:
 class Route:
     """What a workload asks of a proxy: tcp_proxy ("tcp") or the HTTP connection manager ("http") to the upstream on
     `upstream`; TLS terminated with `cert` (ALPN h2 and http/1.1); HTTP/2 without TLS (h2c) to the upstream when
-    `upstream_h2` (gRPC)."""
+    `upstream_h2` (gRPC). `downstream_h2`: the clients speak HTTP/2 (h2c by prior knowledge, or ALPN h2), which
+    Lifeline and Envoy tell by themselves (codec AUTO) but HAProxy and nginx are told on the listening socket."""
 
     kind: str
     upstream: int
     cert: Cert | None = None
     upstream_h2: bool = False
+    downstream_h2: bool = False
 
     @property
     def key(self) -> str:
@@ -74,11 +76,14 @@ class Route:
             parts.append(self.cert.name)
         if self.upstream_h2:
             parts.append("h2up")
+        if self.downstream_h2:
+            parts.append("h2")
         return "-".join(parts)
 
     def describe(self) -> str:
         what = "tcp_proxy" if self.kind == "tcp" else "HTTP"
         tls = f", TLS ({self.cert.name})" if self.cert else ""
+        what += " (HTTP/2 clients)" if self.downstream_h2 else ""
         up = ", h2c upstream" if self.upstream_h2 else ""
         return f"{what}{tls}{up}"
 

@@ -306,7 +306,7 @@ METHOD = """\
 - **Peers** are each started afresh for every single measurement (so no run inherits another's state) and stopped
   with SIGTERM after it; the order alternates: Lifeline, Lifeline (relay), Envoy, HAProxy, nginx, (direct), Lifeline, …
   Each takes part in the workloads it serves: Lifeline and Envoy in all; Lifeline (relay) in the L4 ones (tcp_proxy:
-  bulk, small requests, idle, start-up, reaping); HAProxy and nginx in the L4 ones, HTTP/1.1 and TLS. All of them get the same number of threads: Lifeline
+  bulk, small requests, idle, start-up, reaping); HAProxy and nginx in the L4 ones, HTTP/1.1, HTTP/2 and TLS. All of them get the same number of threads: Lifeline
   `--event-loops N`, Envoy `--concurrency N`, HAProxy `nbthread N`, nginx `worker_processes N`. **Lifeline and
   Envoy run the same Envoy v3 bootstrap** (below): keepalive on the listener as the literal socket options
   (`SO_KEEPALIVE`, `TCP_KEEPIDLE/INTVL/CNT` at `STATE_LISTENING`, which every accepted socket inherits; Envoy's
@@ -318,8 +318,9 @@ METHOD = """\
   `srvtcpka`, nginx `proxy_socket_keepalive on` with the kernel's timings). Timeouts of an hour; buffers at their
   defaults; no splicing. Lifeline, Envoy and nginx have one `SO_REUSEPORT` listening socket per event loop / worker;
   HAProxy shares one socket among its threads (its default). The reaping workload uses 1 s / 1 s / 3 instead.
-- **HTTP peers**: HAProxy `mode http` (keep-alive to the server, its default), nginx `proxy_pass` to an `upstream`
-  block with `keepalive 512`, `proxy_http_version 1.1`, `proxy_set_header Connection ""` and `proxy_buffering off`;
+- **HTTP peers**: HAProxy `mode http` (keep-alive to the server, its default; HTTP/2 clients: `bind … proto h2` for
+  h2c, ALPN h2 with TLS), nginx `proxy_pass` to an `upstream` block with `keepalive 512`, `proxy_http_version 1.1`,
+  `proxy_set_header Connection ""` and `proxy_buffering off` (HTTP/2 clients: `listen … http2`);
   Lifeline and Envoy the `http_connection_manager` (codec `AUTO`: HTTP/1.1, or HTTP/2 by ALPN or the h2c preface)
   routing `/` to the cluster, whose pooled connections are HTTP/1.1 keep-alive (h2c for gRPC). TLS: the certificates
   are made for the run with openssl (ECDSA P-256 and RSA 2048, self-signed); Lifeline and Envoy terminate TLS on the
@@ -335,8 +336,8 @@ METHOD = """\
   tcp_proxy (L4), or through its HTTP layer (HTTP/1.1); requests/s and the 99th percentile latency as wrk reports
   them. *direct* is wrk straight to that nginx: the upstream's own limit on this machine.
 - **HTTP/2**: `h2load -c 4 -m 100 -t 2 -D S` (four connections, 100 concurrent streams on each), h2c by prior
-  knowledge and h2 over TLS (ECDSA P-256, ALPN h2), through the connection manager to the same nginx over HTTP/1.1;
-  every request must get a 2xx. **gRPC unary**: the same h2load shape posting one length-prefixed 16-byte message
+  knowledge and h2 over TLS (ECDSA P-256, ALPN h2), through each proxy's HTTP layer to the same nginx over HTTP/1.1;
+  every request must get a 2xx, over HTTP/2. **gRPC unary**: the same h2load shape posting one length-prefixed 16-byte message
   (`-d`, `content-type: application/grpc`, `te: trailers`) to an h2c upstream (nginx, `listen … http2`: every POST
   answered 200, `application/grpc`, one 16-byte message and the trailer `grpc-status: 0`); before the first run one
   real grpcio call through each proxy must return that message with status OK. *direct* is h2load straight to it.

@@ -1,4 +1,5 @@
-"""nginx: `stream {}` for the L4 workloads, `proxy_pass` with upstream keep-alive for HTTP/1.1 and TLS;
+"""nginx: `stream {}` for the L4 workloads, `proxy_pass` with upstream keep-alive for HTTP/1.1, HTTP/2 (`listen …
+http2`) and TLS;
 `worker_processes` as many as the others have threads, each with its own reuseport listening socket (as Lifeline has
 one per event loop), no access log."""
 from __future__ import annotations
@@ -16,7 +17,7 @@ STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
 class Nginx(Peer):
     name = "nginx"
     label = "nginx"
-    workloads = L4 | {"http1", "tls"}
+    workloads = L4 | {"http1", "http2", "tls"}
 
     def write(self, route: Route, stem: str) -> tuple[list[str], Path, list[str]]:
         prefix = self.h.tmp / stem
@@ -62,7 +63,7 @@ stream {{
         site = self.site
         t, i, n = site.keepalive
         temp = "".join(f"    {name}_temp_path {prefix}/{name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        ssl = " ssl" if route.cert else ""
+        ssl = (" ssl" if route.cert else "") + (" http2" if route.downstream_h2 else "")
         certs = (f"        ssl_certificate {route.cert.crt};\n        ssl_certificate_key {route.cert.key};\n"
                  if route.cert else "")
         return self._head(prefix, f"HTTP proxy_pass {site.host}:{self.port}{ssl} -> {site.upstream_host}:{route.upstream}") + f"""
