@@ -47,6 +47,7 @@ class Harness:
         self.idle_sizes = args.idle
         self.h2idle = args.h2idle
         self.h2_shape = (2, 10) if args.smoke else (4, 100)  # h2load: connections, streams on each
+        self.big_mib = 4 if args.smoke else 64  # the TLS bulk workload's response: a few must finish within a run
         self.reap_conns = args.reap
         self.maxconn = max(self.idle_sizes + [self.reap_conns, self.h2idle]) + 1000
         self.tmp = Path(args.state_dir)
@@ -266,7 +267,8 @@ def main() -> int:
         "info": info,
         "settings": {
             "smoke": args.smoke, "runs": args.runs, "threads": args.threads, "duration_s": args.duration,
-            "idle_sizes": args.idle, "h2idle": args.h2idle, "h2_shape": list(h.h2_shape), "peers": args.peers,
+            "idle_sizes": args.idle, "h2idle": args.h2idle, "h2_shape": list(h.h2_shape), "tls_bulk_mib": h.big_mib,
+            "peers": args.peers,
             "workloads": args.workloads, "note": args.note, "command_line": args.command_line,
             **(reap.settings(h) if "reap" in args.workloads else {}),
         },

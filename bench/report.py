@@ -99,7 +99,8 @@ def rows(result: dict) -> list[dict]:
                 target="envoy")
             row("tls", case, "cpu_cores", f"  proxy CPU, {label}", "cores", "info", info=True)
             row("tls", case, "client_cores", f"  openssl s_time CPU, {label}", "cores", "info", info=True)
-        row("tls", "bulk", "gbps", "TLS-terminated bulk (wrk -c4, 64 MiB GET, ECDSA P-256)", "Gbit/s", "higher",
+        row("tls", "bulk", "gbps", f"TLS-terminated bulk (wrk -c4, {settings.get('tls_bulk_mib', 64)} MiB GET, ECDSA "
+            f"P-256)", "Gbit/s", "higher",
             target="envoy")
         row("tls", "bulk", "cpu_cores", "  proxy CPU, TLS bulk", "cores", "info", info=True)
     if "idle" in workloads:
@@ -348,7 +349,7 @@ METHOD = """\
   total ÷ the duration; Lifeline's and Envoy's `ssl.handshake` counters confirm the count and Envoy's
   `ssl.session_reused` stays 0. The client's CPU is in the table: an ECDSA P-256 handshake costs the client
   (verifying) more than the server (signing), so on 2 shared cores that case is bounded by the client as much as by
-  the proxy. **TLS bulk**: `wrk -c4` fetching a 64 MiB file (nginx `sendfile`) over TLS through each proxy; the
+  the proxy. **TLS bulk**: `wrk -c4` fetching a 64 MiB file (4 MiB in the smoke run; nginx `sendfile`) over TLS through each proxy; the
   number is wrk's bytes read per second.
 - **Idle connections (L4)**: the upstream is `bench/idle_upstream.py` (one Python process, epoll, echoes and holds
   every connection). Client processes (`bench/idle_client.py`, at most 2,000 connections each, as the fd limit is
@@ -495,7 +496,7 @@ def plot(result: dict, path: str) -> None:
     if "tls" in workloads:
         panels.append(("TLS full handshakes (openssl s_time -new)", "connections/s, higher is better", "tls",
                        ["handshakes, ECDSA P-256", "handshakes, RSA 2048"], "rps", False, None, envoy, "envoy"))
-        panels.append(("TLS-terminated bulk (wrk, 64 MiB GET)", "Gbit/s, higher is better", "tls", ["bulk"], "gbps",
+        panels.append((f"TLS-terminated bulk (wrk, {settings.get('tls_bulk_mib', 64)} MiB GET)", "Gbit/s, higher is better", "tls", ["bulk"], "gbps",
                        False, None, envoy, "envoy"))
     if "idle" in workloads:
         cases = [f"{n} conns" for n in settings["idle_sizes"]]

@@ -1,7 +1,7 @@
 """tls: TLS terminated by each proxy's HTTP layer in front of nginx. Handshakes: `openssl s_time -new` processes at
 once, each a new connection and a full handshake (no session resumed: wrk and h2load resume theirs) closed again, with
 ECDSA P-256 and RSA 2048 certificates; the proxies' own counters (Lifeline, Envoy) confirm the handshakes, and Envoy's
-that none was resumed. Bulk: wrk -c4 fetching a 64 MiB file through the TLS connection (ECDSA P-256)."""
+that none was resumed. Bulk: wrk -c4 fetching a 64 MiB file (4 MiB in the smoke run) through the TLS connection (ECDSA P-256)."""
 from bench import clients
 from bench.common import HOST, Route
 from testkit import admin
