@@ -12,16 +12,13 @@ Every server picks its behaviour from the request: an HTTP/1.1 path or a gRPC me
                   resets
   /ticks          (gRPC) a server stream: one message every 0.1 s, one per request byte up to 5, then status 0
 """
-import ctypes
 import json
 import os
 import socket
 import struct
-import subprocess
 import threading
 import sys
 import time
-from contextlib import contextmanager
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
@@ -37,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 from testkit import admin  # noqa: E402
+from testkit.netns import netns, sh  # noqa: E402
 from testkit.processes import Process, cpu_seconds, fd_count, rss_kib  # noqa: E402,F401  (cpu_seconds: soak.py's)
 LIFELINE = os.environ.get("LIFELINE", os.path.join(ROOT, ".build", "release", "lifeline"))
 
@@ -62,17 +60,6 @@ def reset(sock):
 
 
 # ------------------------------------------------------------------------------------------------ network namespace
-_libc = ctypes.CDLL(None, use_errno=True)
-_CLONE_NEWNET = 0x40000000
-
-
-def _sh(*cmd, check=True):
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if check and r.returncode:
-        raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
-    return r.returncode
-
-
 class VanishingHost:
     """A network namespace joined to this one by a veth pair, its end at 198.18.200.2 (the benchmarking range):
     servers created inside it (`inside()`) can be made to vanish — every packet to and from them dropped by iptables —
@@ -86,16 +73,16 @@ class VanishingHost:
 
     def __enter__(self):
         self.down()
-        _sh("ip", "netns", "add", self.NS)
+        sh(["ip", "netns", "add", self.NS])
         try:
-            _sh("ip", "link", "add", self.HOST_IF, "type", "veth", "peer", "name", self.PEER_IF, "netns", self.NS)
-            _sh("ip", "addr", "add", f"{self.HOST_IP}/30", "dev", self.HOST_IF)
-            _sh("ip", "link", "set", self.HOST_IF, "up")
+            sh(["ip", "link", "add", self.HOST_IF, "type", "veth", "peer", "name", self.PEER_IF, "netns", self.NS])
+            sh(["ip", "addr", "add", f"{self.HOST_IP}/30", "dev", self.HOST_IF])
+            sh(["ip", "link", "set", self.HOST_IF, "up"])
             for cmd in (("ip", "addr", "add", f"{self.PEER_IP}/30", "dev", self.PEER_IF),
                         ("ip", "link", "set", self.PEER_IF, "up"), ("ip", "link", "set", "lo", "up")):
-                _sh("ip", "netns", "exec", self.NS, *cmd)
+                sh(list(cmd), ns=self.NS)
             for candidate in ("iptables", "iptables-legacy"):
-                if _sh("ip", "netns", "exec", self.NS, candidate, "-L", "INPUT", check=False) == 0:
+                if sh([candidate, "-L", "INPUT"], check=False, ns=self.NS) == 0:
                     self.iptables = candidate
                     break
             if self.iptables is None:
@@ -110,30 +97,20 @@ class VanishingHost:
         return False
 
     def down(self):
-        _sh("ip", "link", "del", self.HOST_IF, check=False)
-        _sh("ip", "netns", "del", self.NS, check=False)
+        sh(["ip", "link", "del", self.HOST_IF], check=False)
+        sh(["ip", "netns", "del", self.NS], check=False)
 
-    @contextmanager
     def inside(self):
         """Sockets created in this block belong to the namespace (setns on this thread only)."""
-        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(f"/run/netns/{self.NS}", os.O_RDONLY)
-        try:
-            if _libc.setns(target, _CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns")
-            yield
-        finally:
-            _libc.setns(own, _CLONE_NEWNET)
-            os.close(own)
-            os.close(target)
+        return netns(self.NS)
 
     def vanish(self):
         for chain in ("INPUT", "OUTPUT"):
-            _sh("ip", "netns", "exec", self.NS, self.iptables, "-I", chain, "1", "-j", "DROP")
+            sh([self.iptables, "-I", chain, "1", "-j", "DROP"], ns=self.NS)
 
     def reappear(self):
         for chain in ("INPUT", "OUTPUT"):
-            _sh("ip", "netns", "exec", self.NS, self.iptables, "-F", chain)
+            sh([self.iptables, "-F", chain], ns=self.NS)
 
 
 # ------------------------------------------------------------------------------------------------ upstream servers
