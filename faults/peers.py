@@ -12,18 +12,13 @@ Every server picks its behaviour from the request: an HTTP/1.1 path or a gRPC me
                   resets
   /ticks          (gRPC) a server stream: one message every 0.1 s, one per request byte up to 5, then status 0
 """
-import ctypes
 import json
 import os
-import resource
-import signal
 import socket
 import struct
-import subprocess
 import threading
+import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
@@ -37,6 +32,10 @@ import h2.exceptions  # noqa: E402
 LOOPBACK = "127.0.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+from testkit import admin  # noqa: E402
+from testkit.netns import netns, sh  # noqa: E402
+from testkit.processes import Process, cpu_seconds, fd_count, rss_kib  # noqa: E402,F401  (cpu_seconds: soak.py's)
 LIFELINE = os.environ.get("LIFELINE", os.path.join(ROOT, ".build", "release", "lifeline"))
 
 
@@ -61,17 +60,6 @@ def reset(sock):
 
 
 # ------------------------------------------------------------------------------------------------ network namespace
-_libc = ctypes.CDLL(None, use_errno=True)
-_CLONE_NEWNET = 0x40000000
-
-
-def _sh(*cmd, check=True):
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if check and r.returncode:
-        raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
-    return r.returncode
-
-
 class VanishingHost:
     """A network namespace joined to this one by a veth pair, its end at 198.18.200.2 (the benchmarking range):
     servers created inside it (`inside()`) can be made to vanish — every packet to and from them dropped by iptables —
@@ -85,16 +73,16 @@ class VanishingHost:
 
     def __enter__(self):
         self.down()
-        _sh("ip", "netns", "add", self.NS)
+        sh(["ip", "netns", "add", self.NS])
         try:
-            _sh("ip", "link", "add", self.HOST_IF, "type", "veth", "peer", "name", self.PEER_IF, "netns", self.NS)
-            _sh("ip", "addr", "add", f"{self.HOST_IP}/30", "dev", self.HOST_IF)
-            _sh("ip", "link", "set", self.HOST_IF, "up")
+            sh(["ip", "link", "add", self.HOST_IF, "type", "veth", "peer", "name", self.PEER_IF, "netns", self.NS])
+            sh(["ip", "addr", "add", f"{self.HOST_IP}/30", "dev", self.HOST_IF])
+            sh(["ip", "link", "set", self.HOST_IF, "up"])
             for cmd in (("ip", "addr", "add", f"{self.PEER_IP}/30", "dev", self.PEER_IF),
                         ("ip", "link", "set", self.PEER_IF, "up"), ("ip", "link", "set", "lo", "up")):
-                _sh("ip", "netns", "exec", self.NS, *cmd)
+                sh(list(cmd), ns=self.NS)
             for candidate in ("iptables", "iptables-legacy"):
-                if _sh("ip", "netns", "exec", self.NS, candidate, "-L", "INPUT", check=False) == 0:
+                if sh([candidate, "-L", "INPUT"], check=False, ns=self.NS) == 0:
                     self.iptables = candidate
                     break
             if self.iptables is None:
@@ -109,30 +97,20 @@ class VanishingHost:
         return False
 
     def down(self):
-        _sh("ip", "link", "del", self.HOST_IF, check=False)
-        _sh("ip", "netns", "del", self.NS, check=False)
+        sh(["ip", "link", "del", self.HOST_IF], check=False)
+        sh(["ip", "netns", "del", self.NS], check=False)
 
-    @contextmanager
     def inside(self):
         """Sockets created in this block belong to the namespace (setns on this thread only)."""
-        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(f"/run/netns/{self.NS}", os.O_RDONLY)
-        try:
-            if _libc.setns(target, _CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns")
-            yield
-        finally:
-            _libc.setns(own, _CLONE_NEWNET)
-            os.close(own)
-            os.close(target)
+        return netns(self.NS)
 
     def vanish(self):
         for chain in ("INPUT", "OUTPUT"):
-            _sh("ip", "netns", "exec", self.NS, self.iptables, "-I", chain, "1", "-j", "DROP")
+            sh([self.iptables, "-I", chain, "1", "-j", "DROP"], ns=self.NS)
 
     def reappear(self):
         for chain in ("INPUT", "OUTPUT"):
-            _sh("ip", "netns", "exec", self.NS, self.iptables, "-F", chain)
+            sh([self.iptables, "-F", chain], ns=self.NS)
 
 
 # ------------------------------------------------------------------------------------------------ upstream servers
@@ -514,63 +492,6 @@ def grpc_call(port, method, streaming=False, count=1, host=LOOPBACK, timeout=8.0
 
 
 # ------------------------------------------------------------------------------------------------ gateways
-class Process:
-    """A gateway process with its log in `workdir`; stopped (SIGTERM, then SIGKILL) by `stop()`, which returns the log."""
-
-    def __init__(self, name, command, logpath, nofile=None):
-        self.name, self.logpath = name, logpath
-        self.log = open(logpath, "w")
-
-        def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=limit)
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def wait_listening(self, port, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited {self.proc.returncode}: {self.text()[-1500:]}")
-            try:
-                self.ready()
-                socket.create_connection((LOOPBACK, port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"{self.name} did not listen on {port}")
-
-    def ready(self):
-        """Raises OSError until the process serves what `wait_listening` should also wait for."""
-
-    def cpu_seconds(self):
-        """User + system CPU time the process has used so far."""
-        return cpu_seconds(self.pid)
-
-    def resident_kb(self):
-        return resident_kb(self.pid)
-
-    def text(self):
-        with open(self.logpath, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.text()
-
-
 def config_file(workdir, name, config):
     path = os.path.join(workdir, f"{name}.yaml")
     with open(path, "w") as f:
@@ -607,36 +528,15 @@ class Usage(dict):
                 f"downstream_cx_active {self['downstream_cx_active']}, upstream_cx_active {self['upstream_cx_active']}")
 
 
-def _admin(port, path):
-    with urllib.request.urlopen(f"http://{LOOPBACK}:{port}{path}", timeout=5) as answer:
-        return answer.read().decode()
-
-
 def usage(pid, admin_port):
-    fds = len(os.listdir(f"/proc/{pid}/fd"))
-    rss = resident_kb(pid)
-    rows = len(json.loads(_admin(admin_port, "/connections?format=json")))
-    gauges = {"downstream_cx_active": 0, "upstream_cx_active": 0}
-    for line in _admin(admin_port, "/stats").splitlines():
-        name, _, value = line.partition(": ")
-        # A listener's downstream_cx_active and its connection manager's (http.<prefix>.) count the same connections
-        # twice; the listener scopes and the clusters' are the ones summed.
-        for gauge in gauges:
-            if (name.startswith("listener.") or name.startswith("cluster.")) and name.endswith("." + gauge):
-                gauges[gauge] += int(value)
-    return Usage(fds=fds, rss_kib=rss, rows=rows, **gauges)
-
-
-def resident_kb(pid):
-    """The process's resident set size in KiB (VmRSS)."""
-    with open(f"/proc/{pid}/status") as f:
-        return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fds = fd_count(pid)
+    rows = len(json.loads(admin.get(admin_port, "/connections?format=json")))
+    values = admin.stats(admin_port)
+    # A listener's downstream_cx_active and its connection manager's (http.<prefix>.) count the same connections
+    # twice; the listener scopes and the clusters' are the ones summed.
+    return Usage(fds=fds, rss_kib=rss_kib(pid), rows=rows,
+                 downstream_cx_active=admin.total(values, "downstream_cx_active", "listener"),
+                 upstream_cx_active=admin.total(values, "upstream_cx_active", "cluster"))
 
 
 def settle(pid, admin_port, baseline, within=5.0):
@@ -649,7 +549,7 @@ def settle(pid, admin_port, baseline, within=5.0):
         if (now["rows"] == baseline["rows"] and now["downstream_cx_active"] == baseline["downstream_cx_active"]
                 and now["upstream_cx_active"] == baseline["upstream_cx_active"]):
             time.sleep(0.1)
-            now["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+            now["fds"] = fd_count(pid)
             if now["fds"] <= baseline["fds"]:
                 return now, time.monotonic() - start
         if time.monotonic() - start > within:

@@ -14,12 +14,10 @@ The driver is one process: it creates each test socket inside the namespace it b
 thread), so the client and upstream peers live in ll-client / ll-up while one clock (CLOCK_MONOTONIC) times them all.
 """
 import argparse
-import ctypes
 import errno
 import json
 import os
 import re
-import selectors
 import shutil
 import signal
 import socket
@@ -29,24 +27,23 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.dont_write_bytecode = True  # no __pycache__ in the work tree
+from testkit.hub import Hub, idle_pairs, reaped_after, wait_for, wait_rx  # noqa: E402
+from testkit import admin  # noqa: E402
+from testkit.netns import CLIENT_IP, GW_IP, GW_PORT, UP_IP, UP_PORT, Lab, netns  # noqa: E402
+
 LIFELINE = os.environ.get("LL_LIFELINE", os.path.join(HERE, "..", ".build", "release", "lifeline"))
 
 LB_TIMEOUT = 4  # s, nf_conntrack_tcp_timeout_established in ll-lb / ll-lb2
 T, I, N = 1, 1, 3  # keepalive under test
 RESET = T + I * N  # 4 s after the last traffic
 TOL = 1.0  # s
+ADMIN_PORT = 9901  # the gateway's admin endpoint, on ll-gw's loopback
 
-CLIENT_IP, LB_C, LB_G, GW_IP, GW_UP, LB2_G, LB2_U, UP_IP = (
-    "198.18.1.2", "198.18.1.1", "198.18.2.1", "198.18.2.2", "198.18.3.2", "198.18.3.1", "198.18.4.1", "198.18.4.2")
-GW_PORT, UP_PORT = 10000, 9000
-NSS = ["ll-client", "ll-lb", "ll-gw", "ll-lb2", "ll-up"]
-
-libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNET = 0x40000000
-_ORIG_NS = os.open("/proc/self/ns/net", os.O_RDONLY)
+LAB = Lab(lb_timeout=LB_TIMEOUT)  # the namespaces, the simulated NLBs and the iptables that works here
 
 
 def now():
@@ -55,107 +52,6 @@ def now():
 
 def log(msg):
     print(f"  [{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-# ----------------------------------------------------------------------------------------------------------- shell
-SH_NOTE = None  # if set, called with every command line sh() runs (bench/harness.py lists them in BENCHMARKS.md)
-
-
-def sh(cmd, check=True, ns=None, capture=False):
-    if ns:
-        cmd = ["ip", "netns", "exec", ns] + cmd
-    if SH_NOTE:
-        SH_NOTE(cmd)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
-    return r.stdout if capture else r.returncode
-
-
-IPT = None
-
-
-def pick_iptables():
-    """iptables (nft backend) or iptables-legacy: whichever can install the NLB rules in a fresh netns."""
-    global IPT
-    sh(["ip", "netns", "add", "ll-probe"], check=False)
-    try:
-        for cand in ("iptables", "iptables-legacy"):
-            ok = (sh([cand, "-A", "FORWARD", "-m", "conntrack", "--ctstate", "NEW,ESTABLISHED,RELATED", "-j", "ACCEPT"],
-                     ns="ll-probe", check=False) == 0 and
-                  sh([cand, "-A", "FORWARD", "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"],
-                     ns="ll-probe", check=False) == 0)
-            sh([cand, "-F"], ns="ll-probe", check=False)
-            if ok:
-                IPT = cand
-                return cand
-    finally:
-        sh(["ip", "netns", "del", "ll-probe"], check=False)
-    raise RuntimeError("neither iptables nor iptables-legacy can install the NLB rules in a netns")
-
-
-@contextmanager
-def netns(name):
-    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), f"setns {name}")
-        yield
-    finally:
-        libc.setns(_ORIG_NS, CLONE_NEWNET)
-        os.close(fd)
-
-
-# ----------------------------------------------------------------------------------------------------------- lab
-def lab_down():
-    for ns in NSS + ["ll-probe"]:
-        sh(["ip", "netns", "del", ns], check=False)
-
-
-def lab_up():
-    lab_down()
-    for ns in NSS:
-        sh(["ip", "netns", "add", ns])
-        sh(["ip", "link", "set", "lo", "up"], ns=ns)
-    links = [("ll-client", "ll-c0", CLIENT_IP, "ll-lb", "ll-l0", LB_C, 1),
-             ("ll-lb", "ll-l1", LB_G, "ll-gw", "ll-g0", GW_IP, 2),
-             ("ll-gw", "ll-g1", GW_UP, "ll-lb2", "ll-m0", LB2_G, 3),
-             ("ll-lb2", "ll-m1", LB2_U, "ll-up", "ll-u0", UP_IP, 4)]
-    for ns_a, if_a, ip_a, ns_b, if_b, ip_b, _ in links:
-        sh(["ip", "link", "add", if_a, "netns", ns_a, "type", "veth", "peer", "name", if_b, "netns", ns_b])
-        for ns, ifn, ip in ((ns_a, if_a, ip_a), (ns_b, if_b, ip_b)):
-            sh(["ip", "addr", "add", f"{ip}/24", "dev", ifn], ns=ns)
-            sh(["ip", "link", "set", ifn, "up"], ns=ns)
-    sh(["ip", "route", "add", "default", "via", LB_C], ns="ll-client")
-    sh(["ip", "route", "add", "198.18.1.0/24", "via", LB_G], ns="ll-gw")
-    sh(["ip", "route", "add", "198.18.4.0/24", "via", LB2_G], ns="ll-gw")
-    sh(["ip", "route", "add", "default", "via", LB2_U], ns="ll-up")
-    for lb in ("ll-lb", "ll-lb2"):
-        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=lb)
-        sh([IPT, "-P", "FORWARD", "DROP"], ns=lb)
-        sh([IPT, "-A", "FORWARD", "-m", "conntrack", "--ctstate", "NEW,ESTABLISHED,RELATED", "-j", "ACCEPT"], ns=lb)
-        sh([IPT, "-A", "FORWARD", "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"], ns=lb)
-        # per-netns conntrack sysctls (they exist once conntrack is in use in this netns)
-        sh(["sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_loose=0"], ns=lb)
-        sh(["sysctl", "-qw", f"net.netfilter.nf_conntrack_tcp_timeout_established={LB_TIMEOUT}"], ns=lb)
-    # sanity: the client reaches gw, gw reaches up
-    sh(["ping", "-c1", "-W2", GW_IP], ns="ll-client", check=False)
-
-
-def blackhole(lb, ip):
-    sh([IPT, "-I", "FORWARD", "1", "-s", ip, "-j", "DROP"], ns=lb)
-    sh([IPT, "-I", "FORWARD", "1", "-d", ip, "-j", "DROP"], ns=lb)
-
-
-def unblackhole(lb, ip):
-    sh([IPT, "-D", "FORWARD", "-s", ip, "-j", "DROP"], ns=lb, check=False)
-    sh([IPT, "-D", "FORWARD", "-d", ip, "-j", "DROP"], ns=lb, check=False)
-
-
-def flush_conntrack():
-    for lb in ("ll-lb", "ll-lb2"):
-        sh(["conntrack", "-F"], ns=lb, check=False)
 
 
 # ----------------------------------------------------------------------------------------------------------- configs
@@ -202,8 +98,9 @@ def http_connection_manager(route_timeout, stream_idle_timeout, h2_keepalive):
 def gateway_config(filters, listener_ka=(T, I, N), listener_uto=None, cluster_ka=(T, I, N), cluster_uto=None,
                    up_port=UP_PORT, tls=None, alpn=None, cluster_extra=()):
     """One listener whose chain ends in `filters` (lines), to one cluster `backend`; `tls` = (certificate file, key
-    file) terminates TLS on the chain, offering `alpn`."""
-    lines = ["static_resources:", "  listeners:", "  - name: gw",
+    file) terminates TLS on the chain, offering `alpn`. The admin endpoint listens on ll-gw's loopback, ADMIN_PORT."""
+    lines = ["admin:", f"  address: {{ socket_address: {{ address: 127.0.0.1, port_value: {ADMIN_PORT} }} }}",
+             "static_resources:", "  listeners:", "  - name: gw",
              f"    address: {{ socket_address: {{ address: {GW_IP}, port_value: {GW_PORT} }} }}"]
     if ka_yaml(listener_ka):
         lines.append(f"    tcp_keepalive: {ka_yaml(listener_ka)}")
@@ -301,6 +198,7 @@ class Lifeline:
         time.sleep(0.2)
         self.baseline_fds = self.fds()
         self.stats = {}
+        self.down_reasons, self.up_reasons = [], []
 
     def listening(self):
         return any(e[2] == "0A" for e in self.tcp() if e[0][1] == GW_PORT)
@@ -325,8 +223,32 @@ class Lifeline:
     def up_established(self):
         return sum(1 for l, r, st in self.tcp() if r[1] == UP_PORT and st == "01")
 
+    def read_stats(self):
+        """The counters of the admin endpoint's /stats, by the name within their scope: a counter Lifeline keeps in the
+        listener's scope and again in a connection manager's or tcp_proxy's (http., tcp.) is counted once, from the
+        listener's, the cluster's or the root scope."""
+        values = admin.stats(ADMIN_PORT, ns="ll-gw")
+        self.stats = {}
+        for name, value in values.items():
+            if name.startswith(("http.", "tcp.")) or ".http." in name:
+                continue
+            if name.startswith("listener."):
+                rest = name[len("listener."):]
+                # listener.<address>.<stat>: the address (198.18.2.2_10000) has dots of its own; it ends at its port.
+                short = re.sub(r"^.*?_\d+\.", "", rest, count=1)
+            elif name.startswith("cluster."):
+                short = name.split(".", 2)[2]
+            else:
+                short = name
+            self.stats[short] = self.stats.get(short, 0) + value
+        return self.stats
+
     def stop(self):
         if self.proc.poll() is None:
+            try:
+                self.read_stats()
+            except OSError as e:
+                log(f"admin /stats unreadable before stopping: {e}")
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(10)
@@ -335,188 +257,12 @@ class Lifeline:
                 self.proc.wait()
         self.logf.close()
         text = open(self.logpath).read()
-        self.stats = {}
-        for line in text.splitlines():
-            if not line.rstrip().endswith("statistics") or "stats=" not in line:
-                continue
-            # A stat is logged in each of its scopes; count it once, from the listener's, the cluster's or the root.
-            scope = re.search(r"stats\.scope=(\S+)", line)
-            if scope and scope.group(1).startswith(("http.", "tcp.")):
-                continue
-            for kv in re.findall(r"([\w.]+)=(\d+)", line.split("stats=", 1)[1].split(" [", 1)[0]):
-                self.stats[kv[0]] = self.stats.get(kv[0], 0) + int(kv[1])
         self.down_reasons = re.findall(r"close\.reason=(\w+).*downstream connection closed", text)
         self.up_reasons = re.findall(r"close\.reason=(\w+).*upstream connection closed", text)
         return self.stats
 
     def stat(self, k):
         return self.stats.get(k, 0)
-
-
-# ----------------------------------------------------------------------------------------------------------- sockets
-class Peer:
-    """One tracked socket: what it received and when it ended (EOF or error)."""
-
-    def __init__(self, sock, name):
-        self.sock, self.name = sock, name
-        self.rx = bytearray()
-        self.nrx = 0
-        self.last_rx = None
-        self.end_at = None
-        self.end = None  # "eof" or errno name
-
-    def send(self, data):
-        self.sock.sendall(data) if self.sock.gettimeout() != 0 else self._send_nb(data)
-
-    def _send_nb(self, data):
-        view = memoryview(data)
-        deadline = now() + 5
-        while view:
-            try:
-                n = self.sock.send(view)
-                view = view[n:]
-            except BlockingIOError:
-                if now() > deadline:
-                    raise
-                time.sleep(0.01)
-
-
-class Hub(threading.Thread):
-    """Background selector loop: accepts on the upstream listener and reads every tracked socket."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sel = selectors.DefaultSelector()
-        self.lock = threading.Lock()
-        self.accepted = []
-        self.stop_flag = False
-        self.keep_rx = True
-        self.start()
-
-    def listen(self, ns, ip, port):
-        with netns(ns):
-            ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind((ip, port))
-        ls.listen(4096)
-        ls.setblocking(False)
-        with self.lock:
-            self.sel.register(ls, selectors.EVENT_READ, "listen")
-        return ls
-
-    def connect(self, ns, ip, port, name, timeout=5):
-        with netns(ns):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        s.connect((ip, port))
-        s.setblocking(False)
-        p = Peer(s, name)
-        with self.lock:
-            self.sel.register(s, selectors.EVENT_READ, p)
-        return p
-
-    def connect_many(self, ns, ip, port, n):
-        """n non-blocking connects; returns peers once all are established."""
-        peers, pending = [], {}
-        with netns(ns):
-            socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
-        sel = selectors.DefaultSelector()
-        for k, s in enumerate(socks):
-            s.setblocking(False)
-            s.connect_ex((ip, port))
-            sel.register(s, selectors.EVENT_WRITE, k)
-            pending[k] = s
-        deadline = now() + 30
-        while pending and now() < deadline:
-            for key, _ in sel.select(0.5):
-                s = key.fileobj
-                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                if err:
-                    raise OSError(err, f"connect {key.data}")
-                sel.unregister(s)
-                del pending[key.data]
-        sel.close()
-        if pending:
-            raise RuntimeError(f"{len(pending)} connects did not complete")
-        for k, s in enumerate(socks):
-            p = Peer(s, f"c{k}")
-            with self.lock:
-                self.sel.register(s, selectors.EVENT_READ, p)
-            peers.append(p)
-        return peers
-
-    def run(self):
-        while not self.stop_flag:
-            for key, _ in self.sel.select(0.02):
-                with self.lock:
-                    if self.sel.get_map().get(key.fd) is not key:
-                        continue  # closed by close_all() since select() returned
-                    if key.data == "listen":
-                        while True:
-                            try:
-                                c, _ = key.fileobj.accept()
-                            except (BlockingIOError, OSError):
-                                break
-                            c.setblocking(False)
-                            p = Peer(c, f"u{len(self.accepted)}")
-                            self.accepted.append(p)
-                            self.sel.register(c, selectors.EVENT_READ, p)
-                        continue
-                    p = key.data
-                    try:
-                        d = p.sock.recv(65536)
-                    except BlockingIOError:
-                        continue
-                    except OSError as e:
-                        p.end, p.end_at = errno.errorcode.get(e.errno, str(e.errno)), now()
-                        self.sel.unregister(p.sock)
-                        continue
-                    if not d:
-                        p.end, p.end_at = "eof", now()
-                        self.sel.unregister(p.sock)
-                        continue
-                    p.nrx += len(d)
-                    p.last_rx = now()
-                    if self.keep_rx and len(p.rx) < 1 << 20:
-                        p.rx += d
-
-    def close_all(self):
-        with self.lock:
-            for key in list(self.sel.get_map().values()):
-                if key.data == "listen":
-                    continue
-                self.sel.unregister(key.fileobj)
-                try:
-                    key.fileobj.close()
-                except OSError:
-                    pass
-            for p in self.accepted:
-                try:
-                    p.sock.close()
-                except OSError:
-                    pass
-            self.accepted = []
-
-    def wait_accepted(self, n, timeout=10):
-        deadline = now() + timeout
-        while len(self.accepted) < n and now() < deadline:
-            time.sleep(0.01)
-        if len(self.accepted) < n:
-            raise RuntimeError(f"upstream accepted {len(self.accepted)}/{n}")
-        return self.accepted[:n]
-
-
-def wait_for(pred, timeout, step=0.01):
-    deadline = now() + timeout
-    while now() < deadline:
-        if pred():
-            return now()
-        time.sleep(step)
-    return None
-
-
-def wait_rx(p, data, timeout=5):
-    return wait_for(lambda: bytes(data) in bytes(p.rx), timeout)
 
 
 # ----------------------------------------------------------------------------------------------------------- scenarios
@@ -542,7 +288,7 @@ class Ctx:
         self.gw = None
 
     def start_gw(self, name, config, envoy_filter=None):
-        flush_conntrack()
+        LAB.flush_conntrack()
         self.gw = Lifeline(self.workdir, name, config, envoy_filter)
         return self.gw
 
@@ -552,7 +298,7 @@ class Ctx:
         self.hub.close_all()
         self.hub.keep_rx = True
         for lb, ip in (("ll-lb", CLIENT_IP), ("ll-lb2", UP_IP)):
-            unblackhole(lb, ip)
+            LAB.unblackhole(lb, ip)
         return stats
 
     def pair(self, name="c"):
@@ -616,7 +362,7 @@ def scenario_b(ctx):
     c, u = ctx.pair()
     t_last = c.last_rx
     time.sleep(0.05)
-    blackhole("ll-lb", CLIENT_IP)
+    LAB.blackhole("ll-lb", CLIENT_IP)
     log("client blackholed at ll-lb")
     t_kernel = t_fd = None
     deadline = t_last + RESET + 5
@@ -667,7 +413,7 @@ def scenario_c(ctx):
         s = Streamer(u)
         wait_for(lambda: c.nrx > 1 << 20, 5)
         t_bh = now()
-        blackhole("ll-lb", CLIENT_IP)
+        LAB.blackhole("ll-lb", CLIENT_IP)
         log(f"tcp_user_timeout {uto}: client blackholed while streaming ({c.nrx} bytes received so far)")
         if uto == "3s":
             t_k = None
@@ -724,7 +470,7 @@ def scenario_d(ctx):
     c, u = ctx.pair()
     t_last = c.last_rx
     time.sleep(0.05)
-    blackhole("ll-lb2", UP_IP)
+    LAB.blackhole("ll-lb2", UP_IP)
     log("upstream blackholed at ll-lb2")
     t_k = None
     deadline = t_last + RESET + 5
@@ -824,33 +570,6 @@ def scenario_e(ctx):
     return ok_all
 
 
-def idle_pairs(hub, n, batch=250):
-    """n proxied connections from ll-client through the gateway to the hub's upstream listener, with one line each way
-    through every one (so each has recent traffic). Returns [(client peer, its upstream peer)]."""
-    clients = []
-    for k in range(0, n, batch):
-        clients += hub.connect_many("ll-client", GW_IP, GW_PORT, min(batch, n - k))
-    ups = hub.wait_accepted(n, 30)
-    for k, c in enumerate(clients):
-        c.send(f"{k}\n".encode())
-    if not wait_for(lambda: all(u.rx.endswith(b"\n") for u in ups), 10):
-        missing = sum(not u.rx.endswith(b"\n") for u in ups)
-        raise RuntimeError(f"{missing}/{n} upstream sockets did not get their client's line within 10 s")
-    for u in ups:
-        u.send(b"ok\n")
-    if not wait_for(lambda: all(c.rx == b"ok\n" for c in clients), 10):
-        missing = sum(c.rx != b"ok\n" for c in clients)
-        raise RuntimeError(f"{missing}/{n} clients did not get the upstream's reply within 10 s")
-    by_id = {int(u.rx.decode().strip()): u for u in ups}
-    return [(c, by_id[k]) for k, c in enumerate(clients)]
-
-
-def reaped_after(pairs):
-    """Per connection: seconds from its own last traffic (the client's last receive) to the moment its upstream leg
-    ended (EOF or error seen by the upstream peer); None while it has not."""
-    return [(u.end_at - c.last_rx) if u.end_at else None for c, u in pairs]
-
-
 def scenario_f(ctx, n=2000):
     # Keepalive 1/1/3 with TCP_USER_TIMEOUT at T + I×N, as Lifeline recommends: a config that names its keepalive
     # gets no user timeout of Lifeline's, and with 2,000 probes at once a veth queue can drop a few; a dropped probe
@@ -859,12 +578,12 @@ def scenario_f(ctx, n=2000):
     base = gw.baseline_fds
     ctx.hub.keep_rx = True
     t_start = now()
-    pairs = idle_pairs(ctx.hub, n)
+    pairs = idle_pairs(ctx.hub, n, "ll-client", GW_IP, GW_PORT)
     log(f"{n} proxied connections up in {now() - t_start:.1f} s; lifeline fds {gw.fds()} (baseline {base})")
     t_last = max(c.last_rx for c, _ in pairs)
     t_first = min(c.last_rx for c, _ in pairs)
     time.sleep(0.05)
-    blackhole("ll-lb", CLIENT_IP)
+    LAB.blackhole("ll-lb", CLIENT_IP)
     log(f"all {n} clients blackholed (last traffic spread {t_last - t_first:.2f} s)")
     t_k = t_fd = None
     deadline = t_last + RESET + 6
@@ -892,7 +611,7 @@ def lab_certificate(workdir):
     """A self-signed ECDSA certificate for the gateway, made for this run: (certificate file, key file)."""
     crt, key = os.path.join(workdir, "gw.crt"), os.path.join(workdir, "gw.key")
     if not os.path.exists(crt):
-        sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        LAB.sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=gw.lab.test",
             "-addext", "subjectAltName=DNS:gw.lab.test"])
     return crt, key
@@ -961,7 +680,7 @@ def scenario_g(ctx):
     client, u = tls_pair(ctx)
     t_last = now()
     time.sleep(0.05)
-    blackhole("ll-lb", CLIENT_IP)
+    LAB.blackhole("ll-lb", CLIENT_IP)
     log("TLS client blackholed at ll-lb")
     t_kernel = None
     deadline = t_last + RESET + 5
@@ -1050,7 +769,7 @@ def scenario_h(ctx):
     client.settled.wait(3)
     wait_for(lambda: len(client.pings) >= 1, 3)
     t_last = client.pings[-1] if client.pings else now()
-    blackhole("ll-lb", CLIENT_IP)
+    LAB.blackhole("ll-lb", CLIENT_IP)
     t_black = now()
     log("HTTP/2 client blackholed at ll-lb")
     limit = interval * 1.15 + timeout
@@ -1102,9 +821,6 @@ def scenario_i(ctx):
     return ok_all
 
 
-ADMIN_PORT = 9901
-
-
 def admin_connections(port=ADMIN_PORT):
     """The gateway's /connections?format=json, asked inside its namespace as an operator on the node would."""
     out = subprocess.run(["ip", "netns", "exec", "ll-gw", "curl", "-s", "-m", "2",
@@ -1119,9 +835,7 @@ def scenario_j(ctx):
     """The vanished client of b, watched through the admin endpoint's /connections: the probe counter TCP_INFO reports
     for the downstream connection rises one probe per interval, the timeline counts down to the reset, and the row is
     gone once the kernel resets the connection."""
-    config = ("admin:\n  address: { socket_address: { address: 127.0.0.1, port_value: %d } }\n" % ADMIN_PORT
-              + make_config())
-    gw = ctx.start_gw("j", config)
+    gw = ctx.start_gw("j", make_config())
     c, u = ctx.pair()
     client_port = c.sock.getsockname()[1]
     t_last = c.last_rx
@@ -1137,7 +851,7 @@ def scenario_j(ctx):
 
     first, _ = row()
     time.sleep(0.05)
-    blackhole("ll-lb", CLIENT_IP)
+    LAB.blackhole("ll-lb", CLIENT_IP)
     log("client blackholed at ll-lb; polling /connections")
     seen = []  # (seconds since last traffic, probes, reset_in_ms)
     gone_at = None
@@ -1181,7 +895,7 @@ def write_results(path, elapsed):
     for sid, what, measured, theory, ok, detail in RESULTS:
         rows.append(f"| {sid} | {what} | {measured} | {theory} | {detail} | {'PASS' if ok else 'FAIL'} |")
     text = (f"# Lifeline keepalive lab — last run\n\n{time.strftime('%Y-%m-%d %H:%M:%S %Z')}, "
-            f"{elapsed:.0f} s, kernel {os.uname().release}, {IPT}; LB (conntrack) timeout {LB_TIMEOUT} s, "
+            f"{elapsed:.0f} s, kernel {os.uname().release}, {LAB.iptables}; LB (conntrack) timeout {LB_TIMEOUT} s, "
             f"keepalive {T}/{I}/{N}\n\n" + "\n".join(rows) + "\n")
     with open(path, "w") as f:
         f.write(text)
@@ -1198,8 +912,8 @@ def main():
         if s not in SCENARIOS:
             ap.error(f"unknown scenario {s}")
     t0 = now()
-    pick_iptables()
-    print(f"lab: using {IPT}", flush=True)
+    LAB.pick_iptables()
+    print(f"lab: using {LAB.iptables}", flush=True)
     workdir = tempfile.mkdtemp(prefix="ll-lab-")
     # run a private copy: the build tree's binary may be relinked by a concurrent build while the lab runs
     global LIFELINE
@@ -1218,7 +932,7 @@ def main():
     LIFELINE = os.path.join(workdir, "lifeline")
     print(f"lab: lifeline {ver.stdout.strip()} (copied to {LIFELINE})", flush=True)
     ok_all = True
-    lab_up()
+    LAB.up()
     ctx = Ctx(workdir)
     try:
         for s in [x for x in ORDER if x in only]:
@@ -1237,7 +951,7 @@ def main():
     finally:
         if ctx.gw:
             ctx.gw.stop()
-        lab_down()
+        LAB.down()
     elapsed = now() - t0
     rows = write_results(args.results, elapsed)
     print("\n" + "\n".join(rows))
