@@ -38,8 +38,13 @@
         private var nextSweep: Int64 = .max
         private var running = true
         private var spare: [RelayPipe] = []
+        /// The fewest spare pipes since the last sweep: that many were not needed, and the sweep closes them, so
+        /// the loop's descriptors come back to what its connections hold soon after bulk traffic stops.
+        private var spareUnused = 0
         /// How many times a bulk direction was lent a pipe to splice through. Read on the loop's thread.
         public private(set) var pipesLent = 0
+        /// Pipes kept for reuse now (two descriptors each). Read on the loop's thread.
+        public var sparePipeCount: Int { spare.count }
 
         init(splices: Bool = true) throws(SystemCallError) {
             self.splices = splices
@@ -183,13 +188,15 @@
         /// direction then reads and writes as usual).
         func lendPipe() -> RelayPipe? {
             guard let pipe = spare.popLast() ?? RelaySystemCalls.makePipe() else { return nil }
+            spareUnused = min(spareUnused, spare.count)
             pipesLent += 1
             return pipe
         }
 
-        /// Takes back a lent pipe: kept for reuse if it is empty and there is room, else closed.
+        /// Takes back a lent pipe: kept for reuse if it is empty, there is room and the loop still has connections
+        /// (a loop with none keeps no descriptor for them), else closed.
         func takeBack(_ pipe: RelayPipe, holding bytes: Int) {
-            if bytes == 0, spare.count < Self.sparePipes {
+            if bytes == 0, spare.count < Self.sparePipes, !connections.isEmpty {
                 spare.append(pipe)
             } else {
                 RelaySystemCalls.close(pipe.readEnd)
@@ -199,6 +206,18 @@
 
         func forget(_ connection: RelayConnection) {
             connections[connection.token] = nil
+            if connections.isEmpty {
+                closeSparePipes(spare.count)
+            }
+        }
+
+        private func closeSparePipes(_ count: Int) {
+            for pipe in spare.suffix(count) {
+                RelaySystemCalls.close(pipe.readEnd)
+                RelaySystemCalls.close(pipe.writeEnd)
+            }
+            spare.removeLast(count)
+            spareUnused = spare.count
         }
 
         func runAgain(_ connection: RelayConnection) {
@@ -240,11 +259,7 @@
                 RelaySystemCalls.close(listener.fd)
             }
             listeners.removeAll()
-            for pipe in spare {
-                RelaySystemCalls.close(pipe.readEnd)
-                RelaySystemCalls.close(pipe.writeEnd)
-            }
-            spare.removeAll()
+            closeSparePipes(spare.count)
             RelaySystemCalls.close(wakeup)
             RelaySystemCalls.close(queue)
             scratch.deallocate()
@@ -323,6 +338,7 @@
             for connection in expired {
                 connection.closeIdle()
             }
+            closeSparePipes(min(spareUnused, spare.count))
             nextSweep = connections.isEmpty ? .max : now + sweepInterval
             resumeAccepting()
         }

@@ -261,8 +261,14 @@
             let record = relayed.observer.snapshot
             #expect(record.bytesRead[.downstream] == size)
             #expect(record.bytesRead[.upstream] == size)
-            let lent = await Self.pipesLent(relayed.engine.loops[0])
+            let loop = relayed.engine.loops[0]
+            let lent = await Self.pipesLent(loop)
             #expect(splices ? lent > 0 : lent == 0)
+            // With its last connection closed, the loop keeps no pipe (and no descriptor) for later.
+            let spare = await withCheckedContinuation { done in
+                loop.execute { done.resume(returning: loop.sparePipeCount) }
+            }
+            #expect(spare == 0)
             relayed.client.close()
             relayed.server.close()
         }
