@@ -56,8 +56,9 @@ struct Run: AsyncParsableCommand {
     @Option(
         name: .customLong("l4-engine"),
         help: """
-            nio, or relay: what carries tcp_proxy chains whose bytes pass untouched (no TLS terminated or originated, \
-            no listener filter); default: LIFELINE_L4_ENGINE, else nio.
+            relay, or nio: what carries tcp_proxy chains whose bytes pass untouched (no TLS terminated or \
+            originated, no listener filter, no network filter before tcp_proxy); default: LIFELINE_L4_ENGINE, else \
+            relay.
             """
     )
     var l4Engine: String = L4Engine.selected.rawValue
