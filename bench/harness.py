@@ -214,7 +214,7 @@ def main() -> int:
     parser.add_argument("--h2idle", type=int, default=2000, help="HTTP/2 connections held in the h2idle workload")
     parser.add_argument("--peers", type=lambda s: s.split(","), default=DEFAULT)
     parser.add_argument("--workloads", type=lambda s: s.split(","), default=ORDER)
-    parser.add_argument("--reap", type=int, default=2000, help="connections blackholed at once in the reap workload")
+    parser.add_argument("--reap", type=int, default=8000, help="connections blackholed at once in the reap workload")
     parser.add_argument("--lifeline", default=str(ROOT / ".build/release/lifeline"))
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--out-md", required=True)

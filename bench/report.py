@@ -371,7 +371,7 @@ METHOD = """\
   downstream and upstream TCP keepalive 1 s / 1 s / 3 (nginx's upstream keepalive has the kernel's timings, set to the
   same in `ll-gw` by sysctl), so probes keep both NLBs' flows fresh and a dead client is reset by the kernel
   1 + 1 × 3 = **4 s after its connection's last traffic: the theory**. Each run: conntrack flushed, the proxy
-  started, N connections (2,000; 200 in the smoke run) opened from `ll-client` through it, one line sent each way on
+  started, N connections (8,000; 200 in the smoke run) opened from `ll-client` through it, one line sent each way on
   every one, then every packet from and to the client dropped at `ll-lb` at once (the clients vanish without a FIN
   or RST). A connection is reaped when the proxy closes its upstream leg (the upstream listener sees EOF or an
   error); its time is from its own last traffic to that moment. Rows: the slowest connection of a run, the median,
