@@ -385,9 +385,10 @@ METHOD = """\
   L4 bulk (and ≥ 0.75× direct), L4 small requests (req/s, and p99 ≤ the lowest p99), HTTP/1.1 and reaping CPU;
   against Envoy for HTTP/2, gRPC, TLS handshakes, TLS bulk and idle HTTP/2 memory; ≤ 3.0 KiB per idle L4 connection;
   < 50 ms to accept after exec; every run's slowest reaped connection within theory + 1 s. Ratios are of medians;
-  nothing is rounded in Lifeline's favour. *Lifeline* runs with `--l4-engine nio`; *Lifeline (relay)*, the same
-  binary and config with `--l4-engine relay` (tcp_proxy carried by the epoll relay), runs the L4 workloads as a peer
-  of its own, judged by the same targets (after "relay:" in *Met?*)."""
+  nothing is rounded in Lifeline's favour. In the L4 workloads *Lifeline (relay)* is Lifeline as it runs by default
+  (`--l4-engine relay`: tcp_proxy carried by the epoll relay, bulk by `splice(2)`), judged after "relay:" in *Met?*;
+  *Lifeline* is the same binary and config with `--l4-engine nio` (NIO's channel pipelines), kept for comparison. In
+  the HTTP and TLS workloads the engine plays no part (the connection manager and TLS run on NIO)."""
 
 
 def markdown(result: dict, png: str, md: str) -> str:

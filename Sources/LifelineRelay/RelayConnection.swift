@@ -107,14 +107,20 @@
         /// The upstream did not connect: the downstream is closed, counted as the relay's close.
         func connectFailed(errorNumber: Int32, timedOut: Bool) {
             guard case .connecting = phase else { return }
-            phase = .closed
             observer.relayUpstreamConnectFailed(errorNumber: errorNumber, timedOut: timedOut)
+            closeWhileConnecting(idleTimedOut: false)
+        }
+
+        /// Closes the downstream and the upstream still connecting; only the downstream is reported (the upstream
+        /// never was a connection).
+        private func closeWhileConnecting(idleTimedOut: Bool) {
+            phase = .closed
             loop.forget(self)
             RelaySystemCalls.close(upstream.fd)
             RelaySystemCalls.close(downstream.fd)
             observer.relaySideClosed(
                 .downstream,
-                facts: downstream.closeFacts(closeRequested: true, idleTimedOut: false)
+                facts: downstream.closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
             )
             observer.relayFinished()
         }
@@ -352,15 +358,7 @@
             case .closed:
                 return
             case .connecting:
-                phase = .closed
-                loop.forget(self)
-                RelaySystemCalls.close(upstream.fd)
-                RelaySystemCalls.close(downstream.fd)
-                observer.relaySideClosed(
-                    .downstream,
-                    facts: downstream.closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
-                )
-                observer.relayFinished()
+                closeWhileConnecting(idleTimedOut: idleTimedOut)
             case .relaying:
                 for side in [first, first == .downstream ? .upstream : .downstream] where !state(side).closed {
                     closeSide(side, idleTimedOut: idleTimedOut)

@@ -10,9 +10,14 @@ def run(h) -> None:
     print(f"\n== small requests: wrk against nginx `return 200` through each tcp_proxy, {h.duration:g} s per run", flush=True)
     route = Route("tcp", h.upstreams.http())
     h.prepare(NAME, route, "tcp_proxy to the nginx upstream")
+    wrk_rounds(h, NAME, route)
+
+
+def wrk_rounds(h, name: str, route: Route) -> None:
+    """wrk at c=50 and c=200 against each peer of `name` (and direct), runs alternating peer by peer."""
     for conns in (50, 200):
         case = f"c={conns}"
         for run_ in range(h.runs):
-            for peer in h.targets(NAME, direct=True):
-                h.measure(NAME, case, peer, run_, lambda: h.with_peer(
+            for peer in h.targets(name, direct=True):
+                h.measure(name, case, peer, run_, lambda: h.with_peer(
                     peer, route, lambda port, pids: clients.wrk(h, f"http://{HOST}:{port}/", pids, conns)))
