@@ -75,7 +75,13 @@ class Peer:
         try:
             wait_listening(self.port, self.proc, self.log, host=self.site.host, own_netns=bool(self.site.netns))
             self.wait_ready()
-        except StartError as error:
+        except (StartError, BenchError) as error:
+            # A peer that did not come up is stopped here: nobody else will, and it would hold its port for the
+            # runs after.
+            try:
+                self.stop()
+            except BenchError:
+                pass
             raise BenchError(str(error))
 
     def wait_ready(self) -> None:

@@ -17,7 +17,7 @@ class Envoy(Peer):
 
     def write(self, route: Route, stem: str) -> tuple[list[str], Path, list[str]]:
         path = self.h.tmp / f"{stem}.yaml"
-        path.write_text(v3.bootstrap(route, self.site, self.port, self.admin_port, self.label))
+        path.write_text(v3.bootstrap(route, self.site, self.port, self.admin_port, self.label, circuit_breakers=True))
         # --base-id: the shared-memory name of a hot-restart pair; unique per listening port, so two Envoys of other
         # suites on the machine never meet.
         cmd = ["envoy", "-c", str(path), "--concurrency", str(self.h.threads), "--disable-hot-restart",
