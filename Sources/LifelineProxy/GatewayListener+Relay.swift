@@ -31,32 +31,19 @@
 
         /// Makes the listening sockets (staged by the lifecycle driver as for NIO) and gives them to relay loops,
         /// which accept on them; false, with nothing made, when the listener is not for the relay.
-        func bindRelay(address: IPEndpoint, group: any EventLoopGroup) throws -> Bool {
+        func bindRelay(address: IPEndpoint, group: any EventLoopGroup) async throws -> Bool {
             guard engine == .relay, Self.relayChain(current.withLockedValue { $0 }) != nil,
                 let relayEngine = RelayEngines.shared(loopCount: Array(group.makeIterator()).count)
             else { return false }
-            let plan = self.plan
             let loops = plan.reusePort ? relayEngine.loops : [relayEngine.next()]
-            var address = address
-            let builder = ListeningSocketBuilder()
-            for loop in loops {
-                let fd = try builder.makeListeningSocket(
-                    listener: plan.name,
-                    address: address,
-                    options: plan.stagedOptions,
-                    backlog: plan.backlog
-                )
+            let bound = try await makeListeningSockets(on: loops, address: address) { loop, fd in
                 relaySockets.withLockedValue { $0.append((loop, fd)) }
-                if address.port == 0, let local = IPEndpoint.local(ofSocket: fd) {
-                    // Every SO_REUSEPORT socket of the listener must share the port the first one was given.
-                    address = IPEndpoint(host: address.host, port: local.port) ?? address
-                }
                 startRelayAccepting(fd: fd, on: loop)
             }
             logger.info(
                 "listening",
                 metadata: [
-                    "listener.address": "\(address)", "listener.sockets": "\(loops.count)",
+                    "listener.address": "\(bound)", "listener.sockets": "\(loops.count)",
                     "listener.engine": "relay",
                 ]
             )

@@ -132,7 +132,7 @@ public final class GatewayListener: Sendable {
         self.group.withLockedValue { $0 = group }
         #if os(Linux)
             do {
-                if try bindRelay(address: address, group: group) { return }
+                if try await bindRelay(address: address, group: group) { return }
             } catch {
                 await stopAccepting()
                 throw error
@@ -140,28 +140,17 @@ public final class GatewayListener: Sendable {
         #endif
         let plan = self.plan
         let loops = plan.reusePort ? Array(group.makeIterator()) : [group.next()]
-        var address = address
-        let builder = ListeningSocketBuilder()
+        let bound: IPEndpoint
         do {
-            for loop in loops {
-                let fd = try builder.makeListeningSocket(
-                    listener: plan.name,
-                    address: address,
-                    options: plan.stagedOptions,
-                    backlog: plan.backlog
-                )
-                let channel = try await makeBootstrap(
+            bound = try await makeListeningSockets(on: loops, address: address) { loop, fd in
+                let channel = try await self.makeBootstrap(
                     plan: plan,
                     loop: loop,
                     childGroup: plan.reusePort ? loop : group
                 ).withBoundSocket(fd).get()
                 // NIO calls listen() again with its own backlog (128); restore the planned one.
                 try? PosixSocketSystemCalls().listen(fd, backlog: plan.backlog)
-                serverChannels.withLockedValue { $0.append(channel) }
-                if address.port == 0, let port = channel.localAddress?.port {
-                    // Every SO_REUSEPORT socket of the listener must share the port the first one was given.
-                    address = IPEndpoint(host: address.host, port: port) ?? address
-                }
+                self.serverChannels.withLockedValue { $0.append(channel) }
             }
         } catch {
             await stopAccepting()
@@ -170,10 +159,36 @@ public final class GatewayListener: Sendable {
         logger.info(
             "listening",
             metadata: [
-                "listener.address": "\(address)", "listener.sockets": "\(loops.count)",
+                "listener.address": "\(bound)", "listener.sockets": "\(loops.count)",
                 "listener.filter_chains": "\(current.withLockedValue { $0.runtimes.count })",
             ]
         )
+    }
+
+    /// Makes the listener's listening sockets, one for each of `loops` (the lifecycle driver stages their options),
+    /// and hands each to `accept` with its loop; returns the address they are bound to. With port 0, every
+    /// SO_REUSEPORT socket after the first is bound to the port the first one was given.
+    func makeListeningSockets<Loop>(
+        on loops: [Loop],
+        address: IPEndpoint,
+        accept: (Loop, Int32) async throws -> Void
+    ) async throws -> IPEndpoint {
+        let plan = self.plan
+        var address = address
+        let builder = ListeningSocketBuilder()
+        for loop in loops {
+            let fd = try builder.makeListeningSocket(
+                listener: plan.name,
+                address: address,
+                options: plan.stagedOptions,
+                backlog: plan.backlog
+            )
+            try await accept(loop, fd)
+            if address.port == 0, let local = IPEndpoint.local(ofSocket: fd) {
+                address = IPEndpoint(host: address.host, port: local.port) ?? address
+            }
+        }
+        return address
     }
 
     /// Stops accepting, then closes every open connection.
