@@ -147,7 +147,7 @@ import Testing
             let connection = try #require(RawHTTPConnection(port: port))
             connection.send("GET /echo?n=1 HTTP/1.1\r\nhost: x\r\n\r\n")
             #expect(await connection.readResponse()?.body == "n=1")
-            // Within the connection's 5 s receive timeout, or it reads as not closed.
+            // Within the connection's receive timeout, or it reads as not closed.
             #expect(await connection.isClosedByServer())
         }
     }

@@ -8,8 +8,9 @@ final class RawHTTPConnection: @unchecked Sendable {
     let fd: Int32
     private var pending: [UInt8] = []
 
-    /// Connects, with a receive timeout so a test never hangs on a server that says nothing.
-    init?(port: Int, timeoutSeconds: Int = 5) {
+    /// Connects, with a receive timeout so a test never hangs on a server that says nothing (generous: the whole
+    /// suite running in parallel can keep the server's handlers waiting for seconds).
+    init?(port: Int, timeoutSeconds: Int = 30) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
