@@ -23,6 +23,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import SessionNotCreatedException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -160,13 +161,35 @@ def check_curl(admin_port, client_port):
     check(filtered == [], "?listener=nope lists nothing")
 
 
-def check_page(admin_port, client_port):
-    options = webdriver.ChromeOptions()
-    options.binary_location = find_browser()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1800,520"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(find_driver()), options=options)
+def start_browser(scratch, attempts=3):
+    """Headless Chromium through chromedriver, each attempt with a fresh profile directory.
+
+    Chromium sometimes exits before it writes DevToolsActivePort (seen once in CI, and on a machine with both cores
+    busy): that is the browser failing to start, not the page failing a check, so it gets two more tries; when all
+    fail, chromedriver's log (with Chromium's own output) says why.
+    """
+    for attempt in range(1, attempts + 1):
+        profile = Path(scratch) / f"chromium-profile-{attempt}"
+        log = Path(scratch) / f"chromedriver-{attempt}.log"
+        options = webdriver.ChromeOptions()
+        options.binary_location = find_browser()
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--no-first-run", f"--user-data-dir={profile}", "--window-size=1800,520"):
+            options.add_argument(argument)
+        service = Service(find_driver(), log_output=str(log), service_args=["--verbose"])
+        try:
+            return webdriver.Chrome(service=service, options=options)
+        except SessionNotCreatedException as error:
+            print(f"chromium did not start (attempt {attempt} of {attempts}): {error.msg}", file=sys.stderr)
+            if attempt == attempts:
+                if log.exists():
+                    sys.stderr.write(log.read_text(errors="replace")[-6000:])
+                raise
+            time.sleep(2)
+
+
+def check_page(admin_port, client_port, scratch):
+    driver = start_browser(scratch)
     try:
         driver.get(f"http://127.0.0.1:{admin_port}/")
         wait = WebDriverWait(driver, 15)
@@ -238,7 +261,7 @@ def main():
             time.sleep(0.5)
 
             check_curl(admin_port, client_port)
-            check_page(admin_port, client_port)
+            check_page(admin_port, client_port, scratch)
         except Failure as failure:
             print(f"FAIL: {failure}", file=sys.stderr)
             log = Path(scratch) / "lifeline.log"
