@@ -161,10 +161,16 @@
 
         @Test("idle_timeout closes both sides after the quiet time, not before")
         func idleTimeout() async throws {
-            // Long enough that a loaded machine sets the connection up and sends the first bytes well within it.
-            let relayed = try await Self.connected(idleTimeout: .seconds(3))
-            defer { relayed.engine.shutdown() }
-            relayed.client.send("ping")
+            let (engine, port, upstream, observer) = try Self.relay(idleTimeout: .seconds(3))
+            defer { engine.shutdown() }
+            // The idle clock starts when the relay accepts. The first bytes go at once, with no await between the
+            // connect and the send: a task resumed late on a cooperative pool that other tests keep busy (the whole
+            // suite runs side by side) would otherwise send after the timeout and find the connection closed.
+            let client = try LoopbackSocket.connect(port: port)
+            client.send("ping")
+            let server = try LoopbackSocket.accept(upstream!)
+            Glibc.close(upstream!)
+            let relayed = Relayed(engine: engine, client: client, server: server, observer: observer)
             #expect(relayed.server.receiveText(count: 4) == "ping")
             let lastByte = ContinuousClock.now
             #expect(relayed.client.readEnd().result == 0)
