@@ -61,10 +61,13 @@ let package = Package(
         // epoll, eventfd and accept4 for the relay (Glibc exports none of them).
         .target(name: "CLifelineRelay"),
         // The L4 relay engine for tcp_proxy chains whose bytes pass untouched: its own epoll loops, no NIO.
+        // Release builds leave out the dynamic exclusivity checks on its loop-confined state: perf under wrk
+        // through tcp_proxy put them (swift_beginAccess, its thread-local access set) at 4 % of the relay's CPU,
+        // a third of its user-space time (bench/ANALYSIS.md). Debug builds, which the tests run, keep them.
         .target(
             name: "LifelineRelay",
             dependencies: ["CLifelineRelay", "LifelineSocket"],
-            swiftSettings: upcoming
+            swiftSettings: upcoming + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(
             name: "LifelinePlan",

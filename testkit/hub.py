@@ -54,12 +54,12 @@ class Hub(threading.Thread):
         self.keep_rx = True
         self.start()
 
-    def listen(self, ns: str, ip: str, port: int) -> socket.socket:
+    def listen(self, ns: str, ip: str, port: int, backlog: int = 4096) -> socket.socket:
         with netns(ns):
             ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind((ip, port))
-        ls.listen(4096)
+        ls.listen(backlog)
         ls.setblocking(False)
         with self.lock:
             self.sel.register(ls, selectors.EVENT_READ, "listen")

@@ -66,9 +66,13 @@
             let writable =
                 RelaySystemCalls.Readiness.writable | RelaySystemCalls.Readiness.hangUp
                 | RelaySystemCalls.Readiness.error
+            let ended =
+                RelaySystemCalls.Readiness.peerClosedWriting | RelaySystemCalls.Readiness.hangUp
+                | RelaySystemCalls.Readiness.error
             update(side) {
                 if events & readable != 0 { $0.readable = true }
                 if events & writable != 0 { $0.writable = true }
+                if events & ended != 0 { $0.endReported = true }
             }
             if case .connecting = phase, side == .upstream, upstream.writable {
                 finishConnect()
@@ -166,6 +170,10 @@
                     if count == RelayEventLoop.scratchBytes {
                         // A full scratch buffer: more is waiting, so this direction is bulk from now on.
                         updatePending(toward: target) { $0.bulk = true }
+                    } else if count < slice.count, !state(source).endReported {
+                        // A short read emptied the socket: the next bytes bring a new edge, so no read that would
+                        // only say EAGAIN (as nginx and HAProxy do). A reported FIN is read to the end still.
+                        update(source) { $0.readable = false }
                     }
                     guard forward(UnsafeRawBufferPointer(rebasing: slice[..<count]), to: target) else { return }
                 case .wouldBlock:
@@ -261,6 +269,10 @@
                 {
                 case .moved(let count):
                     written += count
+                    if written < bytes.count {
+                        // A short write filled the socket's buffer; the kernel signals room as a new edge.
+                        update(target) { $0.writable = false }
+                    }
                 case .wouldBlock:
                     update(target) { $0.writable = false }
                 case .failed(let error):

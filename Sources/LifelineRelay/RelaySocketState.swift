@@ -7,6 +7,9 @@ struct RelaySocketState {
     var fd: Int32
     var readable = false
     var writable = false
+    /// Whether the kernel reported the peer's FIN, a hang-up or an error: reading then goes on to the end (or the
+    /// error) even after a short read, which otherwise says the socket is drained.
+    var endReported = false
     var sawEndOfInput = false
     var outputShut = false
     var closed = false

@@ -6,13 +6,14 @@
     struct LoopbackSocket {
         let fd: Int32
 
-        /// A listening socket on 127.0.0.1 and the port it was given.
-        static func listen() throws -> (fd: Int32, port: Int) {
+        /// A listening socket on 127.0.0.1 and the port it was given. With a backlog of 0, one connection waiting
+        /// to be accepted fills the queue and the kernel drops the next SYN (its connect completes on a retransmission).
+        static func listen(backlog: Int32 = 64) throws -> (fd: Int32, port: Int) {
             let calls = PosixSocketSystemCalls()
             let fd = try calls.makeStreamSocket(family: .inet)
             try calls.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: .int(1))
             try calls.bind(fd, to: IPEndpoint(host: "127.0.0.1", port: 0)!)
-            try calls.listen(fd, backlog: 64)
+            try calls.listen(fd, backlog: backlog)
             return (fd, port(of: fd))
         }
 

@@ -25,14 +25,16 @@
             bufferLimitBytes: Int = 1024 * 1024,
             idleTimeout: Duration? = nil,
             upstreamPort: Int? = nil,
-            splices: Bool = true
+            splices: Bool = true,
+            connectTimeout: Duration = .seconds(5)
         ) throws -> (engine: RelayEngine, port: Int, upstream: Int32?, observer: RecordingObserver) {
             let engine = try RelayEngine(loopCount: 1, splices: splices)
             let upstream = upstreamPort == nil ? try LoopbackSocket.listen() : nil
             let settings = RelaySettings(
                 upstream: IPEndpoint(host: "127.0.0.1", port: upstreamPort ?? upstream!.port)!,
                 bufferLimitBytes: bufferLimitBytes,
-                idleTimeout: idleTimeout
+                idleTimeout: idleTimeout,
+                connectTimeout: connectTimeout
             )
             let listening = try LoopbackSocket.listen()
             let observer = RecordingObserver()
@@ -88,6 +90,33 @@
             #expect(record.closed[.downstream]?.errorNumber == nil)
             relayed.client.close()
             relayed.server.close()
+        }
+
+        @Test("bytes and the FIN right behind them both pass: a short read does not end reading before a reported FIN")
+        func bytesThenFinTogether() async throws {
+            // An upstream whose accept queue is full: the relay's SYN is dropped and its connect completes only with
+            // the retransmission a second later, so the bytes and the FIN wait in the relay's socket together and the
+            // first read after the connect is short with the FIN already reported.
+            let upstream = try LoopbackSocket.listen(backlog: 0)
+            let filler = try LoopbackSocket.connect(port: upstream.port)
+            // Time for the SYN's retransmissions (1, 3, 7, 15 s) on a loaded machine.
+            let (engine, port, _, observer) = try Self.relay(upstreamPort: upstream.port, connectTimeout: .seconds(30))
+            defer { engine.shutdown() }
+            let client = try LoopbackSocket.connect(port: port)
+            client.send("abc")
+            client.shutdownOutput()
+            // Blocking, not awaiting: a task resumed late on a busy pool could let the relay's connect time out.
+            usleep(300_000)
+            let queued = try LoopbackSocket.accept(upstream.fd)
+            let server = try LoopbackSocket.accept(upstream.fd, seconds: 25)
+            Glibc.close(upstream.fd)
+            #expect(server.receiveText(count: 3) == "abc")
+            #expect(server.readEnd().result == 0)
+            server.shutdownOutput()
+            #expect(client.readEnd().result == 0)
+            #expect(await observer.wait { $0.finished })
+            #expect(observer.snapshot.closed[.downstream]?.sawEndOfInput == true)
+            for socket in [client, server, filler, queued] { socket.close() }
         }
 
         @Test("an upstream reset closes the downstream, the reset counted on the upstream")

@@ -22,6 +22,7 @@ THEORY = KEEPALIVE[0] + KEEPALIVE[1] * KEEPALIVE[2]  # s after the last traffic
 TOLERANCE = 1.0  # s
 LB_TIMEOUT = 4  # s, the simulated NLBs' established-flow timeout
 BACKLOG = 20000  # net.core.netdev_max_backlog while it runs (restored after)
+ACCEPT_QUEUE = 16384  # the upstream listener's backlog and ll-up's net.core.somaxconn (the namespace goes after)
 ADMIN_PORT = 9901  # the peers' admin endpoint, on ll-gw's loopback
 
 
@@ -68,8 +69,12 @@ def run(h) -> None:
             t, i, k = KEEPALIVE
             namespaces.sh(["sysctl", "-qw", f"net.ipv4.tcp_keepalive_time={t}", f"net.ipv4.tcp_keepalive_intvl={i}",
                            f"net.ipv4.tcp_keepalive_probes={k}"], ns="ll-gw")
+            # The proxy dials all N upstream legs within a second or two while this Python process is still making
+            # client connections: an accept queue of 4,096 (somaxconn's default) overflowed, the dropped SYNs outlived
+            # the proxies' 5 s connect_timeout and runs failed in set-up. Room for every connection at once instead.
+            namespaces.sh(["sysctl", "-qw", f"net.core.somaxconn={ACCEPT_QUEUE}"], ns="ll-up")
             hub = Hub()
-            listener = hub.listen("ll-up", lab.UP_IP, lab.UP_PORT)
+            listener = hub.listen("ll-up", lab.UP_IP, lab.UP_PORT, backlog=ACCEPT_QUEUE)
             for name, peer in peers.items():
                 peer.command(route)
                 h.configs[f"{name} (reap workload, in ll-gw)"] = peer.config_text(route)
