@@ -9,7 +9,10 @@
 
     /// The relay end to end on loopback: a client connects to a listening socket the relay accepts on, the relay
     /// dials a test upstream, and the test looks at what each end sees and what the relay reported.
-    @Suite("RelayEngine")
+    ///
+    /// One test at a time: the tests read and accept with blocking calls on the cooperative pool's threads (two on a
+    /// 2-core machine), and several side by side left other suites' tasks waiting for seconds.
+    @Suite("RelayEngine", .serialized)
     struct RelayEngineTests {
         /// One relayed connection's ends: the client, the upstream's accepted socket, and the observer.
         struct Relayed {
