@@ -229,18 +229,35 @@ enum HTTPHeaderRules {
         return (String(authority[..<colon]), String(authority[authority.index(after: colon)...]))
     }
 
-    /// A random (version 4) UUID, lower-case, as Envoy's request ids.
+    /// A random (version 4) UUID, lower-case, as Envoy's request ids: two 64-bit draws from the system's generator
+    /// and one 36-byte string (per request, so no per-byte draws or strings).
     static func requestID() -> String {
         var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { String($0, radix: 16).leftPaddedHex }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
-            + hex[8..<10].joined() + "-" + hex[10..<16].joined()
+        let high = (generator.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let low = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var index = 0
+            func put(_ word: UInt64, nibbles: Range<Int>) {
+                for nibble in nibbles {
+                    let value = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * nibble)) & 0xF
+                    buffer[index] = value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+                    index += 1
+                }
+            }
+            func dash() {
+                buffer[index] = UInt8(ascii: "-")
+                index += 1
+            }
+            put(high, nibbles: 0..<8)
+            dash()
+            put(high, nibbles: 8..<12)
+            dash()
+            put(high, nibbles: 12..<16)
+            dash()
+            put(low, nibbles: 0..<4)
+            dash()
+            put(low, nibbles: 4..<16)
+            return index
+        }
     }
-}
-
-extension String {
-    fileprivate var leftPaddedHex: String { count == 1 ? "0" + self : self }
 }

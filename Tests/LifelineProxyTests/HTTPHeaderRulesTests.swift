@@ -1,3 +1,4 @@
+import Foundation
 import LifelinePlan
 import NIOCore
 import NIOHTTP1
@@ -39,10 +40,19 @@ import Testing
     }
 
     @Test func requestIDsAreVersion4UUIDs() {
-        let id = HTTPHeaderRules.requestID()
-        #expect(id.count == 36)
-        #expect(Array(id)[14] == "4")
-        #expect("89ab".contains(Array(id)[19]))
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let id = HTTPHeaderRules.requestID()
+            let characters = Array(id)
+            #expect(id.count == 36)
+            #expect(characters[14] == "4")
+            #expect("89ab".contains(characters[19]))
+            #expect([8, 13, 18, 23].allSatisfy { characters[$0] == "-" })
+            #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+            #expect(UUID(uuidString: id) != nil)
+            seen.insert(id)
+        }
+        #expect(seen.count == 1000)
     }
 
     @Test func mutationsRunMostSpecificFirstSoTheConfigurationOverwriteWins() {
