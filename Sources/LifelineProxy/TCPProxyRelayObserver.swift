@@ -45,11 +45,22 @@
             debug("downstream connection accepted")
         }
 
-        private func debug(_ message: @autoclosure () -> Logger.Message, _ extra: Logger.Metadata = [:]) {
-            var metadata = extra
-            metadata["connection.peer"] = "\(peer ?? "?")"
-            metadata["upstream.address"] = "\(TCPProxySession.text(upstreamAddress))"
-            listener.logger.debug(message(), metadata: metadata)
+        /// A debug line with the connection's peer and upstream; nothing is built unless debug lines are logged
+        /// (this runs several times per connection).
+        private func debug(
+            _ message: @autoclosure () -> Logger.Message,
+            _ extra: @autoclosure () -> Logger.Metadata = [:]
+        ) {
+            listener.logger.debug(
+                message(),
+                metadata: extra().merging(
+                    [
+                        "connection.peer": "\(peer ?? "?")",
+                        "upstream.address": "\(TCPProxySession.text(upstreamAddress))",
+                    ],
+                    uniquingKeysWith: { _, connection in connection }
+                )
+            )
         }
 
         func relayUpstreamConnected(descriptor: Int32) {
