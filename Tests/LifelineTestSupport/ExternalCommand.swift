@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -24,6 +25,8 @@ public struct ExternalCommand: Sendable {
             "\(arguments.joined(separator: " ")) exited \(output.status): \(output.standardError)"
         }
     }
+
+    private static let launching = Mutex(())
 
     public var arguments: [String]
     public var standardInput: Data?
@@ -51,7 +54,9 @@ public struct ExternalCommand: Sendable {
             // A program that exits before reading its input must not take the test process down with SIGPIPE.
             _ = signal(SIGPIPE, SIG_IGN)
         #endif
-        try process.run()
+        // One launch at a time: Foundation's Process.run crashed once (a bad read in a memmove inside run()) with the
+        // whole suite launching curl, openssl and python3 from several tests at once.
+        try Self.launching.withLock { _ in try process.run() }
         if let standardInput { try? stdin.fileHandleForWriting.write(contentsOf: standardInput) }
         try? stdin.fileHandleForWriting.close()
         // Read both pipes while the program runs, so a chatty program cannot block on a full pipe.
