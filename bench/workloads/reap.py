@@ -69,6 +69,13 @@ def run(h) -> None:
             t, i, k = KEEPALIVE
             namespaces.sh(["sysctl", "-qw", f"net.ipv4.tcp_keepalive_time={t}", f"net.ipv4.tcp_keepalive_intvl={i}",
                            f"net.ipv4.tcp_keepalive_probes={k}"], ns="ll-gw")
+            # Each run leaves N connections in TIME_WAIT on the side that closed first (the proxies' upstream legs
+            # in ll-gw, the clients in ll-client) for 60 s, and the next peer's run dials the same address: with
+            # the default 28,232 ephemeral ports the fourth run in a row ran out (connect: EADDRNOTAVAIL), which
+            # failed later runs in set-up. Every port, and TIME_WAIT ports reused for new outgoing connections.
+            for ns in ("ll-gw", "ll-client"):
+                namespaces.sh(["sysctl", "-qw", "net.ipv4.ip_local_port_range=10000 65535", "net.ipv4.tcp_tw_reuse=1"],
+                              ns=ns)
             # The proxy dials all N upstream legs within a second or two while this Python process is still making
             # client connections: an accept queue of 4,096 (somaxconn's default) overflowed, the dropped SYNs outlived
             # the proxies' 5 s connect_timeout and runs failed in set-up. Room for every connection at once instead.
