@@ -60,19 +60,10 @@
 
         /// The kernel reported `events` for `side`'s socket.
         func ready(_ side: RelaySide, events: UInt32) {
-            let readable =
-                RelaySystemCalls.Readiness.readable | RelaySystemCalls.Readiness.peerClosedWriting
-                | RelaySystemCalls.Readiness.hangUp | RelaySystemCalls.Readiness.error
-            let writable =
-                RelaySystemCalls.Readiness.writable | RelaySystemCalls.Readiness.hangUp
-                | RelaySystemCalls.Readiness.error
-            let ended =
-                RelaySystemCalls.Readiness.peerClosedWriting | RelaySystemCalls.Readiness.hangUp
-                | RelaySystemCalls.Readiness.error
             update(side) {
-                if events & readable != 0 { $0.readable = true }
-                if events & writable != 0 { $0.writable = true }
-                if events & ended != 0 { $0.endReported = true }
+                if events & RelaySystemCalls.Readiness.input != 0 { $0.readable = true }
+                if events & RelaySystemCalls.Readiness.output != 0 { $0.writable = true }
+                if events & RelaySystemCalls.Readiness.ended != 0 { $0.endReported = true }
             }
             if case .connecting = phase, side == .upstream, upstream.writable {
                 finishConnect()
@@ -88,8 +79,7 @@
             pump(from: .upstream)
             guard case .relaying = phase else { return }
             for side in [RelaySide.downstream, .upstream] {
-                let socket = state(side)
-                if !socket.closed, socket.sawEndOfInput, socket.outputShut {
+                if !self[side].closed, self[side].sawEndOfInput, self[side].outputShut {
                     closeSide(side, idleTimedOut: false)
                 }
             }
@@ -138,8 +128,8 @@
             guard flushPending(toward: target) else { return }
             passOnEndOfInput(from: source)
             var reads = 0
-            while state(source).readable, !state(source).sawEndOfInput {
-                let kept = pending(toward: target).count
+            while self[source].readable, !self[source].sawEndOfInput {
+                let kept = self[toward: target].count
                 guard kept < readLimit else {
                     pauseReading(source)
                     return
@@ -160,7 +150,7 @@
                 }
                 let buffer = loop.scratch
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, readLimit - kept)])
-                switch RelaySystemCalls.read(state(source).fd, into: slice) {
+                switch RelaySystemCalls.read(self[source].fd, into: slice) {
                 case .moved(0):
                     update(source) { $0.sawEndOfInput = true }
                     passOnEndOfInput(from: source)
@@ -170,7 +160,7 @@
                     if count == RelayEventLoop.scratchBytes {
                         // A full scratch buffer: more is waiting, so this direction is bulk from now on.
                         updatePending(toward: target) { $0.bulk = true }
-                    } else if count < slice.count, !state(source).endReported {
+                    } else if count < slice.count, !self[source].endReported {
                         // A short read emptied the socket: the next bytes bring a new edge, so no read that would
                         // only say EAGAIN (as nginx and HAProxy do). A reported FIN is read to the end still.
                         update(source) { $0.readable = false }
@@ -187,7 +177,7 @@
 
         /// Reading from `source` stops until its partner takes what is held for it (counted once per pause).
         private func pauseReading(_ source: RelaySide) {
-            guard !state(source).readingPaused else { return }
+            guard !self[source].readingPaused else { return }
             update(source) { $0.readingPaused = true }
             observer.relayPausedReading(source)
         }
@@ -196,11 +186,10 @@
         /// one: when the loop splices, the direction is bulk, nothing newer is kept in memory (order holds: the pipe's
         /// bytes go out before the memory's) and the pipe has room. Nil to read and write as usual.
         private func pipe(toward target: RelaySide) -> RelayPipe? {
-            let pending = pending(toward: target)
-            guard loop.splices, pending.bulk, !pending.hasBufferedBytes, pending.piped < RelayPipe.capacity else {
-                return nil
-            }
-            if let pipe = pending.pipe { return pipe }
+            guard loop.splices, self[toward: target].bulk, !self[toward: target].hasBufferedBytes,
+                self[toward: target].piped < RelayPipe.capacity
+            else { return nil }
+            if let pipe = self[toward: target].pipe { return pipe }
             guard let pipe = loop.lendPipe() else { return nil }
             updatePending(toward: target) { $0.pipe = pipe }
             return pipe
@@ -220,9 +209,9 @@
         /// them.
         private func splice(from source: RelaySide, through pipe: RelayPipe, room: Int) -> SpliceOutcome {
             let target = source.other
-            let piped = pending(toward: target).piped
+            let piped = self[toward: target].piped
             let count = min(room, RelayPipe.capacity - piped)
-            switch RelaySystemCalls.splice(from: state(source).fd, to: pipe.writeEnd, count: count) {
+            switch RelaySystemCalls.splice(from: self[source].fd, to: pipe.writeEnd, count: count) {
             case .moved(0):
                 update(source) { $0.sawEndOfInput = true }
                 passOnEndOfInput(from: source)
@@ -250,8 +239,7 @@
 
         /// Gives the direction's pipe back to the loop if it is empty.
         private func returnPipe(toward target: RelaySide) {
-            let pending = pending(toward: target)
-            guard let pipe = pending.pipe, pending.piped == 0 else { return }
+            guard let pipe = self[toward: target].pipe, self[toward: target].piped == 0 else { return }
             updatePending(toward: target) { $0.pipe = nil }
             loop.takeBack(pipe, holding: 0)
         }
@@ -261,9 +249,9 @@
         private func forward(_ bytes: UnsafeRawBufferPointer, to target: RelaySide) -> Bool {
             var written = 0
             // Behind kept bytes, new ones queue: order is kept.
-            while written < bytes.count, state(target).writable, pending(toward: target).isEmpty {
+            while written < bytes.count, self[target].writable, self[toward: target].isEmpty {
                 switch RelaySystemCalls.write(
-                    state(target).fd,
+                    self[target].fd,
                     from: UnsafeRawBufferPointer(rebasing: bytes[written...])
                 )
                 {
@@ -281,11 +269,7 @@
                 }
             }
             if written < bytes.count {
-                let rest = UnsafeRawBufferPointer(rebasing: bytes[written...])
-                switch target {
-                case .upstream: towardUpstream.append(rest)
-                case .downstream: towardDownstream.append(rest)
-                }
+                self[toward: target].append(UnsafeRawBufferPointer(rebasing: bytes[written...]))
             }
             return true
         }
@@ -293,19 +277,16 @@
         /// Writes kept bytes (in memory or in the pipe) to `target` as far as it takes them; false when the write
         /// failed (the connection is then closed).
         private func flushPending(toward target: RelaySide) -> Bool {
-            while !pending(toward: target).isEmpty, state(target).writable {
-                let fd = state(target).fd
-                let pending = pending(toward: target)
+            while !self[toward: target].isEmpty, self[target].writable {
+                let fd = self[target].fd
+                let piped = self[toward: target].piped
                 let result: RelaySystemCalls.Transfer
                 // The pipe's bytes are older than any kept in memory.
-                let fromPipe = pending.piped > 0
-                if fromPipe, let pipe = pending.pipe {
-                    result = RelaySystemCalls.splice(from: pipe.readEnd, to: fd, count: pending.piped)
+                let fromPipe = piped > 0
+                if fromPipe, let pipe = self[toward: target].pipe {
+                    result = RelaySystemCalls.splice(from: pipe.readEnd, to: fd, count: piped)
                 } else {
-                    result =
-                        target == .upstream
-                        ? towardUpstream.withUnsafeBytes { RelaySystemCalls.write(fd, from: $0) }
-                        : towardDownstream.withUnsafeBytes { RelaySystemCalls.write(fd, from: $0) }
+                    result = self[toward: target].withUnsafeBytes { RelaySystemCalls.write(fd, from: $0) }
                 }
                 switch result {
                 case .moved(let count):
@@ -320,7 +301,7 @@
                     return false
                 }
             }
-            if !state(target.other).readable {
+            if !self[target.other].readable {
                 // Drained and its source quiet: an idle connection holds no pipe.
                 returnPipe(toward: target)
             }
@@ -330,10 +311,10 @@
         /// `source` ended its output and everything it sent was written on: the partner's output ends too.
         private func passOnEndOfInput(from source: RelaySide) {
             let target = source.other
-            guard state(source).sawEndOfInput, pending(toward: target).isEmpty, !state(target).outputShut else {
+            guard self[source].sawEndOfInput, self[toward: target].isEmpty, !self[target].outputShut else {
                 return
             }
-            RelaySystemCalls.shutdownOutput(state(target).fd)
+            RelaySystemCalls.shutdownOutput(self[target].fd)
             update(target) { $0.outputShut = true }
         }
 
@@ -372,7 +353,7 @@
             case .connecting:
                 closeWhileConnecting(idleTimedOut: idleTimedOut)
             case .relaying:
-                for side in [first, first == .downstream ? .upstream : .downstream] where !state(side).closed {
+                for side in [first, first == .downstream ? .upstream : .downstream] where !self[side].closed {
                     closeSide(side, idleTimedOut: idleTimedOut)
                 }
                 finishIfBothClosed()
@@ -381,10 +362,10 @@
 
         private func closeSide(_ side: RelaySide, idleTimedOut: Bool) {
             update(side) { $0.closed = true }
-            RelaySystemCalls.close(state(side).fd)
+            RelaySystemCalls.close(self[side].fd)
             observer.relaySideClosed(
                 side,
-                facts: state(side).closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
+                facts: self[side].closeFacts(closeRequested: true, idleTimedOut: idleTimedOut)
             )
         }
 
@@ -393,7 +374,7 @@
             phase = .closed
             loop.forget(self)
             for side in [RelaySide.upstream, .downstream] {
-                let piped = pending(toward: side).piped
+                let piped = self[toward: side].piped
                 var pipe: RelayPipe?
                 updatePending(toward: side) { pipe = $0.removeAll() }
                 if let pipe { loop.takeBack(pipe, holding: piped) }
@@ -403,26 +384,44 @@
 
         // MARK: Side access
 
-        private func state(_ side: RelaySide) -> RelaySocketState {
-            side == .downstream ? downstream : upstream
+        /// `side`'s socket state, read and changed in place (no copy of the state per access on the data path).
+        private subscript(side: RelaySide) -> RelaySocketState {
+            _read {
+                switch side {
+                case .downstream: yield downstream
+                case .upstream: yield upstream
+                }
+            }
+            _modify {
+                switch side {
+                case .downstream: yield &downstream
+                case .upstream: yield &upstream
+                }
+            }
+        }
+
+        /// The bytes kept for `side`, read and changed in place (no copy, so no retain of the buffer, per access).
+        private subscript(toward side: RelaySide) -> RelayPendingBytes {
+            _read {
+                switch side {
+                case .upstream: yield towardUpstream
+                case .downstream: yield towardDownstream
+                }
+            }
+            _modify {
+                switch side {
+                case .upstream: yield &towardUpstream
+                case .downstream: yield &towardDownstream
+                }
+            }
         }
 
         private func update(_ side: RelaySide, _ body: (inout RelaySocketState) -> Void) {
-            switch side {
-            case .downstream: body(&downstream)
-            case .upstream: body(&upstream)
-            }
-        }
-
-        private func pending(toward side: RelaySide) -> RelayPendingBytes {
-            side == .upstream ? towardUpstream : towardDownstream
+            body(&self[side])
         }
 
         private func updatePending(toward side: RelaySide, _ body: (inout RelayPendingBytes) -> Void) {
-            switch side {
-            case .upstream: body(&towardUpstream)
-            case .downstream: body(&towardDownstream)
-            }
+            body(&self[toward: side])
         }
     }
 

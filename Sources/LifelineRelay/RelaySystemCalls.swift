@@ -23,6 +23,12 @@
             static let hangUp = lifeline_relay_epollhup
             static let error = lifeline_relay_epollerr
             static let edgeTriggered = lifeline_relay_epollet
+            /// Bits after which a read has something to say: bytes, the peer's FIN, a hang-up or an error.
+            static let input = readable | peerClosedWriting | hangUp | error
+            /// Bits after which a write has something to say: room, a hang-up or an error.
+            static let output = writable | hangUp | error
+            /// Bits that say the input ends (FIN, hang-up or error): read to the end even after a short read.
+            static let ended = peerClosedWriting | hangUp | error
         }
 
         typealias Event = lifeline_relay_event
