@@ -380,7 +380,10 @@ METHOD = """\
   (`downstream_cx_destroy`), the active ones left (`downstream_cx_active`, which must be 0) and Lifeline's
   `downstream_cx_keepalive_timeout` (in results.json). A run fails if any connection is still open theory + 6 s
   after the last traffic. The workload raises `net.core.netdev_max_backlog` to 20,000 while it runs (the burst of
-  SYNs and probes would overflow the default 1000 on the veths) and puts the old value back after it.
+  SYNs and probes would overflow the default 1000 on the veths) and puts the old value back after it; in the lab's
+  namespaces it gives `ll-gw` and `ll-client` the ephemeral ports 10000–65535 and `tcp_tw_reuse` (every run leaves
+  its connections in TIME_WAIT for 60 s, and the next peer's run dials the same address) and the upstream listener
+  an accept queue of 16,384.
 - **Targets**: Lifeline against the best of Envoy, HAProxy and nginx (by median, in the row's better direction) for
   L4 bulk (and ≥ 0.75× direct), L4 small requests (req/s, and p99 ≤ the lowest p99), HTTP/1.1 and reaping CPU;
   against Envoy for HTTP/2, gRPC, TLS handshakes, TLS bulk and idle HTTP/2 memory; ≤ 3.0 KiB per idle L4 connection;

@@ -77,8 +77,8 @@ def run(h) -> None:
                 namespaces.sh(["sysctl", "-qw", "net.ipv4.ip_local_port_range=10000 65535", "net.ipv4.tcp_tw_reuse=1"],
                               ns=ns)
             # The proxy dials all N upstream legs within a second or two while this Python process is still making
-            # client connections: an accept queue of 4,096 (somaxconn's default) overflowed, the dropped SYNs outlived
-            # the proxies' 5 s connect_timeout and runs failed in set-up. Room for every connection at once instead.
+            # client connections; an accept queue with room for all of them (somaxconn's default is 4,096) keeps a
+            # dropped SYN from outliving the proxies' 5 s connect_timeout.
             namespaces.sh(["sysctl", "-qw", f"net.core.somaxconn={ACCEPT_QUEUE}"], ns="ll-up")
             hub = Hub()
             listener = hub.listen("ll-up", lab.UP_IP, lab.UP_PORT, backlog=ACCEPT_QUEUE)
